@@ -12,7 +12,7 @@ from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.plan import PlannedProbe, build_probe_plan
 from kostack.probe.results import ProbeResult, ProbeRound, parse_agent_output
 from kostack.report.jsonout import diagnosis_dict
-from kostack.report.probes import matrix_dict, render_matrix
+from kostack.report.probe_matrix import matrix_dict, render_matrix
 from kostack.report.text import render_diagnosis
 from kostack_testkit.builders import build, seed_doc
 
@@ -178,7 +178,7 @@ def test_the_matrix_and_the_plan_name_sources_and_services_in_korean() -> None:
     """The plan's source column said "control-plane node k8s-cp-1" and "worker nodes k8s-w-2,
     k8s-w-3" under --lang ko, and both tables "svc kube-system/kube-dns 10.96.0.10:53" (the
     address was fixed in English where its port was added); English and JSON are unchanged."""
-    from kostack.report.probes import plan_dict, render_plan
+    from kostack.report.probe_matrix import plan_dict, render_plan
 
     plan = build_probe_plan(seed())
     ko = render_plan(plan, "ko", "8 pods")
@@ -204,7 +204,7 @@ def test_the_probe_kinds_are_said_in_korean_and_the_plan_wraps() -> None:
     """The probe column said `egress TCP`, `ping pod`, `ping node` and `transfer` under
     --lang ko; the plan's first and last lines ran to 108 and 226 cells. English is as it was."""
     from kostack.report.cells import cells
-    from kostack.report.probes import render_plan
+    from kostack.report.probe_matrix import render_plan
 
     plan = build_probe_plan(seed())
     ko = render_plan(plan, "ko", "kostack-probe-* 네임스페이스와 이미지 " + "x" * 60 + "의 Pod 8개")

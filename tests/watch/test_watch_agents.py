@@ -354,7 +354,7 @@ def test_an_answer_too_big_is_no_agents_report_and_is_said_in_both_languages() -
 
     from kostack.catalog import localize
     from kostack.probe.agents_runner import AgentPod, AgentUnreachable, http_send
-    from kostack.report.probes import render_matrix
+    from kostack.report.probe_matrix import render_matrix
 
     chunk = b"x" * (1 << 20)
 

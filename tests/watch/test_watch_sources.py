@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from watch_testing import metric_value
 
-from kostack.collect import kubernetes
+from kostack.collect import _kube_core
 from kostack.collect.live import CollectOptions
 from kostack.watch.loop import LoopSettings, WatchLoop
 from kostack.watch.metrics import WatchMetrics
@@ -45,7 +45,7 @@ def test_a_collector_bug_is_its_source_down_not_a_crashed_cycle_with_up_left_at_
     loop = WatchLoop(
         LiveSource(options), state, metrics, LoopSettings(interval=60.0), "test", log.append
     )
-    real = kubernetes.parse_node
+    real = _kube_core.parse_node
     broken = [False]
 
     def parse_node(obj: Any, notes: Any) -> Any:
@@ -53,7 +53,7 @@ def test_a_collector_bug_is_its_source_down_not_a_crashed_cycle_with_up_left_at_
             raise TypeError("'int' object is not iterable")
         return real(obj, notes)
 
-    monkeypatch.setattr(kubernetes, "parse_node", parse_node)
+    monkeypatch.setattr(_kube_core, "parse_node", parse_node)
     seen = []
     for bug in (False, True, False):
         broken[0] = bug

@@ -387,7 +387,7 @@ def _write_plan(
 ) -> None:
     """The dry run: the plan with the model's predictions, and what --yes would start."""
     from kostack.report.i18n import t
-    from kostack.report.probes import plan_dict, render_plan
+    from kostack.report.probe_matrix import plan_dict, render_plan
 
     pods = len(plan.sources) + len(plan.echo_nodes)
     what = (
@@ -421,7 +421,7 @@ def _write_round(
     verbose: bool,
 ) -> None:
     """The round's matrix (text) or the round and the matrix (JSON)."""
-    from kostack.report.probes import matrix_dict, render_matrix
+    from kostack.report.probe_matrix import matrix_dict, render_matrix
 
     if output == "json":
         env.stdout.write(

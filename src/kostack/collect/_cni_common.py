@@ -2,8 +2,8 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``, ``_cni_kubeovn``); ``kubernetes._read_cni`` picks which
-one runs.
+``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``, ``_cni_kubeovn``);
+``_kube_networks.read_cni`` picks which one runs.
 """
 
 from __future__ import annotations
