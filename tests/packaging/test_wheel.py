@@ -340,7 +340,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (engine/kubeovn_lb.py; branch ovnhops, +212). Budget = the measured 78,363. Then a MetalLB
 # selector with an operator no LabelSelector has leaves the advertisements unknown, not the
 # collection failed (+13). Budget = the measured 78,376.
-SHIPPED_LINES_BUDGET = 78_376
+# The stop after: virtual IPs on a second NIC's port (checks/_vip_ports.py; branch vipnic,
+# +123); egress IPs (Antrea Egress, Cilium egress gateway: model/egress.py,
+# collect/_kube_egress.py, check neutron-egress-ip-pairs; branch egress, +673); six modules
+# near 600 lines split, each new module's docstring and imports (branch splits, +175); egress
+# IPs in allocation pools and Antrea's Service external IPs (checks/_allocation.py; branch
+# extip, +202); collect/kubernetes.py and report/probes.py split (branch kubesplit, +67); the
+# review: egress IPs no node may hold not a pass, one port said in the singular (+10).
+# Budget = the measured 79,626.
+SHIPPED_LINES_BUDGET = 79_626
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
