@@ -303,3 +303,18 @@ def test_an_egress_pool_in_the_allocation_pool_is_one_warning_per_subnet() -> No
     f = only(cilium, Status.FAIL)
     assert f.cause == "vip-allocation-pool" and f.severity == "low"
     assert "10.0.0.220/32 (CiliumEgressGatewayPolicy egress-sample)" in str(f.message)
+
+
+def test_a_port_neutron_may_not_filter_or_no_port_is_unknown_never_pass() -> None:
+    doc = egress_example_doc("antrea-egress-no-pairs")
+    FIXED["antrea-egress-no-pairs"](doc)
+    port = _port_of(doc, "k8s-w-1")
+    port["allowed_address_pairs"] = []
+    port["vnic_type"], port["vif_type"] = "direct", "hw_veb"  # an SR-IOV VF
+    f = only(doc, Status.UNKNOWN)
+    assert f.nodes == ("k8s-w-1",) and "may not be filtered" in str(f.message)
+    assert "Neutron 방화벽이 거르지 않을 수 있는" in localize(f.message, "ko")
+    doc["node_ports"] = [x for x in doc["node_ports"] if x["node"] != "k8s-w-1"]
+    doc["openstack"]["ports"] = [p for p in ports_of(doc) if p is not port]
+    found = findings(doc)
+    assert [(f.status, f.cause) for f in found] == [(Status.UNKNOWN, "no-port")], found

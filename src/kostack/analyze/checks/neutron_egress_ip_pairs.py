@@ -16,7 +16,7 @@ from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._egress import Held, antrea_held, cilium_held
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
-from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -258,19 +258,7 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
     for subnet, holders, cidrs in in_subnet.values():
         what = ", ".join(_what(h) for h in holders.values())
         out.extend(in_allocation_pool(ctx, SAY, f"{ID}.allocation", subnet, what, list(cidrs)))
-    if no_port:
-        out.append(no_port_finding(SAY, list(no_port.values())))
-    if unsure:
-        names = nodes_label(list(unsure))
-        out.append(
-            SAY.cluster(
-                ctx,
-                Status.UNKNOWN,
-                Msg(f"{ID}.unfiltered", nodes=names),
-                nodes=tuple(unsure),
-                key=("unfiltered", tuple(unsure)),
-            )
-        )
+    out += unplaced_findings(ctx, SAY, no_port, unsure, f"{ID}.unfiltered")
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     if not judged:  # every selector selects no node: no port sends from these IPs

@@ -8,6 +8,8 @@ severity and cause key (`antispoof-off`): a warning, not an outage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
@@ -107,3 +109,21 @@ def no_port_finding(say: Says, views: list[NodeView]) -> Finding:
         nodes=tuple(v.name for v in views),
         key=("no-port", tuple(v.name for v in views)),
     )
+
+
+def unplaced_findings(
+    ctx: CheckContext,
+    say: Says,
+    no_port: Mapping[str, NodeView],
+    unsure: Mapping[str, NodeView],
+    unfiltered: str,
+) -> list[Finding]:
+    """A pair check's UNKNOWNs for the nodes it could not judge: those without a matched port
+    (one finding) and those whose port Neutron's firewall may not filter (message key
+    ``unfiltered``, parameter ``nodes``)."""
+    out = [no_port_finding(say, list(no_port.values()))] if no_port else []
+    if unsure:
+        said = Msg(unfiltered, nodes=nodes_label(list(unsure)))
+        key = ("unfiltered", tuple(unsure))
+        out.append(say.cluster(ctx, Status.UNKNOWN, said, nodes=tuple(unsure), key=key))
+    return out

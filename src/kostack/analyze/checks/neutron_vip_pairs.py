@@ -25,7 +25,7 @@ from kostack.analyze.checks._vips import (
     metallb_announced,
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
-from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -292,19 +292,7 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     for subnet, owners, cidrs in in_subnet.values():
         what = ", ".join(_what(a) for a in owners)
         out.extend(in_allocation_pool(ctx, SAY, f"{ID}.allocation", subnet, what, cidrs))
-    if no_port:
-        out.append(no_port_finding(SAY, list(no_port.values())))
-    if unsure:
-        names = nodes_label(list(unsure))
-        out.append(
-            SAY.cluster(
-                ctx,
-                Status.UNKNOWN,
-                Msg(f"{ID}.unfiltered", nodes=names),
-                nodes=tuple(unsure),
-                key=("unfiltered", tuple(unsure)),
-            )
-        )
+    out += unplaced_findings(ctx, SAY, no_port, unsure, f"{ID}.unfiltered")
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(announced)))]
