@@ -4,12 +4,12 @@ from __future__ import annotations
 
 LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "vip-antispoof": {
-        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip)",
-        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip)에 대한 응답을 차단함",
+        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea)",
+        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea)에 대한 응답을 차단함",
     },
     "vip-allocation-pool": {
-        "en": "A virtual IP lies inside a Neutron allocation pool",
-        "ko": "가상 IP가 Neutron 할당 풀 안에 있음",
+        "en": "A virtual or egress IP lies inside a Neutron allocation pool",
+        "ko": "가상 IP 또는 egress IP가 Neutron 할당 풀 안에 있음",
     },
     "lb-nodeport-blocked": {
         "en": "Node security groups drop load balancer traffic to NodePorts",
