@@ -5,8 +5,10 @@ per size and the scaling of the analysis between the two sizes."""
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,3 +39,22 @@ def run_sizes(
     for row in rows:
         print(line(row) + (f" scaling={scaling:.2f}" if row is rows[1] else ""))
     return 0 if scaling <= target else 1
+
+
+def timed_diagnose(doc: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Diagnose ``doc`` (a snapshot as JSON data): the diagnosis and the row's common fields
+    (loading and analysis CPU seconds, this process's peak RSS)."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.model import loads_snapshot
+
+    text = json.dumps(doc)
+    t0 = time.process_time()
+    snapshot = loads_snapshot(text)
+    t1 = time.process_time()
+    result = diagnose(snapshot)
+    t2 = time.process_time()
+    return result, {
+        "load_s": round(t1 - t0, 2),
+        "analyze_s": round(t2 - t1, 2),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }

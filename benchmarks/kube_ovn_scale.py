@@ -13,31 +13,19 @@ Run: .venv/bin/python benchmarks/kube_ovn_scale.py
 
 from __future__ import annotations
 
-import json
-import resource
 import sys
-import time
 from typing import Any
 
-from _scale_runner import run_sizes
+from _scale_runner import run_sizes, timed_diagnose
 
 
 def measure(nodes: int) -> dict[str, float | str]:
-    from kostack.analyze.diagnose import diagnose
-    from kostack.model import loads_snapshot
     from kostack_testkit.kubeovn import kube_ovn_hetero_doc
 
-    text = json.dumps(kube_ovn_hetero_doc(nodes))
-    t0 = time.process_time()
-    snapshot = loads_snapshot(text)
-    t1 = time.process_time()
-    result = diagnose(snapshot)
-    t2 = time.process_time()
+    result, row = timed_diagnose(kube_ovn_hetero_doc(nodes))
     return {
         "nodes": nodes,
-        "load_s": round(t1 - t0, 2),
-        "analyze_s": round(t2 - t1, 2),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **row,
         "root_causes": len(result.root_causes),
         "keys": ",".join(rc.key for rc in result.root_causes),
     }

@@ -16,32 +16,20 @@ Run: .venv/bin/python benchmarks/vip_scale.py
 
 from __future__ import annotations
 
-import json
-import resource
 import sys
-import time
 from typing import Any
 
-from _scale_runner import run_sizes
+from _scale_runner import run_sizes, timed_diagnose
 
 
 def measure(nodes: int) -> dict[str, float | str]:
-    from kostack.analyze.diagnose import diagnose
-    from kostack.model import loads_snapshot
     from kostack_testkit.metallb import metallb_scale_doc
 
-    text = json.dumps(metallb_scale_doc(nodes))
-    t0 = time.process_time()
-    snapshot = loads_snapshot(text)
-    t1 = time.process_time()
-    result = diagnose(snapshot)
-    t2 = time.process_time()
+    result, row = timed_diagnose(metallb_scale_doc(nodes))
     vip = [f for f in result.findings if f.check_id == "neutron-vip-pairs"]
     return {
         "nodes": nodes,
-        "load_s": round(t1 - t0, 2),
-        "analyze_s": round(t2 - t1, 2),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **row,
         "vip_findings": len(vip),
         "remedies": sum(len(f.remedies) for f in vip),
     }

@@ -348,8 +348,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # extip, +202); collect/kubernetes.py and report/probes.py split (branch kubesplit, +67); the
 # review: egress IPs no node may hold not a pass, one port said in the singular (+10).
 # Budget = the measured 79,626. Then the two pair checks' UNKNOWNs for nodes they cannot
-# judge said by one function (unplaced_findings; -4). Budget = the measured 79,622.
-SHIPPED_LINES_BUDGET = 79_622
+# judge said by one function (unplaced_findings; -4). Budget = the measured 79,622. Then
+# whether a port lets an address out decided by one function (_vip_ports.pair_covers; -6).
+# Budget = the measured 79,616.
+SHIPPED_LINES_BUDGET = 79_616
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.topology import NodeView, Topology, net_within
 from kostack.model.snapshot import IPNetwork, Port, Subnet
 
@@ -77,3 +78,19 @@ def carriers(topo: Topology, view: NodeView, cidr: IPNetwork) -> list[Carrier]:
 def carrier_label(carrier: Carrier) -> str:
     """ "<port id> (<port name>, <subnet CIDR>)", as evidence and messages name it."""
     return f"{carrier.port.id} ({carrier.port.name or '-'}, {carrier.subnet.cidr})"
+
+
+def pair_covers(port: Port, cidr: IPNetwork, topo: Topology) -> bool | None:
+    """Whether ``port``'s anti-spoofing lets out what is sent from ``cidr``: a pair holding it
+    with the port's own MAC (the announcer answers, and the node sends, from the MAC of the
+    interface that carries the address), or no anti-spoofing on the port at all; None: a
+    port Neutron's firewall may not filter (engine/vnic.py), so whether it passes is not
+    known."""
+    if port.port_security_enabled is False:
+        return True
+    if any(
+        net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
+        for p in port.allowed_address_pairs
+    ):
+        return True
+    return None if maybe_unfiltered(port, topo) else False

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._egress import Held, antrea_held, cilium_held
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._vip_ports import pair_covers
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
-from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
@@ -162,16 +162,9 @@ def _covered(
     Neutron's firewall may not filter. ``owners``: each fixed IP's port's device."""
     port = view.port
     assert port is not None
-    if port.port_security_enabled is False:
-        return True
     if cidr.num_addresses == 1 and owners.get(cidr[0]) in (port.device_id, port.id):
         return True
-    if any(
-        net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
-        for p in port.allowed_address_pairs
-    ):
-        return True
-    return None if maybe_unfiltered(port, topo) else False
+    return pair_covers(port, cidr, topo)
 
 
 def _what(h: Held) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
-from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers
+from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers, pair_covers
 from kostack.analyze.checks._vips import (
     Announced,
     AntreaPools,
@@ -26,11 +26,10 @@ from kostack.analyze.checks._vips import (
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
-from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
-from kostack.analyze.topology import NodeView, Topology, net_within
+from kostack.analyze.topology import NodeView, net_within
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, Subnet
 
 ID = "neutron-vip-pairs"
@@ -170,21 +169,6 @@ register(
 )
 
 
-def _covered(port: Port, cidr: IPNetwork, topo: Topology) -> bool | None:
-    """A pair holding ``cidr`` with the port's own MAC (MetalLB and kube-vip answer from the
-    MAC of the interface that carries the address), or no anti-spoofing on the port at all;
-    None: a port Neutron's firewall may not filter (engine/vnic.py), so whether the answers
-    pass is not known."""
-    if port.port_security_enabled is False:
-        return True
-    if any(
-        net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
-        for p in port.allowed_address_pairs
-    ):
-        return True
-    return None if maybe_unfiltered(port, topo) else False
-
-
 def _what(a: Announced) -> str:
     return Msg(f"{ID}.what.{a.kind}", name=a.name)
 
@@ -270,7 +254,7 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
                     several.setdefault(v.name, found)
                     continue
                 for c in found:
-                    covered = _covered(c.port, cidr, topo)
+                    covered = pair_covers(c.port, cidr, topo)
                     if covered is None:
                         unsure[v.name] = v
                     elif not covered:
