@@ -351,7 +351,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # judge said by one function (unplaced_findings; -4). Budget = the measured 79,622. Then
 # whether a port lets an address out decided by one function (_vip_ports.pair_covers; -6).
 # Budget = the measured 79,616.
-SHIPPED_LINES_BUDGET = 79_616
+# This stop: release_checks/ownership.py (553 lines) split: the evidence for one PVC and one
+# release into ownership_evidence.py (its docstring and imports, +24). Budget = the measured
+# 79,640.
+SHIPPED_LINES_BUDGET = 79_640
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
