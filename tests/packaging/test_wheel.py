@@ -353,8 +353,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 79,616.
 # This stop: release_checks/ownership.py (553 lines) split: the evidence for one PVC and one
 # release into ownership_evidence.py (its docstring and imports, +24). Budget = the measured
-# 79,640.
-SHIPPED_LINES_BUDGET = 79_640
+# 79,640. Then analyze/flows.py (553) split: the ends the families are judged between
+# (ClusterEnds, PodsOnNodes) into flow_ends.py (+17). Budget = the measured 79,657.
+SHIPPED_LINES_BUDGET = 79_657
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

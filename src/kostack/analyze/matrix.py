@@ -17,7 +17,8 @@ from functools import cached_property
 
 from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.tally import Group, outcome_of, tally
-from kostack.analyze.flows import ClusterFlows, PodsOnNodes, pool_key
+from kostack.analyze.flow_ends import PodsOnNodes, pool_key
+from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology
