@@ -14,10 +14,14 @@ SERVICE_IP = "10.0.0.201"
 
 
 def metallb_state(
-    pools: list[dict[str, Any]] | None = None, ads: list[dict[str, Any]] | None = None
+    pools: list[dict[str, Any]] | None = None,
+    ads: list[dict[str, Any]] | None = None,
+    peers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """``peers`` None: not read (as in a snapshot from before BGPPeers were read)."""
     return {
         "metallb": {
+            "peers": peers,
             "namespace": "metallb-system",
             "version": "v0.14.9",
             "pools": pools
@@ -53,6 +57,56 @@ def metallb_l2_fixed(doc: Doc) -> None:
     add_pairs(doc, [POOL])
 
 
+BGP_POOL = "198.51.100.0/28"
+BGP_SERVICE_IP = "198.51.100.5"
+ROUTER = "10.0.0.250"  # the router VM the nodes peer with, on the node subnet
+
+
+def metallb_bgp_doc(**state: Any) -> Doc:
+    """`metallb_doc` in BGP mode: pool ``BGP_POOL`` (outside every subnet) announced by a
+    BGPAdvertisement of every pool to the BGPPeer ``ROUTER`` (every node holds a session),
+    shop/web on ``BGP_SERVICE_IP``; ``state`` overrides pools, ads or peers."""
+    doc = metallb_doc(
+        pools=state.get(
+            "pools",
+            [
+                {
+                    "name": "bgp",
+                    "namespace": "metallb-system",
+                    "cidrs": [BGP_POOL],
+                    "addresses": [BGP_POOL],
+                }
+            ],
+        ),
+        ads=state.get("ads", [{"name": "bgp", "kind": "bgp", "namespace": "metallb-system"}]),
+        peers=state.get(
+            "peers",
+            [
+                {
+                    "name": "router",
+                    "namespace": "metallb-system",
+                    "address": ROUTER,
+                    "my_asn": 64500,
+                    "peer_asn": 64501,
+                }
+            ],
+        ),
+    )
+    svc = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    svc["load_balancer_ingress"] = [{"ip": BGP_SERVICE_IP}]
+    return doc
+
+
+def metallb_bgp_no_pairs(doc: Doc) -> None:
+    doc.clear()
+    doc.update(metallb_bgp_doc())
+
+
+def metallb_bgp_fixed(doc: Doc) -> None:
+    metallb_bgp_no_pairs(doc)
+    add_pairs(doc, [BGP_POOL])
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -60,8 +114,14 @@ METALLB_EXAMPLES = {
         "speakers' ARP answers.",
         metallb_l2_no_pairs,
     ),
+    "metallb-bgp-no-pairs": (
+        "The fixed seed with MetalLB in BGP mode: pool 198.51.100.0/28 (outside every subnet) "
+        "announced to a router VM at 10.0.0.250 from every node, shop/web on 198.51.100.5, no "
+        "allowed address pair for the pool: Neutron drops the nodes' replies from it.",
+        metallb_bgp_no_pairs,
+    ),
 }
-FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed}
+FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed, "metallb-bgp-no-pairs": metallb_bgp_fixed}
 
 
 def metallb_example_doc(name: str) -> Doc:

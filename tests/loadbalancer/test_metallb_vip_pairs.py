@@ -107,15 +107,16 @@ def test_node_selectors_narrow_the_announcing_nodes() -> None:
 def test_a_pool_outside_the_node_subnet_is_unknown_never_pass() -> None:
     pools = [{"name": "bgp", "cidrs": ["192.0.2.0/28"], "addresses": ["192.0.2.0/28"]}]
     doc = metallb_doc(pools=pools, ads=[{"name": "bgp", "kind": "bgp"}])
+    # a snapshot from before BGPPeers were read: from which nodes is not known
     f = only(doc, Status.UNKNOWN)
-    assert "announced only over BGP" in str(f.message)
+    assert "MetalLB's BGPPeers were not read" in str(f.message)
     assert not [x for x in vip_findings(doc) if x.status == Status.PASS]
     # announced in L2 from nodes whose subnet does not hold it: no ARP request reaches them
     l2 = metallb_doc(pools=pools)
     f = only(l2, Status.UNKNOWN)
     assert "outside the subnets of the nodes that announce it" in str(f.message)
     assert "(announced over BGP)" not in str(f.message)
-    assert "대역은 BGP로만 알립니다" in localize(only(doc, Status.UNKNOWN).message, "ko")
+    assert "BGPPeer를 읽지 못해" in localize(only(doc, Status.UNKNOWN).message, "ko")
 
 
 def test_unread_pools_are_unknown() -> None:
