@@ -18,10 +18,11 @@ def metallb_state(
     ads: list[dict[str, Any]] | None = None,
     peers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``peers`` None: not read (as in a snapshot from before BGPPeers were read)."""
+    """``peers`` None: not read (left out, as in a snapshot from before BGPPeers were
+    read)."""
     return {
         "metallb": {
-            "peers": peers,
+            **({"peers": peers} if peers is not None else {}),
             "namespace": "metallb-system",
             "version": "v0.14.9",
             "pools": pools
