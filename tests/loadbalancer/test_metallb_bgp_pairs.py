@@ -158,7 +158,7 @@ def test_peers_unread_none_defined_or_selecting_no_node() -> None:
     assert "MetalLB pool bgp is announced over BGP, but MetalLB's BGPPeers were not read" in str(
         f.message
     )
-    assert "MetalLB 풀 bgp를 BGP로 알리지만" in localize(f.message, "ko")
+    assert "MetalLB 풀 1개(bgp)를 BGP로 알리지만" in localize(f.message, "ko")
     none = only(metallb_bgp_doc(peers=[]), Status.UNKNOWN)
     assert "no BGPPeer holds a session on a node they select (no BGPPeer defined)" in str(
         none.message

@@ -134,7 +134,7 @@ register(
         f"{ID}.peers-unread": {
             "en": "MetalLB {n:pool/pools} {pools} {n:is/are} announced over BGP, but MetalLB's "
             "BGPPeers were not read: from which nodes, and so through which ports, is not known.",
-            "ko": "MetalLB 풀 {pools:을/를} BGP로 알리지만 MetalLB의 BGPPeer를 읽지 못해, 어느 노드에서, "
+            "ko": "MetalLB 풀 {n}개({pools})를 BGP로 알리지만 MetalLB의 BGPPeer를 읽지 못해, 어느 노드에서, "
             "따라서 어느 포트를 거쳐 알리는지 알 수 없습니다.",
         },
         f"{ID}.bgp-nowhere": {
