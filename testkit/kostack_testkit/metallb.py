@@ -132,8 +132,8 @@ def metallb_example_doc(name: str) -> Doc:
 def metallb_scale_doc(nodes: int, pools: int = 12) -> Doc:
     """`metallb_doc` at ``nodes`` nodes on a /16 in three zones, unlike one another:
     ``pools`` /28 pools, an L2Advertisement per zone (a node selector) and one for every
-    pool from every node, one BGP-only pool outside the subnet; each node's port already has
-    the pairs of a different share of the pools (node i: the first i % pools)."""
+    pool from every node, one BGP-only pool outside the subnet sent to the BGPPeer of zone a
+    (zones a and b have one each); each node's port already has the pairs of a different share of the pools (node i: the first i % pools)."""
     doc = metallb_doc()
     doc["openstack"]["subnets"][0]["cidr"] = "10.0.0.0/16"
     doc["openstack"]["subnets"][0]["allocation_pools"] = [
@@ -181,6 +181,13 @@ def metallb_scale_doc(nodes: int, pools: int = 12) -> Doc:
         for n, z in enumerate("abc")
     ]
     ads.append({"name": "l2-all", "kind": "l2", "namespace": ns, "pools": ["p0"]})
-    ads.append({"name": "bgp", "kind": "bgp", "namespace": ns, "pools": ["bgp"]})
-    doc["cluster"]["virtual_ips"] = metallb_state(state, ads)
+    ads.append(
+        {"name": "bgp", "kind": "bgp", "namespace": ns, "pools": ["bgp"], "peers": ["tor-a"]}
+    )
+    peers = [
+        {"name": f"tor-{z}", "namespace": ns, "address": f"10.0.0.{250 + n}", "my_asn": 64500}
+        | {"node_selectors": [{"match_labels": {zone: f"zone-{z}"}}]}
+        for n, z in enumerate("ab")
+    ]
+    doc["cluster"]["virtual_ips"] = metallb_state(state, ads, peers)
     return doc
