@@ -49,7 +49,8 @@ TITLE = (
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 SEVERITY_NOTE = (
-    "high: Neutron drops the ARP/NDP answers for the address, so the Services (or the control "
+    "high: Neutron drops the ARP/NDP answers for the address (over BGP, the replies from "
+    "it), so the Services (or the control "
     "plane endpoint) behind it are unreachable; an address inside a subnet's allocation pool "
     "is a warning (cause `vip-allocation-pool`): nothing breaks until Neutron hands it out."
 )
