@@ -1,7 +1,8 @@
 """Benchmark: the virtual-IP check (neutron-vip-pairs) inside a whole diagnose at 1,000 and
 4,000 nodes unlike one another (kostack_testkit.metallb.metallb_scale_doc: 12 MetalLB pools,
-an L2Advertisement per zone with a node selector, one pool from every node, one BGP-only pool;
-each node's port already holds the pairs of a different share of the pools).
+an L2Advertisement per zone with a node selector, one pool from every node, one BGP-only pool
+to the BGPPeer of zone a; each node's port already holds the pairs of a different share of
+the pools).
 
 Each size runs in its own process (CPU seconds, peak RSS its own). Prints
 

@@ -3,7 +3,8 @@
 MetalLB as metallb/metallb's config/manifests/metallb-native.yaml installs it: namespace
 metallb-system, Deployment controller and DaemonSet speaker (pods labelled app=metallb,
 component=controller|speaker; images quay.io/metallb/controller|speaker), the CRDs
-ipaddresspools, l2advertisements and bgpadvertisements (metallb.io/v1beta1). kube-vip as its
+ipaddresspools, l2advertisements and bgpadvertisements (metallb.io/v1beta1) and bgppeers
+(metallb.io/v1beta2, its storage version; v1beta1 is served too, deprecated). kube-vip as its
 docs' static pod manifest (`kube-vip manifest pod --arp --controlplane ...`): a pod in
 kube-system on each control plane, image ghcr.io/kube-vip/kube-vip, settings in env.
 """
@@ -46,15 +47,28 @@ def advertisement_object(name: str, kind: str = "L2Advertisement", **spec: Any) 
     }
 
 
+def peer_object(name: str, address: str, **spec: Any) -> JsonObject:
+    """A BGPPeer (metallb.io/v1beta2) at ``address`` (ASNs 64500 and 64501 unless given)."""
+    return {
+        "apiVersion": "metallb.io/v1beta2",
+        "kind": "BGPPeer",
+        "metadata": object_meta("BGPPeer", name, NAMESPACE, created=7.0),
+        "spec": {"myASN": 64500, "peerASN": 64501, "peerAddress": address, **spec},
+    }
+
+
 def metallb_objects(
     nodes: Sequence[NodeSpec],
     *,
     pools: Sequence[JsonObject] | None = None,
     advertisements: Sequence[JsonObject] | None = None,
+    peers: Sequence[JsonObject] = (),
     helm_labels: bool = False,
+    peer_crd: bool = True,
 ) -> list[JsonObject]:
     """MetalLB's pods and CRDs, with one pool and an L2Advertisement of every pool unless
-    given. ``helm_labels``: the Helm chart's app.kubernetes.io/* labels instead."""
+    given, and ``peers``. ``helm_labels``: the Helm chart's app.kubernetes.io/* labels
+    instead; ``peer_crd`` False: no BGPPeer CRD (the list is refused)."""
 
     def labels(component: str) -> dict[str, str]:
         if helm_labels:
@@ -88,6 +102,9 @@ def metallb_objects(
         crd_object("metallb.io", "L2Advertisement", "l2advertisements", version="v1beta1"),
         crd_object("metallb.io", "BGPAdvertisement", "bgpadvertisements", version="v1beta1"),
     ]
+    if peer_crd:
+        objects.append(crd_object("metallb.io", "BGPPeer", "bgppeers", version="v1beta2"))
+    objects.extend(peers)
     objects.extend(pools if pools is not None else [pool_object("default", ["10.0.0.200/29"])])
     objects.extend(advertisements if advertisements is not None else [advertisement_object("l2")])
     return objects

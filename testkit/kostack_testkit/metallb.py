@@ -14,10 +14,15 @@ SERVICE_IP = "10.0.0.201"
 
 
 def metallb_state(
-    pools: list[dict[str, Any]] | None = None, ads: list[dict[str, Any]] | None = None
+    pools: list[dict[str, Any]] | None = None,
+    ads: list[dict[str, Any]] | None = None,
+    peers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """``peers`` None: not read (left out, as in a snapshot from before BGPPeers were
+    read)."""
     return {
         "metallb": {
+            **({"peers": peers} if peers is not None else {}),
             "namespace": "metallb-system",
             "version": "v0.14.9",
             "pools": pools
@@ -53,6 +58,56 @@ def metallb_l2_fixed(doc: Doc) -> None:
     add_pairs(doc, [POOL])
 
 
+BGP_POOL = "198.51.100.0/28"
+BGP_SERVICE_IP = "198.51.100.5"
+ROUTER = "10.0.0.250"  # the router VM the nodes peer with, on the node subnet
+
+
+def metallb_bgp_doc(**state: Any) -> Doc:
+    """`metallb_doc` in BGP mode: pool ``BGP_POOL`` (outside every subnet) announced by a
+    BGPAdvertisement of every pool to the BGPPeer ``ROUTER`` (every node holds a session),
+    shop/web on ``BGP_SERVICE_IP``; ``state`` overrides pools, ads or peers."""
+    doc = metallb_doc(
+        pools=state.get(
+            "pools",
+            [
+                {
+                    "name": "bgp",
+                    "namespace": "metallb-system",
+                    "cidrs": [BGP_POOL],
+                    "addresses": [BGP_POOL],
+                }
+            ],
+        ),
+        ads=state.get("ads", [{"name": "bgp", "kind": "bgp", "namespace": "metallb-system"}]),
+        peers=state.get(
+            "peers",
+            [
+                {
+                    "name": "router",
+                    "namespace": "metallb-system",
+                    "address": ROUTER,
+                    "my_asn": 64500,
+                    "peer_asn": 64501,
+                }
+            ],
+        ),
+    )
+    svc = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    svc["load_balancer_ingress"] = [{"ip": BGP_SERVICE_IP}]
+    return doc
+
+
+def metallb_bgp_no_pairs(doc: Doc) -> None:
+    doc.clear()
+    doc.update(metallb_bgp_doc())
+
+
+def metallb_bgp_fixed(doc: Doc) -> None:
+    metallb_bgp_no_pairs(doc)
+    add_pairs(doc, [BGP_POOL])
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -60,8 +115,14 @@ METALLB_EXAMPLES = {
         "speakers' ARP answers.",
         metallb_l2_no_pairs,
     ),
+    "metallb-bgp-no-pairs": (
+        "The fixed seed with MetalLB in BGP mode: pool 198.51.100.0/28 (outside every subnet) "
+        "announced to a router VM at 10.0.0.250 from every node, shop/web on 198.51.100.5, no "
+        "allowed address pair for the pool: Neutron drops the nodes' replies from it.",
+        metallb_bgp_no_pairs,
+    ),
 }
-FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed}
+FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed, "metallb-bgp-no-pairs": metallb_bgp_fixed}
 
 
 def metallb_example_doc(name: str) -> Doc:
@@ -71,8 +132,8 @@ def metallb_example_doc(name: str) -> Doc:
 def metallb_scale_doc(nodes: int, pools: int = 12) -> Doc:
     """`metallb_doc` at ``nodes`` nodes on a /16 in three zones, unlike one another:
     ``pools`` /28 pools, an L2Advertisement per zone (a node selector) and one for every
-    pool from every node, one BGP-only pool outside the subnet; each node's port already has
-    the pairs of a different share of the pools (node i: the first i % pools)."""
+    pool from every node, one BGP-only pool outside the subnet sent to the BGPPeer of zone a
+    (zones a and b have one each); each node's port already has the pairs of a different share of the pools (node i: the first i % pools)."""
     doc = metallb_doc()
     doc["openstack"]["subnets"][0]["cidr"] = "10.0.0.0/16"
     doc["openstack"]["subnets"][0]["allocation_pools"] = [
@@ -120,6 +181,13 @@ def metallb_scale_doc(nodes: int, pools: int = 12) -> Doc:
         for n, z in enumerate("abc")
     ]
     ads.append({"name": "l2-all", "kind": "l2", "namespace": ns, "pools": ["p0"]})
-    ads.append({"name": "bgp", "kind": "bgp", "namespace": ns, "pools": ["bgp"]})
-    doc["cluster"]["virtual_ips"] = metallb_state(state, ads)
+    ads.append(
+        {"name": "bgp", "kind": "bgp", "namespace": ns, "pools": ["bgp"], "peers": ["tor-a"]}
+    )
+    peers = [
+        {"name": f"tor-{z}", "namespace": ns, "address": f"10.0.0.{250 + n}", "my_asn": 64500}
+        | {"node_selectors": [{"match_labels": {zone: f"zone-{z}"}}]}
+        for n, z in enumerate("ab")
+    ]
+    doc["cluster"]["virtual_ips"] = metallb_state(state, ads, peers)
     return doc

@@ -23,7 +23,7 @@ from kostack_testkit.k8s_fixture_objects import make_nodes
 NET = ipaddress.ip_network
 
 
-def test_metallb_pools_and_advertisements_are_read_with_three_lists(serve: ServeFn) -> None:
+def test_metallb_pools_and_advertisements_are_read_with_four_lists(serve: ServeFn) -> None:
     nodes = make_nodes()
     pools = [
         pool_object("web", ["10.0.0.200/29", "10.0.0.240-10.0.0.250"]),
@@ -60,8 +60,8 @@ def test_metallb_pools_and_advertisements_are_read_with_three_lists(serve: Serve
     assert ads_by["l2-web"].kind == "l2" and ads_by["l2-web"].pools == ("web",)
     assert ads_by["l2-web"].node_selectors[0].match_labels == {"kubernetes.io/hostname": "k8s-w-1"}
     assert ads_by["bgp-all"].kind == "bgp" and ads_by["bgp-all"].pools == ()
-    # three requests more than Kube-OVN's cluster: one list per MetalLB kind
-    assert collection.api_requests == 10 + 1 + 3
+    # four requests more than Kube-OVN's cluster: one list per MetalLB kind
+    assert collection.api_requests == 10 + 1 + 4
 
 
 def test_without_metallb_nothing_more_is_asked(serve: ServeFn) -> None:

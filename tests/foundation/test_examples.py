@@ -71,6 +71,8 @@ EXPECTED: dict[str, list[str]] = {
     "kube-ovn-underlay-no-pairs": ["antispoof"],
     # MetalLB in L2 mode: the pool has no pair on the node ports
     "metallb-l2-no-pairs": ["vip-antispoof"],
+    # MetalLB in BGP mode: the pool (outside every subnet) has no pair on the peering nodes
+    "metallb-bgp-no-pairs": ["vip-antispoof"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports
     "antrea-egress-no-pairs": ["egress-antispoof"],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies

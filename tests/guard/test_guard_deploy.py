@@ -115,6 +115,10 @@ def test_rbac_reads_nodes_and_cni_ranges_and_writes_only_events_and_its_lease() 
     assert granted[("", "nodes")] >= {"list", "watch"}
     assert granted[("crd.projectcalico.org", "ipamblocks")] >= {"list", "watch"}
     assert granted[("cilium.io", "ciliumnodes")] >= {"list", "watch"}
+    # MetalLB's BGPPeers are listed like its pools and advertisements (neutron-vip-pairs)
+    assert (
+        granted[("metallb.io", "bgppeers")] == {"list"} == granted[("metallb.io", "ipaddresspools")]
+    )
     (role,) = by_kind("Role")
     assert role["metadata"]["namespace"] == "kostack"
     for rule in role["rules"]:

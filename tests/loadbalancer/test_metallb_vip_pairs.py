@@ -107,15 +107,16 @@ def test_node_selectors_narrow_the_announcing_nodes() -> None:
 def test_a_pool_outside_the_node_subnet_is_unknown_never_pass() -> None:
     pools = [{"name": "bgp", "cidrs": ["192.0.2.0/28"], "addresses": ["192.0.2.0/28"]}]
     doc = metallb_doc(pools=pools, ads=[{"name": "bgp", "kind": "bgp"}])
+    # a snapshot from before BGPPeers were read: from which nodes is not known
     f = only(doc, Status.UNKNOWN)
-    assert "announced only over BGP" in str(f.message)
+    assert "MetalLB's BGPPeers were not read" in str(f.message)
     assert not [x for x in vip_findings(doc) if x.status == Status.PASS]
     # announced in L2 from nodes whose subnet does not hold it: no ARP request reaches them
     l2 = metallb_doc(pools=pools)
     f = only(l2, Status.UNKNOWN)
     assert "outside the subnets of the nodes that announce it" in str(f.message)
     assert "(announced over BGP)" not in str(f.message)
-    assert "대역은 BGP로만 알립니다" in localize(only(doc, Status.UNKNOWN).message, "ko")
+    assert "BGPPeer를 읽지 못해" in localize(only(doc, Status.UNKNOWN).message, "ko")
 
 
 def test_unread_pools_are_unknown() -> None:
@@ -282,14 +283,17 @@ def _more_nodes(doc: Doc, n: int) -> tuple[list[Doc], list[Doc], list[Doc]]:
 def test_unlike_nodes_in_zones_one_finding_per_pool_and_exactly_the_missing_pairs() -> None:
     """Nodes in three zones, each zone's pools announced from it alone, p0 from every node,
     each node's port holding a different share of the pools: one finding per pool (the
-    BGP-only one UNKNOWN), a remedy for exactly each (pool, port) that announces and lacks it."""
+    BGP-only one on zone a's nodes, which peer with tor-a), a remedy for exactly each (pool,
+    port) that announces and lacks it."""
     from kostack_testkit.metallb import metallb_scale_doc
 
     n, pools = 90, 12
     found = vip_findings(metallb_scale_doc(n, pools))
     assert len(found) == pools + 1
-    assert [f.status for f in found].count(Status.UNKNOWN) == 1
-    expected = 4  # the seed's four nodes: no zone, p0 only, no pool pair
+    assert [f.status for f in found].count(Status.UNKNOWN) == 0
+    bgp = next(f for f in found if "MetalLB pool bgp " in str(f.message))
+    assert bgp.nodes == tuple(sorted(f"w{i}" for i in range(0, n, 3)))
+    expected = 4 + n // 3  # the seed's four nodes: no zone, p0 only; zone a: the BGP pool
     for i in range(n):
         announced = {0} | {p for p in range(pools) if p % 3 == i % 3}
         expected += sum(1 for p in announced if p >= i % pools)

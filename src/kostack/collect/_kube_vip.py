@@ -3,8 +3,9 @@
 
 MetalLB is recognised by its pods (metallb-native.yaml labels them app=metallb, its Helm
 chart app.kubernetes.io/name=metallb); only then are its IPAddressPools, L2Advertisements and
-BGPAdvertisements (metallb.io/v1beta1, namespaced) listed: one list request per kind, paged
-by the shared reader. kube-vip is recognised by its image (ghcr.io/kube-vip/kube-vip, or
+BGPAdvertisements (metallb.io/v1beta1, namespaced) and BGPPeers (metallb.io/v1beta2, served
+since v0.13, MetalLB's first CRD release) listed: one list request per kind, paged by the
+shared reader. kube-vip is recognised by its image (ghcr.io/kube-vip/kube-vip, or
 plndr/kube-vip before) and read from the pods already listed (pkg/kubevip/config_envvar.go:
 ``address``/``vip_address``, ``vip_arp``, ``bgp_enable``, ``cp_enable``, ``svc_enable``,
 ``vip_interface``): no request.
@@ -35,6 +36,7 @@ from kostack.model.snapshot import (
     LabelSelector,
     MetalLB,
     MetalLBAdvertisement,
+    MetalLBPeer,
     MetalLBPool,
     VirtualIPs,
 )
@@ -43,7 +45,8 @@ from kostack.shell import as_code, render
 SOURCE: Final = "cluster.virtual_ips.metallb"
 GROUP: Final = ("metallb.io", "v1beta1")
 # plural -> what it is read into
-KINDS: Final = ("ipaddresspools", "l2advertisements", "bgpadvertisements")
+KINDS: Final = ("ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers")
+VERSIONS: Final = {"bgppeers": "v1beta2"}  # the others: GROUP's v1beta1
 _TRUE: Final = frozenset({"1", "t", "true", "yes", "y", "on"})  # Go ParseBool, lower-cased
 
 GapSink = Callable[[str, ReadFailure, str], None]
@@ -193,6 +196,35 @@ def parse_advertisement(obj: Mapping[str, Any], kind: str) -> MetalLBAdvertiseme
         pool_selectors=tuple(s for s in pool_selectors if s is not None),
         node_selectors=tuple(s for s in node_selectors if s is not None),
         interfaces=tuple(str(i) for i in as_list(spec.get("interfaces"))),
+        peers=tuple(str(p) for p in as_list(spec.get("peers")))
+        if kind != "l2advertisements"
+        else (),
+    )
+
+
+def _asn(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
+
+
+def parse_peer(obj: Mapping[str, Any]) -> MetalLBPeer | None:
+    """A BGPPeer (api/v1beta2 bgppeer_types.go); None when a node selector does not parse.
+    Its password is never read."""
+    spec = as_dict(obj.get("spec"))
+    selectors = [parse_selector(s) for s in as_list(spec.get("nodeSelectors"))]
+    if None in selectors:
+        return None
+    try:
+        address = ipaddress.ip_address(str(spec.get("peerAddress") or "").strip())
+    except ValueError:
+        address = None
+    return MetalLBPeer(
+        name=name_of(obj),
+        namespace=namespace_of(obj),
+        address=address,
+        interface=str(spec.get("interface") or "") or None,
+        my_asn=_asn(spec.get("myASN")) or 0,
+        peer_asn=_asn(spec.get("peerASN")) or None,
+        node_selectors=tuple(s for s in selectors if s is not None),
     )
 
 
@@ -203,16 +235,19 @@ def _version(image: str | None) -> str | None:
 
 
 def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
-    """MetalLB's pools and advertisements when its pods run (three list requests)."""
+    """MetalLB's pools, advertisements and BGP peers when its pods run (four list
+    requests)."""
     if not pods.metallb_namespaces:
         return None
     lists: dict[str, list[dict[str, Any]]] = {}
     for plural in KINDS:
+        version = VERSIONS.get(plural, GROUP[1])
         try:
             lists[plural] = reader.all(
-                f"GET /apis/metallb.io/v1beta1/{plural}",
+                f"GET /apis/metallb.io/{version}/{plural}",
                 reader.custom.list_cluster_custom_object,
-                *GROUP,
+                GROUP[0],
+                version,
                 plural,
             )
         except ReadFailure as failure:
@@ -237,11 +272,17 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
         ]
         # a selector kostack cannot read: which pools go out from which nodes is unknown
         ads = None if None in said else tuple(a for a in said if a is not None)
+    peers: tuple[MetalLBPeer, ...] | None = None
+    if "bgppeers" in lists:
+        found = [parse_peer(o) for o in lists["bgppeers"]]
+        # a selector kostack cannot read: which nodes hold sessions is unknown
+        peers = None if None in found else tuple(p for p in found if p is not None)
     return MetalLB(
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
         pools=pools,
         advertisements=ads,
+        peers=peers,
     )
 
 

@@ -101,6 +101,7 @@ from kostack.model.vip import (
     LabelSelector,
     MetalLB,
     MetalLBAdvertisement,
+    MetalLBPeer,
     MetalLBPool,
     VirtualIPs,
 )
@@ -158,6 +159,7 @@ __all__ = [
     "ManifestStatefulSet",
     "MetalLB",
     "MetalLBAdvertisement",
+    "MetalLBPeer",
     "MetalLBPool",
     "Name",
     "Network",

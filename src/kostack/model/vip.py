@@ -4,7 +4,8 @@ kube-vip's settings, kubeadm's controlPlaneEndpoint (docs/facts.md "Virtual IPs"
 No Neutron port owns these addresses: a node answers ARP/NDP for them (MetalLB's L2 mode,
 kube-vip with vip_arp) or routes them (BGP), so Neutron's anti-spoofing decides whether they
 work. ``VirtualIPs.metallb`` None means MetalLB was not seen; its ``pools`` None means its
-IPAddressPools could not be read (a gap says why).
+IPAddressPools could not be read (a gap says why); its ``peers`` None that its BGPPeers were
+not (a snapshot from before they were read says None too).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from kostack.model.types import CIDRSet, Label, Name
+from kostack.model.types import IP, CIDRSet, Label, Name
 from kostack.model.types import Record as _Record
 
 SelectorOperator = Literal["In", "NotIn", "Exists", "DoesNotExist"]
@@ -58,6 +59,23 @@ class MetalLBAdvertisement(_Record):
     pool_selectors: tuple[LabelSelector, ...] = ()
     node_selectors: tuple[LabelSelector, ...] = ()
     interfaces: tuple[Name, ...] = ()
+    # a BGPAdvertisement's spec.peers: the BGPPeers (by name) it goes to; empty: every peer
+    peers: tuple[Name, ...] = ()
+
+
+class MetalLBPeer(_Record):
+    """A BGPPeer (metallb.io/v1beta2): the speakers on the nodes its nodeSelectors select
+    (every node when it has none) hold a BGP session with it. No password is kept."""
+
+    name: Name
+    namespace: Name = ""
+    # spec.peerAddress; None: unnumbered (spec.interface) or not an IP
+    address: IP | None = None
+    interface: Name | None = None
+    my_asn: int = 0
+    # spec.peerASN; None: spec.dynamicASN (internal, external) instead
+    peer_asn: int | None = None
+    node_selectors: tuple[LabelSelector, ...] = ()
 
 
 class MetalLB(_Record):
@@ -66,6 +84,8 @@ class MetalLB(_Record):
     # None: not read (a gap says why); () : none defined
     pools: tuple[MetalLBPool, ...] | None = None
     advertisements: tuple[MetalLBAdvertisement, ...] | None = None
+    # None: not read (a gap says why, or a snapshot from before they were read)
+    peers: tuple[MetalLBPeer, ...] | None = None
 
 
 class KubeVip(_Record):

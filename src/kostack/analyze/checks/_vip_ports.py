@@ -75,6 +75,25 @@ def carriers(topo: Topology, view: NodeView, cidr: IPNetwork) -> list[Carrier]:
     return out
 
 
+def reply_ports(topo: Topology, view: NodeView, version: int) -> list[Carrier]:
+    """The ports of ``view``'s server that may carry its replies of one family to a client
+    anywhere (a VIP routed to the node over BGP: the replies follow the node's routes, not
+    the subnet of the address): its own port and every other port of the server with a
+    subnet of that family; the own port alone when none has one. Empty without a matched
+    port."""
+    if view.port is None:
+        return []
+    own = topo.node_subnet(view, version) or view.subnet
+    out = [Carrier(view.port, own)] if own is not None else []
+    for port in server_ports(topo).get(view.port.device_id or "", ()):
+        subnets = _subnets_of(topo, port, version)
+        if subnets:
+            out.append(Carrier(port, subnets[0]))
+    if own is not None and own.cidr.version != version and len(out) > 1:
+        out = out[1:]  # the own port has no subnet of the family: another port carries it
+    return out
+
+
 def carrier_label(carrier: Carrier) -> str:
     """ "<port id> (<port name>, <subnet CIDR>)", as evidence and messages name it."""
     return f"{carrier.port.id} ({carrier.port.name or '-'}, {carrier.subnet.cidr})"

@@ -2,9 +2,13 @@
 
 MetalLB (api/v1beta1): an advertisement covers the pools it names or selects, every pool when
 it does neither; it is announced from the nodes its nodeSelectors select, every node when it
-has none. kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
+has none. A BGPAdvertisement goes out only from those of its nodes that hold a session with
+one of its BGPPeers (``peers``, every peer when empty): a peer's session runs on the nodes its
+nodeSelectors select, every node when it has none (speaker/bgp_controller.go ``syncPeers``,
+``publishAds``). kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
 holds the lease: every node running such a pod may. Cost: each advertisement's node set is
-computed once (advertisements x nodes), each pool joins the sets of its advertisements.
+computed once (advertisements x nodes), each peer's once (peers x nodes), each pool joins
+the sets of its advertisements.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ class Announced:
     cidrs: tuple[IPNetwork, ...]
     l2_nodes: set[str] = field(default_factory=set)
     bgp: bool = False
+    # the nodes that announce it to a BGP peer; None: not known (BGPPeers not read)
+    bgp_nodes: set[str] | None = field(default_factory=set)
     # the interfaces its L2Advertisements (kube-vip: vip_interface) name; empty: any
     interfaces: tuple[str, ...] = ()
 
@@ -68,16 +74,38 @@ def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
     return pool.name in ad.pools or any(selects(s, pool.labels) for s in ad.pool_selectors)
 
 
+def _bgp_sessions(metallb: MetalLB, nodes: Sequence[Node]) -> dict[str, set[str]] | None:
+    """Each BGPPeer's name -> the nodes that hold a session with it; None: not read."""
+    if metallb.peers is None:
+        return None
+    return {
+        p.name: {n.name for n in nodes if any_selects(p.node_selectors, n.labels)}
+        for p in metallb.peers
+    }
+
+
+def _ad_nodes(
+    ad: MetalLBAdvertisement, nodes: Sequence[Node], sessions: dict[str, set[str]] | None
+) -> set[str] | None:
+    """The nodes an advertisement is announced from (None: not known)."""
+    picked = {n.name for n in nodes if any_selects(ad.node_selectors, n.labels)}
+    if ad.kind == "l2":
+        return picked
+    if sessions is None:
+        return None
+    peering: set[str] = set()
+    for name in ad.peers or sessions:
+        peering |= sessions.get(name, set())
+    return picked & peering
+
+
 def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced]:
-    """Every pool, with the nodes its L2Advertisements announce it from and whether a
-    BGPAdvertisement announces it (``pools``/``advertisements`` read: the caller checks)."""
+    """Every pool, with the nodes its L2Advertisements announce it from, whether a
+    BGPAdvertisement announces it and from which nodes (``pools``/``advertisements`` read:
+    the caller checks)."""
     ads = metallb.advertisements or ()
-    node_sets = [
-        {n.name for n in nodes if any_selects(ad.node_selectors, n.labels)}
-        if ad.kind == "l2"
-        else set()
-        for ad in ads
-    ]
+    sessions = _bgp_sessions(metallb, nodes)
+    node_sets = [_ad_nodes(ad, nodes, sessions) for ad in ads]
     out = []
     for pool in metallb.pools or ():
         a = Announced("metallb", pool.name, pool.cidrs)
@@ -86,8 +114,9 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
                 continue
             if ad.kind == "bgp":
                 a.bgp = True
+                a.bgp_nodes = None if names is None or a.bgp_nodes is None else a.bgp_nodes | names
             else:
-                a.l2_nodes |= names
+                a.l2_nodes |= names or set()
                 a.interfaces += tuple(i for i in ad.interfaces if i not in a.interfaces)
         out.append(a)
     return out

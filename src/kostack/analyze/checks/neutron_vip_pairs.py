@@ -4,17 +4,27 @@ MetalLB in L2 mode, Antrea's Service external IPs (ServiceExternalIP), and kube-
 ``vip_arp``, answer ARP (IPv4) or NDP (IPv6) for an
 address no Neutron port owns, from the node's own MAC, and the node's replies leave with that
 address as source. Neutron's anti-spoofing drops both unless the address is a fixed IP or in
-an allowed address pair of the port (docs/facts.md "Virtual IPs"). One finding per pool (or
-kube-vip address), naming its nodes with counts, never one per (address, node).
+an allowed address pair of the port (docs/facts.md "Virtual IPs"). MetalLB in BGP mode routes
+the address to the nodes that hold a session with a BGPPeer; their replies leave from it by
+the node's routes, through whichever port those choose (`_vip_ports.reply_ports`). One
+finding per pool (or kube-vip address), naming its nodes with counts, never one per
+(address, node).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
-from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers, pair_covers
+from kostack.analyze.checks._vip_ports import (
+    Carrier,
+    carrier_label,
+    carriers,
+    pair_covers,
+    reply_ports,
+)
 from kostack.analyze.checks._vips import (
     Announced,
     AntreaPools,
@@ -39,7 +49,8 @@ TITLE = (
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 SEVERITY_NOTE = (
-    "high: Neutron drops the ARP/NDP answers for the address, so the Services (or the control "
+    "high: Neutron drops the ARP/NDP answers for the address (over BGP, the replies from "
+    "it), so the Services (or the control "
     "plane endpoint) behind it are unreachable; an address inside a subnet's allocation pool "
     "is a warning (cause `vip-allocation-pool`): nothing breaks until Neutron hands it out."
 )
@@ -99,6 +110,46 @@ register(
             "해당 포트에는 anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: "
             "Neutron이 응답과 회신을 차단해 그 주소에 아무것도 닿지 않습니다.",
         },
+        f"{ID}.fail-bgp": {
+            "en": "{what} is routed over BGP to {nodes} ({n} {n:port/ports}), "
+            "{n:whose port keeps/whose ports keep} anti-spoofing on with no allowed address pair "
+            "covering it: the nodes reply from the address and Neutron drops the replies, so no "
+            "connection to it completes.",
+            "ko": "{what:이/가} BGP로 {nodes}(포트 {n}개)에 라우팅되는데, 해당 포트에는 "
+            "anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: 노드는 그 "
+            "주소에서 회신하고 Neutron이 그 회신을 차단하므로 그 주소로의 연결이 이루어지지 "
+            "않습니다.",
+        },
+        f"{ID}.routed": {
+            "en": "{what} is routed over BGP to {nodes}, whose servers have several ports that "
+            "may carry the replies from it ({ports}); only some of them have a pair covering it. "
+            "The replies leave by the port the node's routes to the client choose, which "
+            "kostack does not read, so whether they pass is not known. Add the pair to each of "
+            "these ports.",
+            "ko": "{what:이/가} BGP로 {nodes}에 라우팅되는데, 그 서버에는 그 주소의 회신을 "
+            "실을 수 있는 포트가 여럿({ports}) 있고 그중 일부에만 이를 포함하는 pair가 "
+            "있습니다. 회신은 클라이언트로 가는 노드의 라우트가 고르는 포트로 나가는데 "
+            "kostack은 라우트를 읽지 않으므로, 회신이 통과하는지 알 수 없습니다. 이 포트마다 "
+            "pair를 추가하세요.",
+        },
+        f"{ID}.peers-unread": {
+            "en": "MetalLB {n:pool/pools} {pools} {n:is/are} announced over BGP, but MetalLB's "
+            "BGPPeers were not read: from which nodes, and so through which ports, is not known.",
+            "ko": "MetalLB 풀 {n}개({pools})를 BGP로 알리지만 MetalLB의 BGPPeer를 읽지 못해, 어느 노드에서, "
+            "따라서 어느 포트를 거쳐 알리는지 알 수 없습니다.",
+        },
+        f"{ID}.bgp-nowhere": {
+            "en": "{what} ({cidrs}) is announced only by BGPAdvertisements, and no BGPPeer holds "
+            "a session on a node they select ({peers}): MetalLB announces it to no router, so "
+            "it reaches nodes only by a route kostack does not see (a static route), and which "
+            "nodes' ports must let it out is not known.",
+            "ko": "{what}({cidrs}) 대역은 BGPAdvertisement로만 알리는데, 그 광고가 고르는 노드에서 "
+            "세션을 맺는 BGPPeer가 없습니다({peers}): MetalLB가 어떤 라우터에도 알리지 않으므로 "
+            "kostack이 보지 못하는 경로(정적 라우트)로만 노드에 닿으며, 어느 노드의 포트가 "
+            "이를 내보내야 하는지 알 수 없습니다.",
+        },
+        f"{ID}.no-peer": {"en": "no BGPPeer defined", "ko": "정의된 BGPPeer 없음"},
+        f"{ID}.peer-list": {"en": "BGPPeers: {names}", "ko": "BGPPeer: {names}"},
         f"{ID}.reason": {
             "en": "let {node} answer for {what}",
             "ko": "{node:이/가} {what}에 응답할 수 있게 함",
@@ -229,44 +280,33 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     no_port: dict[str, NodeView] = {}
     unsure: dict[str, NodeView] = {}
     in_subnet: dict[str, tuple[Subnet, list[Announced], list[IPNetwork]]] = {}
+    unread_peers: list[Announced] = []
     for a in announced:
         views = [topo.node_views[n] for n in sorted(a.l2_nodes) if n in topo.node_views]
-        outside: list[IPNetwork] = []
         gaps: dict[tuple[str, str], Gap] = {}
         several: dict[str, list[Carrier]] = {}  # node -> the ports that could carry it
         subnets: dict[str, tuple[Subnet, list[IPNetwork]]] = {}
+        routed: dict[str, list[Carrier]] = {}  # BGP: node -> its ports lacking a pair
+        seen = Seen(gaps, routed, subnets, no_port, unsure)
+        outside = [c for c in a.cidrs if not _answered(ctx, views, c, seen, several)]
+        bgp_views = [topo.node_views[n] for n in sorted(a.bgp_nodes or ()) if n in topo.node_views]
         for cidr in a.cidrs:
-            inside = False
-            for v in views:
-                if v.port is None:
-                    subnet = topo.node_subnet(v, cidr.version)
-                    if subnet is not None and net_within(cidr, subnet.cidr):
-                        inside = True
-                        no_port[v.name] = v
-                    continue
-                found = carriers(topo, v, cidr)
-                inside = inside or bool(found)
-                for c in found:  # a subnet's allocation pool matters whichever port answers
-                    held = subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
-                    if cidr not in held:
-                        held.append(cidr)
-                if len(found) > 1:
-                    several.setdefault(v.name, found)
-                    continue
-                for c in found:
-                    covered = pair_covers(c.port, cidr, topo)
-                    if covered is None:
-                        unsure[v.name] = v
-                    elif not covered:
-                        gaps.setdefault((v.name, c.port.id), (v, c.port, []))[2].append(cidr)
-            if not inside:
-                outside.append(cidr)
-        if not views:  # announced over BGP only
-            out.append(_outside(ctx, a, list(a.cidrs), only_bgp=True))
-        elif outside:
+            for v in bgp_views:
+                _routed(ctx, v, cidr, seen)
+        if a.bgp and a.bgp_nodes is None:
+            unread_peers.append(a)  # one finding for them all
+        elif not views and not bgp_views:  # announced over BGP only, from no node seen
+            out.append(
+                _nowhere(ctx, a)
+                if a.kind == "metallb"
+                else _outside(ctx, a, list(a.cidrs), only_bgp=True)
+            )
+        elif outside and not bgp_views:
             out.append(_outside(ctx, a, outside))
         if several:
             out.append(_several(ctx, a, several))
+        if routed:
+            out.append(_routed_unknown(ctx, a, routed))
         if gaps:
             out.append(_fail(ctx, a, list(gaps.values()), used.get(f"{a.kind}/{a.name}", [])))
         for subnet, cidrs in subnets.values():
@@ -277,9 +317,129 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
         what = ", ".join(_what(a) for a in owners)
         out.extend(in_allocation_pool(ctx, SAY, f"{ID}.allocation", subnet, what, cidrs))
     out += unplaced_findings(ctx, SAY, no_port, unsure, f"{ID}.unfiltered")
+    if unread_peers:
+        out.append(_peers_unread(ctx, unread_peers))
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(announced)))]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one pool's judgement gathers: the ports lacking a pair (``gaps``), BGP nodes
+    whose ports disagree (``routed``), the subnets holding its ranges, and the nodes left
+    undecided (no matched port; a port Neutron may not filter)."""
+
+    gaps: dict[tuple[str, str], Gap]
+    routed: dict[str, list[Carrier]]
+    subnets: dict[str, tuple[Subnet, list[IPNetwork]]]
+    no_port: dict[str, NodeView]
+    unsure: dict[str, NodeView]
+
+
+def _answered(
+    ctx: CheckContext,
+    views: Sequence[NodeView],
+    cidr: IPNetwork,
+    seen: Seen,
+    several: dict[str, list[Carrier]],
+) -> bool:
+    """A range answered for by ARP/NDP from ``views``: the port whose subnet holds it on each
+    (`carriers`); False when no node's subnet holds it (the "outside" case)."""
+    topo = ctx.topo
+    inside = False
+    for v in views:
+        if v.port is None:
+            subnet = topo.node_subnet(v, cidr.version)
+            if subnet is not None and net_within(cidr, subnet.cidr):
+                inside = True
+                seen.no_port[v.name] = v
+            continue
+        found = carriers(topo, v, cidr)
+        inside = inside or bool(found)
+        for c in found:  # a subnet's allocation pool matters whichever port answers
+            held = seen.subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
+            if cidr not in held:
+                held.append(cidr)
+        if len(found) > 1:
+            several.setdefault(v.name, found)
+            continue
+        for c in found:
+            covered = pair_covers(c.port, cidr, topo)
+            if covered is None:
+                seen.unsure[v.name] = v
+            elif not covered:
+                seen.gaps.setdefault((v.name, c.port.id), (v, c.port, []))[2].append(cidr)
+    return inside
+
+
+def _routed(ctx: CheckContext, v: NodeView, cidr: IPNetwork, seen: Seen) -> None:
+    """A range routed to ``v`` over BGP: its replies leave from the range through one of the
+    server's ports of that family (`reply_ports`); every one lacking a pair: a gap on each
+    (whichever the routes choose drops them); some only: undecided, naming those."""
+    topo = ctx.topo
+    found = reply_ports(topo, v, cidr.version)
+    if not found:
+        seen.no_port[v.name] = v
+        return
+    for c in carriers(topo, v, cidr):  # a subnet's allocation pool matters here too
+        held = seen.subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
+        if cidr not in held:
+            held.append(cidr)
+    said = [pair_covers(c.port, cidr, topo) for c in found]
+    if None in said:
+        seen.unsure[v.name] = v
+        return
+    lacking = [c for c, ok in zip(found, said, strict=True) if not ok]
+    if lacking and len(lacking) < len(found):
+        seen.routed.setdefault(v.name, lacking)
+        return
+    for c in lacking:
+        held = seen.gaps.setdefault((v.name, c.port.id), (v, c.port, []))[2]
+        if cidr not in held:
+            held.append(cidr)
+
+
+def _routed_unknown(ctx: CheckContext, a: Announced, routed: dict[str, list[Carrier]]) -> Finding:
+    shown = list(routed.items())[:8]
+    ports = "; ".join(f"{node}: {', '.join(carrier_label(c) for c in cs)}" for node, cs in shown)
+    return SAY.cluster(
+        ctx,
+        Status.UNKNOWN,
+        Msg(f"{ID}.routed", what=_what(a), nodes=nodes_label(list(routed)), ports=ports),
+        tuple(f"port {carrier_label(c)} ({node})" for node, cs in shown for c in cs),
+        nodes=tuple(routed),
+        key=("routed", a.kind, a.name),
+    )
+
+
+def _nowhere(ctx: CheckContext, a: Announced) -> Finding:
+    """UNKNOWN: a MetalLB pool that only BGPAdvertisements announce, from no node that holds
+    a session: MetalLB tells no router, so only a route kostack does not see reaches it."""
+    cl = ctx.snapshot.cluster
+    metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips is not None else None
+    names = [p.name for p in (metallb.peers if metallb is not None else None) or ()]
+    peers = Msg(f"{ID}.peer-list", names=", ".join(names[:8])) if names else Msg(f"{ID}.no-peer")
+    said = cidrs_label([str(c) for c in a.cidrs])
+    return SAY.cluster(
+        ctx,
+        Status.UNKNOWN,
+        Msg(f"{ID}.bgp-nowhere", what=_what(a), cidrs=said, peers=peers),
+        key=("nowhere", a.kind, a.name),
+    )
+
+
+def _peers_unread(ctx: CheckContext, pools: list[Announced]) -> Finding:
+    gap = ctx.snapshot.gap_for("cluster.virtual_ips")
+    evidence = (f"gap: {gap.source}: {gap.error}",) if gap else ()
+    names = ", ".join(a.name for a in pools[:8]) + (", ..." if len(pools) > 8 else "")
+    return SAY.cluster(
+        ctx,
+        Status.UNKNOWN,
+        Msg(f"{ID}.peers-unread", pools=names, n=len(pools)),
+        evidence,
+        key=("peers",),
+    )
 
 
 def _several(ctx: CheckContext, a: Announced, several: dict[str, list[Carrier]]) -> Finding:
@@ -319,7 +479,7 @@ def _fail(ctx: CheckContext, a: Announced, gaps: list[Gap], ips: Sequence[IPAddr
         ctx,
         Status.FAIL,
         Msg(
-            f"{ID}.fail",
+            f"{ID}.fail" if a.l2_nodes else f"{ID}.fail-bgp",
             what=Msg(
                 f"{ID}.pool", what=what, cidrs=cidrs_label([str(c) for c in a.cidrs]), used=used
             )
