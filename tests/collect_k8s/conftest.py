@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from k8s_collect_served import Served, ServeFn
+from rbac_grants import ungranted
 
 from kostack_testkit.kubeapi import KubeApiDouble
 
@@ -26,3 +27,5 @@ def serve(tmp_path: Path) -> Iterator[ServeFn]:
     yield start
     for api in started:
         api.stop()
+    missing = [line for api in started for line in ungranted(api.requests)]
+    assert not missing, "reads the shipped roles do not grant:\n" + "\n".join(missing)
