@@ -110,3 +110,22 @@ def test_the_words_exist_in_korean() -> None:
     ko = localize(r.hops[-1].detail, "ko")
     assert "AntreaProxy" in ko and "응답 없음" in ko, ko
     assert t("ko", "short.net-sg-antrea-memberlist")
+
+
+@pytest.mark.parametrize(
+    ("mode", "proxy_all", "where"),
+    [
+        ("none", True, "AntreaProxy on k8s-w-1"),  # kube-proxy gone: AntreaProxy serves the node
+        ("iptables", True, "kube-proxy on k8s-w-1"),  # beside kube-proxy, its OUTPUT rules win
+        ("iptables", False, "kube-proxy on k8s-w-1"),  # without proxyAll, pods only
+    ],
+)
+def test_a_nodes_own_service_connection_is_kube_proxys_unless_proxy_all_replaced_it(
+    mode: str, proxy_all: bool, where: str
+) -> None:
+    snap = _antrea(seed_doc(), mode, proxy_all=proxy_all)
+    results = _trace(snap, "node:k8s-w-1", "svc:default/kubernetes:443/tcp")
+    assert results
+    for r in results:
+        (hop,) = [h for h in r.hops if h.step == "kube-proxy"]
+        assert hop.where == where, hop.where
