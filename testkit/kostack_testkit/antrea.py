@@ -36,6 +36,7 @@ def antrea_settings(**settings: Any) -> Doc:
         "antrea_proxy": True,
         "proxy_all": False,
         "config_map": "antrea-config",
+        "cluster_port": 10351,
     }
     antrea.update(settings)
     return {

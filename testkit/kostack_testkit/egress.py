@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack_testkit.antrea import geneve_fixed
-from kostack_testkit.builders import Doc, add_pairs, registry_doc
+from kostack_testkit.builders import SG_NODES, Doc, add_pairs, registry_doc, rule
 from kostack_testkit.kuberouter import swap_cni
 from kostack_testkit.lb_fixtures import service
 
@@ -16,6 +16,7 @@ POOL = "10.0.0.212/30"
 POOL_RANGE = ("10.0.0.212", "10.0.0.215")
 EGRESS_IP = "10.0.0.213"
 CILIUM_IP = "10.0.0.220"
+MEMBERLIST_PORT = 10351  # Antrea's agents' memberlist (clusterPort), which Egress needs
 
 
 def antrea_egress_state(
@@ -40,10 +41,14 @@ def antrea_egress_state(
 
 
 def antrea_egress_doc(**state: Any) -> Doc:
-    """The seed with Antrea's defaults (Geneve admitted between the nodes: no other cause),
-    an ExternalIPPool ``POOL`` for every node and an Egress using it; the node subnet
-    allocates up to 10.0.0.199."""
+    """The seed with Antrea's defaults (Geneve and the agents' memberlist admitted between the
+    nodes: no other cause), an ExternalIPPool ``POOL`` for every node and an Egress using it;
+    the node subnet allocates up to 10.0.0.199."""
     doc = registry_doc({"x": ("Antrea", geneve_fixed)}, "x")
+    group = next(g for g in doc["openstack"]["security_groups"] if g["id"] == SG_NODES)
+    group["rules"] += [
+        rule(SG_NODES, "ingress", p, MEMBERLIST_PORT, group=SG_NODES) for p in ("tcp", "udp")
+    ]
     doc["openstack"]["subnets"][0]["allocation_pools"] = [
         {"start": "10.0.0.2", "end": "10.0.0.199"}
     ]

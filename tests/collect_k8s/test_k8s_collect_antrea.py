@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from k8s_collect_served import ServeFn
 
 from kostack.collect._cni_antrea import parse_antrea
 from kostack.collect._kube_objects import Notes
 from kostack.gap_words import gap_hint
+from kostack.model.cni import Antrea
 from kostack_testkit.k8s_fixture_antrea import DEFAULT_CONF, antrea_cluster
 
 
@@ -88,3 +91,46 @@ def test_an_unreadable_default_mtu_is_a_note_not_a_silent_unset() -> None:
     assert notes.skipped == {"cluster.cni.antrea": ["defaultMTU 40 is not modelled"]}
     fine = parse_antrea("defaultMTU: 1400\n", Notes())
     assert fine is not None and fine.default_mtu == 1400
+
+
+def _without_kube_proxy(objects: list[Any]) -> list[Any]:
+    """kubeadm init --skip-phases=addon/kube-proxy: no kube-proxy pods, DaemonSet or
+    ConfigMap (Antrea's docs/antrea-proxy.md "Removing kube-proxy")."""
+    return [o for o in objects if not o["metadata"]["name"].startswith("kube-proxy")]
+
+
+def test_proxy_all_without_kube_proxy_is_a_replacement_not_a_gap(serve: ServeFn) -> None:
+    """antreaProxy.proxyAll with kube-proxy removed: AntreaProxy serves every Service address,
+    so kube-proxy's absence is the mode "none", not a gap (as for Cilium's replacement)."""
+    conf = DEFAULT_CONF.replace("proxyAll: false", "proxyAll: true")
+    collection = serve(_without_kube_proxy(antrea_cluster(conf=conf))).collect()
+    assert collection.gaps == ()
+    assert collection.cluster.kube_proxy_mode == "none"
+    antrea = collection.cluster.cni.antrea
+    assert antrea is not None and antrea.proxy_all is True
+
+
+def test_kube_proxy_gone_without_proxy_all_stays_a_gap(serve: ServeFn) -> None:
+    """Without proxyAll AntreaProxy serves the pods only: nothing is known to serve NodePorts."""
+    collection = serve(_without_kube_proxy(antrea_cluster())).collect()
+    assert collection.cluster.kube_proxy_mode is None
+    assert any(g.source == "cluster.kube_proxy_mode" for g in collection.gaps)
+
+
+def test_proxy_all_beside_kube_proxy_keeps_its_mode(serve: ServeFn) -> None:
+    conf = DEFAULT_CONF.replace("proxyAll: false", "proxyAll: true")
+    collection = serve(antrea_cluster(conf=conf)).collect()
+    assert collection.cluster.kube_proxy_mode == "iptables"
+
+
+def test_cluster_port_is_read_with_its_default() -> None:
+    """clusterPort (the agents' memberlist): 10351 when absent or 0 (options.go)."""
+    notes = Notes()
+    assert (parse_antrea(DEFAULT_CONF, notes) or Antrea()).cluster_port == 10351
+    assert (parse_antrea("clusterPort: 0\n", notes) or Antrea()).cluster_port == 10351
+    assert (parse_antrea("trafficEncapMode: encap\n", notes) or Antrea()).cluster_port == 10351
+    assert (parse_antrea("clusterPort: 7946\n", notes) or Antrea()).cluster_port == 7946
+    assert notes.skipped == {}
+    odd = parse_antrea("clusterPort: 70000\n", notes)
+    assert odd is not None and odd.cluster_port is None
+    assert notes.skipped == {"cluster.cni.antrea": ["clusterPort 70000 is not modelled"]}

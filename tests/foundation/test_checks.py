@@ -285,6 +285,16 @@ CASES["neutron-egress-ip-pairs"] = (
 )
 
 
+def _memberlist_dropped() -> Doc:
+    doc = antrea_egress_doc()
+    for sg in doc["openstack"]["security_groups"]:
+        sg["rules"] = [r for r in sg["rules"] if r["port_range_min"] != 10351]
+    return doc
+
+
+CASES["net-sg-antrea-memberlist"] = (antrea_egress_doc, _memberlist_dropped, _egress_unread)
+
+
 def test_every_registered_check_has_cases() -> None:
     assert set(CASES) == set(BY_ID)
 

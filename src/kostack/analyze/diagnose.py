@@ -61,6 +61,7 @@ PORT_CAUSES = frozenset(
         "bgp-blocked",
         "vip-antispoof",
         "egress-antispoof",
+        "antrea-memberlist",
     }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates
@@ -173,6 +174,12 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
+    "antrea-memberlist": {
+        "en": "Security groups drop Antrea's memberlist between nodes: agents disagree on who "
+        "holds each egress or Service external IP",
+        "ko": "보안 그룹이 노드 간 Antrea memberlist를 차단해, 에이전트들이 egress IP와 서비스 외부 "
+        "IP를 어느 노드가 가질지 합의하지 못함",
     },
     "egress-antispoof": {
         "en": "Neutron anti-spoofing drops the traffic pods send from egress IPs (Antrea, Cilium)",

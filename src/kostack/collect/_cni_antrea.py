@@ -20,7 +20,12 @@ from kostack.collect._cni_common import CniContext, CniResult, agent_version, po
 from kostack.collect._kube_objects import Notes, as_dict
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
-from kostack.model.cni import ANTREA_TUNNEL_PORTS, ANTREA_TUNNELS, ANTREA_WIREGUARD_PORT
+from kostack.model.cni import (
+    ANTREA_CLUSTER_PORT,
+    ANTREA_TUNNEL_PORTS,
+    ANTREA_TUNNELS,
+    ANTREA_WIREGUARD_PORT,
+)
 from kostack.model.snapshot import CNI, Antrea
 
 NAMESPACE: Final = "kube-system"
@@ -89,6 +94,7 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
     mtu = conf.get("defaultMTU") or 0
     no_snat = _flag(conf, "noSNAT", False, notes)
     gates = as_dict(conf.get("featureGates"))
+    cluster_port = conf.get("clusterPort") or 0
     return Antrea(
         traffic_encap_mode=encap,
         tunnel_type=tunnel,
@@ -106,6 +112,9 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         config_map=config_map,
         egress=_flag(gates, "Egress", True, notes),
         service_external_ip=_flag(gates, "ServiceExternalIP", None, notes),
+        cluster_port=ANTREA_CLUSTER_PORT
+        if cluster_port == 0
+        else _port(cluster_port, "clusterPort", notes),
     )
 
 
@@ -145,4 +154,6 @@ def read_antrea(ctx: CniContext, detected: bool) -> CniResult | None:
         return CniResult(cni=CNI(type="antrea", version=version, version_source=version_source))
     settings = parse_antrea(text, ctx.notes, name)
     cni = CNI(type="antrea", version=version, version_source=version_source, antrea=settings)
-    return CniResult(cni=cni)
+    # proxyAll: AntreaProxy serves every Service address, kube-proxy may be gone (docs/facts.md)
+    proxy_all = settings is not None and settings.antrea_proxy is not False and settings.proxy_all
+    return CniResult(cni=cni, kube_proxy_replacement=bool(proxy_all))

@@ -165,7 +165,8 @@ def kube_proxy_mode(
     proxy_failure: ReadFailure | None,
     cni: CniResult | None,
 ) -> KubeProxyMode | None:
-    """kube-proxy's config.conf mode; "none" when Cilium replaces it and it does not run."""
+    """kube-proxy's config.conf mode; "none" when the CNI replaces it (Cilium's kube-proxy
+    replacement, kube-router's service proxy, Antrea's proxyAll) and no kube-proxy pod runs."""
     replaced = cni is not None and cni.kube_proxy_replacement
     if replaced and reads.facts.pods_known and reads.facts.kube_proxy_pods == 0:
         return "none"

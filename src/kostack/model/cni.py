@@ -260,6 +260,9 @@ ANTREA_TUNNELS: tuple[AntreaTunnelType, ...] = ("geneve", "vxlan", "gre", "stt")
 # VXLAN UDP); GRE is IP protocol 47 and has none. WireGuard's: pkg/apis/ports.go.
 ANTREA_TUNNEL_PORTS: Mapping[str, int] = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
 ANTREA_WIREGUARD_PORT = 51820
+# clusterPort's default: the agents' memberlist, TCP and UDP (pkg/apis/ports.go
+# AntreaAgentClusterMembershipPort)
+ANTREA_CLUSTER_PORT = 10351
 
 
 class Antrea(Record):
@@ -299,6 +302,9 @@ class Antrea(Record):
     # featureGates.ServiceExternalIP as written (None: unset, or not a boolean): alpha and off
     # by default from v1.5, beta and on by default since v2.3 (model/egress.py decides)
     service_external_ip: bool | None = None
+    # clusterPort (default 10351): the agents' memberlist (TCP and UDP), which Egress and
+    # ServiceExternalIP agree on each IP's node through
+    cluster_port: int | None = Field(default=None, ge=1, le=65535)
 
 
 KubeOvnTunnelType = Literal["geneve", "vxlan", "stt"]

@@ -6,7 +6,9 @@ nftables rejects it at once (ICMP port unreachable from the
 `cluster-ips-check` chain, kubernetes pkg/proxy/nftables/proxier.go), IPVS
 (1.25+) rejects it from KUBE-IPVS-FILTER unless the CNI's INPUT chain accepts
 it first, in which case the node answers (kubernetes PR #108460; before 1.25
-the node always answers), and Cilium's kube-proxy replacement does not answer.
+the node always answers), and neither Cilium's kube-proxy replacement nor Antrea's
+AntreaProxy with proxyAll (kube-proxy gone) answers: nothing in them matches ICMP to a
+ClusterIP (docs/facts.md "Antrea").
 On Kube-OVN OVN's load balancer on a pod's logical switch serves its Services unless it is
 off for the pod's Subnet (engine/kubeovn_lb.py); its VIPs all carry a port, so none matches a
 ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). In no mode
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from kostack.analyze.engine import kubeovn_lb
+from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_proxy, proxy_all
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.types import (
@@ -105,11 +108,22 @@ register(
             "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 Kube-OVN이 OVN 로드 밸런서에서 그 VIP를 "
             "빼므로, 연결은 노드로 넘어가 kube-proxy가 거부합니다",
         },
+        "icmp.antrea": {
+            "en": "no reply: AntreaProxy (proxyAll, no kube-proxy) load-balances only the "
+            "service's ports, and nothing answers ICMP to a ClusterIP",
+            "ko": "응답 없음: AntreaProxy(proxyAll, kube-proxy 없음)는 서비스 포트만 부하 분산하며 "
+            "ClusterIP로 가는 ICMP에 응답하는 것이 없습니다",
+        },
         "icmp.unknown-proxy": {
             "en": "whatever the service proxy does with ICMP (kube-proxy is off and the CNI is not "
             "Cilium)",
             "ko": "서비스 프록시가 ICMP를 어떻게 처리하는지에 달려 있음 (kube-proxy가 꺼져 있고 CNI가 "
             "Cilium이 아님)",
+        },
+        "where.proxy": {"en": "{proxy} on {node}", "ko": "{node}의 {proxy}"},
+        "hop.no-endpoints-proxy": {
+            "en": "service {svc} has no ready endpoints: {proxy} rejects the connection",
+            "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 {proxy:이/가} 연결을 거부합니다",
         },
         "icmp.mode": {"en": "{mode} mode: {what}", "ko": "{mode} 모드: {what}"},
         "icmp.modes": {
@@ -169,6 +183,8 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
         return "depends", Msg("icmp.ipvs")
     if cl is not None and cl.cni.type == "cilium":
         return "none", Msg("icmp.cilium")
+    if proxy_all(topo):
+        return "none", Msg("icmp.antrea")
     return "depends", Msg("icmp.unknown-proxy")
 
 
@@ -202,7 +218,8 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
     mode = cl.kube_proxy_mode if cl else None
     if mode is not None:
         reply, what = _one_mode(topo, mode)
-        label = "kube-proxy replacement" if what.key == "icmp.cilium" else mode  # type: ignore[attr-defined]  # always a Msg
+        replaced = what.key in ("icmp.cilium", "icmp.antrea")  # type: ignore[attr-defined]  # always a Msg
+        label = "kube-proxy replacement" if replaced else mode
         return reply, what, label
     outcomes = [(m, *_one_mode(topo, m)) for m in PROXY_MODES]
     replies = {r for _, r, _ in outcomes}
@@ -219,16 +236,18 @@ def ping_story(topo: Topology, ip: object) -> str:
     return Msg("ping.story", ip=ip, what=what, mode=label, proxy=proxy_name(topo, mode))
 
 
-def proxy_name(topo: Topology, mode: str) -> str:
-    """Who translates a pod's connection to a ClusterIP: AntreaProxy on Antrea unless it is
-    off (antreaProxy.enable, default true; docs/facts.md "Antrea"), Cilium with its kube-proxy
-    replacement, OVN's load balancers on Kube-OVN (engine/kubeovn_lb.py), else kube-proxy. A
-    ping misses each of them the same way: none matches ICMP to a ClusterIP, so the packet
-    goes on as `icmp_expectation` says."""
-    cl = topo.snapshot.cluster
-    antrea = cl.cni.antrea if cl is not None and cl.cni.type == "antrea" else None
+def proxy_name(topo: Topology, mode: str, src: Endpoint | None = None) -> str:
+    """Who translates a connection to a ClusterIP: AntreaProxy on Antrea unless it is off
+    (antreaProxy.enable, default true; docs/facts.md "Antrea") for a pod's, and for a node's
+    (``src`` a node) only with proxyAll and kube-proxy gone (engine/antrea_proxy.py); Cilium
+    with its kube-proxy replacement, OVN's load balancers on Kube-OVN (engine/kubeovn_lb.py),
+    else kube-proxy. A ping misses each of them the same way: none matches ICMP to a
+    ClusterIP, so the packet goes on as `icmp_expectation` says."""
+    antrea = antrea_of(topo)
     if antrea is not None and antrea.antrea_proxy is not False:
-        return "AntreaProxy"
+        if src is not None and src.kind == "node":
+            return node_proxy(topo, node_ports=False) or "kube-proxy"
+        return ANTREA_PROXY
     if mode == OVN_LB:
         return Msg("proxy.kube-ovn")
     if mode == OVN_LB_UNKNOWN:
@@ -249,7 +268,8 @@ def via_service(
     svc = topo.service_by_ip.get(dst.ip)
     assert svc is not None
     lb = kubeovn_lb.for_source(topo, src)
-    where = _where(lb, src.node or "?")
+    name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
+    where = _where(lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
 
@@ -262,7 +282,7 @@ def via_service(
     if protocol == "icmp":
         reply, what, mode = icmp_expectation(topo, src)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode))
+        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode, src))
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
@@ -278,7 +298,7 @@ def via_service(
             port=port,
             protocol=protocol,
             offered=offered,
-            proxy=_proxy_word(lb),
+            proxy=name,
         )
         ev = (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),)
         return single(
@@ -296,6 +316,8 @@ def via_service(
             "hop.no-endpoints-ovn" if no_vip else "hop.no-endpoints",
             svc=f"{svc.namespace}/{svc.name}",
         )
+        if lb is None and name != "kube-proxy":
+            detail = Msg("hop.no-endpoints-proxy", svc=f"{svc.namespace}/{svc.name}", proxy=name)
         ev = (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),)
         return single(
             Hop("kube-proxy", where, Disposition.DENIED, detail, ev, cause="no-endpoints")
@@ -332,11 +354,14 @@ def _dnat(
     return target, target_port, detail
 
 
-def _where(lb: kubeovn_lb.Translator | None, node: str) -> str:
-    """Where the Service is translated: kube-proxy on the node, or Kube-OVN's OVN load balancer
-    on the pod's logical switch (on that node too), or either when not decided."""
+def _where(lb: kubeovn_lb.Translator | None, node: str, name: str = "kube-proxy") -> str:
+    """Where the Service is translated: kube-proxy (or ``name``, AntreaProxy) on the node, or
+    Kube-OVN's OVN load balancer on the pod's logical switch (on that node too), or either
+    when not decided."""
     if lb is not None and lb.gateway_of:
         return Msg("where.kube-proxy-gateway", subnet=lb.gateway_of)
+    if lb is None and name != "kube-proxy":
+        return Msg("where.proxy", proxy=name, node=node)
     if lb is None or lb.who == "kube-proxy":
         return Msg("where.kube-proxy", node=node)
     return Msg("where.ovn-lb-or-proxy" if lb.who == "unknown" else "where.ovn-lb", node=node)

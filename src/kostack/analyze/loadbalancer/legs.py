@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from kostack.analyze.engine.antrea_proxy import node_proxy
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
@@ -112,11 +113,27 @@ def security_group_hop(
 
 
 def kube_proxy_hop(
-    bs: BalancedService, mv: MemberView, node_port: int, *, health_check: bool = False
+    index: LBIndex,
+    bs: BalancedService,
+    mv: MemberView,
+    node_port: int,
+    *,
+    health_check: bool = False,
 ) -> Hop:
-    """What kube-proxy on the member node does with a connection to the NodePort."""
+    """What kube-proxy (or AntreaProxy with proxyAll: engine/antrea_proxy.py) on the member node
+    does with a connection to the NodePort."""
     node = mv.node
-    at = partial(Hop, "kube-proxy", Msg("where.kube-proxy", node=node.name if node else mv.label))
+    name = node.name if node else mv.label
+    proxy = node_proxy(index.topo) or "kube-proxy"
+    where = Msg("where.kube-proxy", node=name)
+    if proxy != "kube-proxy":
+        where = Msg("where.proxy", proxy=proxy, node=name)
+    at = partial(Hop, "kube-proxy", where)
+    by = {} if proxy == "kube-proxy" else {"proxy": proxy}  # its own words for another proxy
+
+    def said(key: str, **params: object) -> Msg:
+        return Msg(f"{key}-by", **params, **by) if by else Msg(key, **params)
+
     svc = bs.service
     ev = Evidence(
         "service", bs.key, "spec.externalTrafficPolicy", svc.external_traffic_policy or "Cluster"
@@ -136,20 +153,22 @@ def kube_proxy_hop(
     if health_check:
         if local:
             return at(
-                Disposition.ACCEPTED, Msg("lb.healthz-200", port=node_port, n=len(local)), (ev,)
+                Disposition.ACCEPTED, said("lb.healthz-200", port=node_port, n=len(local)), (ev,)
             )
-        why = Msg("lb.healthz-503", port=node_port)
+        why = said("lb.healthz-503", port=node_port)
         return at(Disposition.DENIED, why, (ev,), cause="lb-no-local-endpoint")
     if not ready:
         return at(
             Disposition.DENIED,
-            Msg("hop.no-endpoints", svc=bs.key),
+            Msg("hop.no-endpoints-proxy", svc=bs.key, **by)
+            if by
+            else Msg("hop.no-endpoints", svc=bs.key),
             (Evidence("endpointslice", bs.key, "endpoints", "[]"),),
             cause="no-endpoints",
         )
     if bs.local_policy:
         if not local:
-            why = Msg("lb.local-no-endpoint", port=node_port, node=node.name if node else "?")
+            why = said("lb.local-no-endpoint", port=node_port, node=node.name if node else "?")
             return at(Disposition.DENIED, why, (ev,), cause="lb-no-local-endpoint")
         return at(Disposition.ACCEPTED, Msg("lb.local-dnat", port=node_port, n=len(local)), (ev,))
     why = Msg("lb.cluster-dnat", port=node_port, n=len(ready), local=len(local))

@@ -138,7 +138,7 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         and bs.service.health_check_node_port is not None
         and port == bs.service.health_check_node_port
     )
-    proxy = kube_proxy_hop(bs, mv, port or 0, health_check=health_check)
+    proxy = kube_proxy_hop(index, bs, mv, port or 0, health_check=health_check)
     hops.append(proxy)
     reasons = {
         "lb-no-local-endpoint": "no-local-endpoint",

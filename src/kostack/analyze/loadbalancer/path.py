@@ -300,7 +300,7 @@ def member_path(
     hops.append(admitted.hop)
     if _stop(hops):
         return MemberPath(mv, tuple(hops), admitted.source, admitted.admission)
-    hops.append(kube_proxy_hop(bs, mv, node_port))
+    hops.append(kube_proxy_hop(index, bs, mv, node_port))
     return MemberPath(mv, tuple(hops), admitted.source, admitted.admission)
 
 

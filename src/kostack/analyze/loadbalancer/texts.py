@@ -214,6 +214,18 @@ register(
             "en": "externalTrafficPolicy Local and no ready endpoint on {node}: kube-proxy drops NodePort {port}",
             "ko": "externalTrafficPolicy Local인데 {node}에 준비된 엔드포인트가 없어 kube-proxy가 NodePort {port:을/를} 버립니다",
         },
+        "lb.healthz-200-by": {
+            "en": "the health check of {proxy} on {port} answers 200 ({n} local {n:endpoint/endpoints})",
+            "ko": "포트 {port}의 {proxy} 헬스 체크가 200으로 응답합니다 (로컬 엔드포인트 {n}개)",
+        },
+        "lb.healthz-503-by": {
+            "en": "the health check of {proxy} on {port} answers 503: no local endpoint (externalTrafficPolicy Local)",
+            "ko": "포트 {port}의 {proxy} 헬스 체크가 503으로 응답합니다: 로컬 엔드포인트 없음 (externalTrafficPolicy Local)",
+        },
+        "lb.local-no-endpoint-by": {
+            "en": "externalTrafficPolicy Local and no ready endpoint on {node}: {proxy} drops NodePort {port}",
+            "ko": "externalTrafficPolicy Local인데 {node}에 준비된 엔드포인트가 없어 {proxy:이/가} NodePort {port:을/를} 버립니다",
+        },
         "lb.local-dnat": {
             "en": "DNAT NodePort {port} -> a local endpoint ({n} on this node, client source kept)",
             "ko": "NodePort {port:을/를} 로컬 엔드포인트로 DNAT (이 노드에 {n}개, 클라이언트 출발지 유지)",
