@@ -48,6 +48,7 @@ WARNING_CAUSES = frozenset(
         "cilium-health",
         "mtu-pmtud",
         "vip-allocation-pool",
+        "kube-ovn-allocation-pool",
     }
 )
 PORT_CAUSES = frozenset(
@@ -173,6 +174,14 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
+    "kube-ovn-address": {
+        "en": "Kube-OVN's underlay hands pods addresses that Neutron ports hold",
+        "ko": "Kube-OVN 언더레이가 Neutron 포트가 가진 주소를 Pod에 줌",
+    },
+    "kube-ovn-allocation-pool": {
+        "en": "A Neutron allocation pool overlaps what Kube-OVN's underlay hands to pods",
+        "ko": "Neutron 할당 풀이 Kube-OVN 언더레이가 Pod에 주는 범위와 겹침",
     },
     "egress-antispoof": {
         "en": "Neutron anti-spoofing drops the traffic pods send from egress IPs (Antrea, Cilium)",
