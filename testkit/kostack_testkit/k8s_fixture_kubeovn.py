@@ -91,10 +91,18 @@ def subnet_object(name: str, cidr: str, **spec: Any) -> JsonObject:
 
 
 def default_subnets(**default: Any) -> list[JsonObject]:
-    spec = {"default": True, "natOutgoing": True, "gateway": "10.16.0.1", **default}
+    """ovn-default and join as kube-ovn-controller leaves them (pkg/controller/init.go:
+    excludeIps the gateway, --default-exclude-ips empty)."""
+    spec = {
+        "default": True,
+        "natOutgoing": True,
+        "gateway": "10.16.0.1",
+        "excludeIps": ["10.16.0.1"],
+        **default,
+    }
     return [
         subnet_object("ovn-default", POD_CIDR, **spec),
-        subnet_object("join", JOIN_CIDR, gateway="100.64.0.1"),
+        subnet_object("join", JOIN_CIDR, gateway="100.64.0.1", excludeIps=["100.64.0.1"]),
     ]
 
 

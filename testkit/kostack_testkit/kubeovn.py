@@ -12,8 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from kostack_testkit.builders import (
+    NET_ID,
     POD_CIDR,
+    PROJECT_ID,
+    SUBNET_ID,
     add_pairs,
+    fake_id,
     hetero_doc,
     registry_doc,
     rule,
@@ -95,17 +99,78 @@ def underlay_no_pairs(doc: Doc) -> None:
 def underlay_fixed(doc: Doc) -> None:
     """Underlay after the fix kubeovn/docs asks for on OpenStack: port security off on the
     node ports (allowed pairs carry the port's MAC, not the pods')."""
-    underlay_no_pairs(doc)
-    for port in doc["openstack"]["ports"]:
-        if port["id"] in {link["port_id"] for link in doc["node_ports"]}:
-            port["port_security_enabled"] = False
-            port["security_group_ids"] = []
+    underlay_fixed_ports(doc, underlay_no_pairs)
 
 
 def underlay_pairs_only(doc: Doc) -> None:
     """Underlay with the pod range as an allowed pair (the port's MAC): still dropped."""
     underlay_no_pairs(doc)
     add_pairs(doc, [POD_CIDR])
+
+
+def neutron_port(name: str, ip: str, owner: str, subnet_id: str = SUBNET_ID) -> Doc:
+    """A Neutron port on the nodes' network that is no node's (a VM, a load balancer's VIP)."""
+    return {
+        "id": fake_id("port", name),
+        "name": name,
+        "network_id": NET_ID,
+        "mac_address": "fa:16:3e:7a:00:" + format(sum(map(ord, name)) % 256, "02x"),
+        "fixed_ips": [{"subnet_id": subnet_id, "ip_address": ip}],
+        "port_security_enabled": True,
+        "admin_state_up": True,
+        "device_owner": owner,
+        "status": "ACTIVE",
+        "project_id": PROJECT_ID,
+    }
+
+
+def underlay_pool_overlap(doc: Doc) -> None:
+    """Kube-OVN with its overlay ovn-default and an underlay Subnet vlan-apps on the nodes'
+    own subnet (10.0.0.0/24, node ports without port security as kubeovn/docs asks),
+    excludeIps 10.0.0.1..10.0.0.99 (the operator meant Neutron's share); Neutron's pool is
+    its default, 10.0.0.2-10.0.0.254, and a VM and an Octavia VIP hold addresses above .99."""
+    underlay_fixed_ports(doc, as_kube_ovn)
+    vlan = subnet("vlan-apps", "10.0.0.0/24", vlan="ovn-vlan", exclude_ips=["10.0.0.1..10.0.0.99"])
+    doc["cluster"]["cni"]["kube_ovn"]["subnets"].append(vlan)
+    doc["cluster"]["cni"]["kube_ovn"]["arp_detect_ip_conflict"] = True
+    doc["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.254"}
+    ]
+    doc["openstack"]["ports"] += [
+        neutron_port("dhcp-port", "10.0.0.2", "network:dhcp"),
+        neutron_port("db-vm-port", "10.0.0.150", "compute:nova"),
+        neutron_port("octavia-lb-vip", "10.0.0.201", "Octavia"),
+    ]
+
+
+def _vlan_apps(doc: Doc) -> Doc:
+    return next(s for s in doc["cluster"]["cni"]["kube_ovn"]["subnets"] if s["name"] == "vlan-apps")
+
+
+def exclude_neutron_pool(doc: Doc) -> None:
+    """The pool-overlap example's fix in Kube-OVN: vlan-apps excludes Neutron's whole pool."""
+    _vlan_apps(doc)["exclude_ips"] = ["10.0.0.1..10.0.0.254"]
+
+
+def underlay_pool_excluded(doc: Doc) -> None:
+    """The pool-overlap example fixed in Kube-OVN (`exclude_neutron_pool`)."""
+    underlay_pool_overlap(doc)
+    exclude_neutron_pool(doc)
+
+
+def underlay_exclude_unread(doc: Doc) -> None:
+    """The pool-overlap example with vlan-apps' excludeIps not read (an older snapshot)."""
+    underlay_pool_overlap(doc)
+    _vlan_apps(doc)["exclude_ips"] = None
+
+
+def underlay_fixed_ports(doc: Doc, edit: Any) -> None:
+    """``edit`` applied, then port security off on the node ports (Kube-OVN's underlay)."""
+    edit(doc)
+    for port in doc["openstack"]["ports"]:
+        if port["id"] in {link["port_id"] for link in doc["node_ports"]}:
+            port["port_security_enabled"] = False
+            port["security_group_ids"] = []
 
 
 KUBE_OVN_EXAMPLES = {
@@ -120,9 +185,19 @@ KUBE_OVN_EXAMPLES = {
         "so Neutron drops the pods' packets.",
         underlay_no_pairs,
     ),
+    "kube-ovn-underlay-pool-overlap": (
+        "Kube-OVN with an underlay Subnet on the nodes' own subnet whose excludeIps leave out "
+        "only 10.0.0.1-10.0.0.99: a VM and an Octavia VIP already hold addresses Kube-OVN may "
+        "give a pod, and Neutron's allocation pool overlaps the rest.",
+        underlay_pool_overlap,
+    ),
 }
 # Their fixed states, for the tests (not examples).
-FIXED = {"kube-ovn-geneve-blocked": geneve_fixed, "kube-ovn-underlay-no-pairs": underlay_fixed}
+FIXED = {
+    "kube-ovn-geneve-blocked": geneve_fixed,
+    "kube-ovn-underlay-no-pairs": underlay_fixed,
+    "kube-ovn-underlay-pool-overlap": exclude_neutron_pool,
+}
 
 
 def kube_ovn_example_doc(name: str) -> Doc:

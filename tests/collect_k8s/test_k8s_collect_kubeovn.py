@@ -16,6 +16,7 @@ from kostack.gap_words import gap_hint
 from kostack_testkit.k8s_fixture_kubeovn import (
     JOIN_CIDR,
     POD_CIDR,
+    default_subnets,
     kube_ovn_cluster,
     subnet_object,
 )
@@ -90,13 +91,16 @@ def test_values_and_their_defaults() -> None:
     """Absent flags take Kube-OVN's defaults; pflag's last value wins; an unknown value is a
     note and unset, never a guess."""
     notes = Notes()
-    assert parse_cni_server([], notes) == {"tunnel_type": "geneve", "mtu": 0, "ipsec": False}
+    defaults = {"tunnel_type": "geneve", "mtu": 0, "ipsec": False, "arp_detect_ip_conflict": True}
+    assert parse_cni_server([], notes) == defaults
     got = parse_cni_server(["--network-type=vxlan", "--network-type", "stt", "--mtu=1400"], notes)
-    assert got == {"tunnel_type": "stt", "mtu": 1400, "ipsec": False}
+    assert got == {**defaults, "tunnel_type": "stt", "mtu": 1400}
     assert notes.skipped == {}
     odd = parse_cni_server(["--network-type=gre", "--mtu=40", "--enable-ovn-ipsec=maybe"], notes)
-    assert odd == {"tunnel_type": None, "mtu": None, "ipsec": None}
+    assert odd == {"tunnel_type": None, "mtu": None, "ipsec": None, "arp_detect_ip_conflict": True}
     assert len(notes.skipped["cluster.cni.kube_ovn"]) == 3
+    off = parse_cni_server(["--enable-arp-detect-ip-conflict=false"], notes)
+    assert off["arp_detect_ip_conflict"] is False
     controller = parse_controller([], Notes())
     assert controller["network_type"] == "geneve"
     assert controller["join_cidrs"] == (NET("100.64.0.0/16"),)
@@ -153,4 +157,36 @@ def test_a_subnets_enable_lb_is_read_from_the_listed_subnets(serve: ServeFn) -> 
     assert ko is not None
     by_name = {s.name: s.enable_lb for s in ko.subnets or ()}
     assert by_name == {"ovn-default": True, "join": None, "apps": False, "odd": None}
+    assert collection.api_requests == 10 + 1
+
+
+def test_exclude_ips_and_the_arp_probe_are_read(serve: ServeFn) -> None:
+    """spec.excludeIps ("IP" or "IP1..IP2", the gateway among them as kube-ovn-controller
+    writes it) per Subnet, from the list already made; an entry Kube-OVN would refuse makes
+    that Subnet's excludeIps unknown (None) with a note, never a shorter list; kube-ovn-cni's
+    --enable-arp-detect-ip-conflict from install.sh's arguments (true)."""
+    subnets = [
+        *default_subnets(),
+        subnet_object(
+            "vlan-apps",
+            "10.0.0.0/24,fd00:10::/64",
+            vlan="ovn-vlan",
+            excludeIps=["10.0.0.1", "10.0.0.2..10.0.0.99", "fd00:10::1"],
+        ),
+        subnet_object("odd", "10.18.0.0/16", excludeIps=["10.18.0.9..10.18.0.1"]),
+        subnet_object("upper", "fd00:20::/64", excludeIps=["FD00:20::1"]),
+    ]
+    collection = serve(kube_ovn_cluster(subnets=subnets)).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.arp_detect_ip_conflict is True
+    by_name = {s.name: s.exclude_ips for s in ko.subnets or ()}
+    assert by_name == {
+        "ovn-default": ("10.16.0.1",),
+        "join": ("100.64.0.1",),
+        "vlan-apps": ("10.0.0.1", "10.0.0.2..10.0.0.99", "fd00:10::1"),
+        "odd": None,
+        "upper": None,
+    }
+    skipped = " ".join(g.error for g in collection.gaps if g.source == "cluster.cni.kube_ovn")
+    assert "odd excludeIps" in skipped and "upper excludeIps" in skipped
     assert collection.api_requests == 10 + 1

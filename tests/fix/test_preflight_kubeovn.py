@@ -109,6 +109,9 @@ def test_vlan_needs_port_security_off_which_pairs_do_not_replace() -> None:
     assert "antispoof" in {r.key for r in result.remaining}
     notes = " ".join(str(n) for n in result.notes)
     assert "--disable-port-security" in notes and "no allowed address pair admits" in notes
+    # and Kube-OVN must leave Neutron's addresses alone, which diagnose checks
+    assert "EXCLUDE_IPS must hold every address Neutron holds" in notes
+    assert "(neutron-underlay-addresses)" in notes
     assert "always encapsulated" not in notes
     cni = planned_cluster(result.spec, result.recommended_mtu).cni
     assert cni is not None and cni.kube_ovn is not None

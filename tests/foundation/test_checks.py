@@ -26,7 +26,12 @@ from kostack_testkit.calico_address import (
 )
 from kostack_testkit.egress import POOL as EGRESS_POOL
 from kostack_testkit.egress import antrea_egress_doc
-from kostack_testkit.kubeovn import kube_ovn_example_doc
+from kostack_testkit.kubeovn import (
+    kube_ovn_doc,
+    kube_ovn_example_doc,
+    underlay_exclude_unread,
+    underlay_pool_excluded,
+)
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 from kostack_testkit.metallb import POOL as METALLB_POOL
 from kostack_testkit.metallb import metallb_doc
@@ -293,6 +298,12 @@ def _memberlist_dropped() -> Doc:
 
 
 CASES["net-sg-antrea-memberlist"] = (antrea_egress_doc, _memberlist_dropped, _egress_unread)
+
+CASES["neutron-underlay-addresses"] = (
+    lambda: kube_ovn_doc(underlay_pool_excluded),
+    lambda: kube_ovn_example_doc("kube-ovn-underlay-pool-overlap"),
+    lambda: kube_ovn_doc(underlay_exclude_unread),
+)
 
 
 def test_every_registered_check_has_cases() -> None:

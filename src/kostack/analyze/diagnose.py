@@ -48,6 +48,7 @@ WARNING_CAUSES = frozenset(
         "cilium-health",
         "mtu-pmtud",
         "vip-allocation-pool",
+        "kube-ovn-allocation-pool",
     }
 )
 PORT_CAUSES = frozenset(
@@ -180,6 +181,14 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "holds each egress or Service external IP",
         "ko": "보안 그룹이 노드 간 Antrea memberlist를 차단해, 에이전트들이 egress IP와 서비스 외부 "
         "IP를 어느 노드가 가질지 합의하지 못함",
+    },
+    "kube-ovn-address": {
+        "en": "Kube-OVN's underlay hands pods addresses that Neutron ports hold",
+        "ko": "Kube-OVN 언더레이가 Neutron 포트가 가진 주소를 Pod에 줌",
+    },
+    "kube-ovn-allocation-pool": {
+        "en": "A Neutron allocation pool overlaps what Kube-OVN's underlay hands to pods",
+        "ko": "Neutron 할당 풀이 Kube-OVN 언더레이가 Pod에 주는 범위와 겹침",
     },
     "egress-antispoof": {
         "en": "Neutron anti-spoofing drops the traffic pods send from egress IPs (Antrea, Cilium)",

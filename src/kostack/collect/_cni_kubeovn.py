@@ -3,7 +3,8 @@
 Kube-OVN's install (kubeovn/kube-ovn dist/images/install.sh, and its charts) passes its
 settings as arguments: the ``cni-server`` container of DaemonSet ``kube-ovn-cni`` (pods
 labelled app=kube-ovn-cni) takes ``--network-type`` (install.sh's TUNNEL_TYPE: geneve, vxlan
-or stt), ``--mtu`` and ``--enable-ovn-ipsec`` (pkg/daemon/config.go); the
+or stt), ``--mtu``, ``--enable-ovn-ipsec`` and ``--enable-arp-detect-ip-conflict``
+(pkg/daemon/config.go); the
 ``kube-ovn-controller`` container of Deployment ``kube-ovn-controller`` (pods labelled
 app=kube-ovn-controller) takes ``--network-type`` (NETWORK_TYPE: geneve, or vlan for an
 underlay default subnet), ``--default-cidr``, ``--node-switch-cidr`` (the join subnet) and
@@ -22,7 +23,7 @@ from kostack.collect._cni_common import CniContext, CniResult, JsonObject, agent
 from kostack.collect._kube_objects import Notes, as_dict, container_args, name_of, parse_cidrs
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
-from kostack.model.cni import KUBE_OVN_TUNNELS
+from kostack.model.cni import KUBE_OVN_TUNNELS, exclude_range
 from kostack.model.snapshot import CNI, IPNetwork, KubeOvn, KubeOvnSubnet
 
 NAMESPACE: Final = "kube-system"
@@ -77,7 +78,8 @@ def _choice(args: Sequence[str], flag: str, allowed: Sequence[str], notes: Notes
 
 def parse_cni_server(args: Sequence[str], notes: Notes) -> dict[str, Any]:
     """kube-ovn-cni's settings from the cni-server container's arguments (pkg/daemon/config.go
-    defaults: --network-type geneve, --mtu 0, --enable-ovn-ipsec false)."""
+    defaults: --network-type geneve, --mtu 0, --enable-ovn-ipsec false,
+    --enable-arp-detect-ip-conflict true)."""
     mtu_text = (last_flag(args, "--mtu") or "0").strip()
     mtu = 0 if mtu_text == "0" else positive(mtu_text, least=68)
     if mtu is None:
@@ -86,6 +88,7 @@ def parse_cni_server(args: Sequence[str], notes: Notes) -> dict[str, Any]:
         "tunnel_type": _choice(args, "--network-type", KUBE_OVN_TUNNELS, notes),
         "mtu": mtu,
         "ipsec": _bool(args, "--enable-ovn-ipsec", False, notes),
+        "arp_detect_ip_conflict": _bool(args, "--enable-arp-detect-ip-conflict", True, notes),
     }
 
 
@@ -127,7 +130,21 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         vpc=str(spec.get("vpc") or "") or None,
         provider=str(spec.get("provider") or "") or None,
         enable_lb=lb if isinstance(lb, bool) else None,
+        exclude_ips=_exclude_ips(name, spec.get("excludeIps"), notes),
     )
+
+
+def _exclude_ips(name: str, value: object, notes: Notes) -> tuple[str, ...] | None:
+    """spec.excludeIps (absent: none); None, with a note, when an entry is not what Kube-OVN
+    accepts (pkg/util/validator.go), so what its IPAM hands out is not known."""
+    if value is None:
+        return ()
+    entries = value if isinstance(value, list) else [value]
+    bad = [e for e in entries if not isinstance(e, str) or exclude_range(e) is None]
+    if bad:
+        notes.skip(SOURCE, Msg("skip.not-modelled", field=f"{name} excludeIps", value=repr(bad[0])))
+        return None
+    return tuple(entries)
 
 
 def _subnets(ctx: CniContext) -> tuple[list[JsonObject] | None, ReadFailure | None]:

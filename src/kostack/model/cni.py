@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from kostack.model.types import CIDR, IP, CIDRSet, Name, Record
+from kostack.model.types import CIDR, IP, CIDRSet, IPAddress, Name, Record
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
 
@@ -314,6 +315,24 @@ KUBE_OVN_TUNNELS: tuple[KubeOvnTunnelType, ...] = ("geneve", "vxlan", "stt")  # 
 KUBE_OVN_TUNNEL_PORTS: Mapping[str, int] = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
 
 
+def exclude_range(text: str) -> tuple[IPAddress, IPAddress] | None:
+    """One ``spec.excludeIps`` entry, "IP" or "IP1..IP2" (kubeovn/kube-ovn
+    pkg/util/validator.go: no upper case, at most one "..", IP1 <= IP2), as its first and last
+    address; None when Kube-OVN would refuse it (or the two ends are of different families)."""
+    if text != text.lower():
+        return None
+    ends = text.split("..")
+    if len(ends) > 2:
+        return None
+    try:
+        first, last = ipaddress.ip_address(ends[0]), ipaddress.ip_address(ends[-1])
+    except ValueError:
+        return None
+    if first.version != last.version or int(first) > int(last):
+        return None
+    return first, last
+
+
 class KubeOvnSubnet(Record):
     """A Kube-OVN Subnet (kubeovn.io/v1, cluster-scoped; docs/facts.md "Kube-OVN"): pods in
     its namespaces (or the default one's) take addresses from ``cidrs``."""
@@ -337,6 +356,17 @@ class KubeOvnSubnet(Record):
     # spec.enableLb: OVN's load balancers on this Subnet's logical switch (None: unset, which
     # kube-ovn-controller fills with its --enable-lb; with that flag off, none anywhere)
     enable_lb: bool | None = None
+    # spec.excludeIps ("IP" or "IP1..IP2"; kube-ovn-controller adds the gateway): addresses
+    # its IPAM never gives a pod (None: not read, as in older snapshots)
+    exclude_ips: tuple[Name, ...] | None = None
+
+    @field_validator("exclude_ips")
+    @classmethod
+    def _ranges(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for entry in value or ():
+            if exclude_range(entry) is None:
+                raise ValueError(f"excludeIps entry {entry!r} is not an IP or IP1..IP2 range")
+        return value
 
 
 class KubeOvn(Record):
@@ -355,6 +385,9 @@ class KubeOvn(Record):
     mtu: int | None = Field(default=None, ge=0, le=65535)
     # kube-ovn-cni --enable-ovn-ipsec (default false): the tunnels run inside IPsec
     ipsec: bool | None = None
+    # kube-ovn-cni --enable-arp-detect-ip-conflict (default true): an IPv4 address is
+    # ARP-probed before a pod gets it, and the pod fails to start when a host answers
+    arp_detect_ip_conflict: bool | None = None
     # kube-ovn-controller --node-switch-cidr (the join subnet, 100.64.0.0/16 by default):
     # the nodes' ovn0 addresses
     join_cidrs: CIDRSet | None = None

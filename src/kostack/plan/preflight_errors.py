@@ -266,13 +266,18 @@ register(
             "port security off on the node ports (`openstack port set --no-security-group "
             "--disable-port-security PORT`, or once the cluster runs `kostack fix plan --method "
             "disable-port-security`); the security group then filters nothing. The pod CIDR "
-            "must be the underlay network's (install.sh POD_CIDR, POD_GATEWAY).",
+            "must be the underlay network's (install.sh POD_CIDR, POD_GATEWAY), and EXCLUDE_IPS "
+            "must hold every address Neutron holds or hands out there (its allocation pool, the "
+            "nodes', the router's and DHCP's ports): `kostack diagnose` checks it "
+            "(neutron-underlay-addresses).",
             "ko": "Kube-OVN vlan(언더레이)에서는 Pod가 노드 NIC로 자기 주소와 자기 MAC 주소를 써서 "
             "보내며, 어떤 Allowed Address Pair도 이를 허용하지 않습니다: 노드 포트의 포트 보안을 "
             "끄세요(`openstack port set --no-security-group --disable-port-security PORT`, 또는 "
             "클러스터가 돌아가면 `kostack fix plan --method disable-port-security`). 그러면 보안 "
             "그룹은 아무것도 거르지 않습니다. Pod CIDR는 언더레이 네트워크의 것이어야 합니다"
-            "(install.sh POD_CIDR, POD_GATEWAY).",
+            "(install.sh POD_CIDR, POD_GATEWAY). EXCLUDE_IPS에는 Neutron이 그 네트워크에서 가졌거나 "
+            "나눠 주는 주소(할당 풀, 노드·라우터·DHCP 포트의 주소)가 모두 들어 있어야 하며, "
+            "`kostack diagnose`가 이를 검사합니다(neutron-underlay-addresses).",
         },
         "preflight.note.kube-ovn-underlay-outside": {
             "en": "Problem: Kube-OVN vlan puts the pods on the nodes' own network, but pod CIDR "

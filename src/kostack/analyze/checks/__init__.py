@@ -36,6 +36,7 @@ from kostack.analyze.checks import (
     neutron_egress_ip_pairs,
     neutron_port_admin_down,
     neutron_port_security_disabled,
+    neutron_underlay_addresses,
     neutron_vip_pairs,
 )
 from kostack.analyze.checks.base import Check
@@ -74,6 +75,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_calico_node_address,
     neutron_vip_pairs,
     neutron_egress_ip_pairs,
+    neutron_underlay_addresses,
 )
 
 CHECKS: tuple[Check, ...] = tuple(
