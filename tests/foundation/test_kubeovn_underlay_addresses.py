@@ -77,10 +77,14 @@ def test_the_example_fails_on_the_ports_and_warns_on_the_pool() -> None:
     assert "kube-ovn-allocation-pool" in WARNING_CAUSES
     text = localize(pool.message, "en")
     assert "in 10.0.0.100..10.0.0.254" in text
-    assert "--allocation-pool start=10.0.0.2,end=10.0.0.99 " + SUBNET_ID in text
-    assert [r.param("command").split(" -p ")[-1] for r in pool.remedies[:1]] == [
-        '\'[{"op":"add","path":"/spec/excludeIps/-","value":"10.0.0.100..10.0.0.254"}]\''
+    # Neutron's pool covers all the Subnet hands out: excluding it in Kube-OVN would leave the
+    # pods no address, so the one remedy shrinks Neutron's pool
+    assert "would leave the Subnet no address to hand out" in text
+    assert [r.param("command") for r in pool.remedies] == [
+        "openstack subnet set --no-allocation-pool --allocation-pool "
+        f"start=10.0.0.2,end=10.0.0.99 {SUBNET_ID}"
     ]
+    assert "excludeIps/-" not in text
     assert not any(f.status == Status.PASS for f in found)
 
 
@@ -97,9 +101,41 @@ def test_the_korean_words() -> None:
     assert "{" not in ko
 
 
+def _pool_warning(doc: Doc) -> Any:
+    return next(f for f in _findings(doc) if f.cause == "kube-ovn-allocation-pool")
+
+
+def test_the_pool_warning_offers_one_remedy_that_leaves_both_sides_addresses() -> None:
+    """Excluding a part of what the Subnet hands out: the Kube-OVN patch alone (Neutron
+    unchanged); all of it: Neutron's pool shrunk instead (the example); and when that would
+    empty Neutron's pool too, no command, but the advice to split the network."""
+    part = _example()
+    part["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.120"}
+    ]
+    warning = _pool_warning(part)
+    assert [r.param("command") for r in warning.remedies] == [
+        "kubectl patch subnet vlan-apps --type json -p "
+        '\'[{"op":"add","path":"/spec/excludeIps/-","value":"10.0.0.100..10.0.0.120"}]\''
+    ]
+    assert "Prefer excluding them in Kube-OVN" in localize(warning.message, "en")
+    same = _example()
+    same["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.100", "end": "10.0.0.254"}
+    ]
+    warning = _pool_warning(same)
+    assert warning.remedies == ()
+    assert "give Kube-OVN and Neutron separate parts" in localize(warning.message, "en")
+    ko = localize(warning.message, "ko")
+    assert "서로 다른 부분을 주세요" in ko and "{" not in ko
+
+
 def test_fixed_by_excluding_in_kube_ovn_or_shrinking_neutron() -> None:
     excluded = _example()
-    _vlan(excluded)["exclude_ips"] = ["10.0.0.1..10.0.0.254"]
+    excluded["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.120"}
+    ]
+    _vlan(excluded)["exclude_ips"] = ["10.0.0.1..10.0.0.120", "10.0.0.150", "10.0.0.201"]
     assert [f.status for f in _findings(excluded)] == [Status.PASS]
     shrunk = _example()
     shrunk["openstack"]["subnets"][0]["allocation_pools"] = [

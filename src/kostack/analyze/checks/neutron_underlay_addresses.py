@@ -142,6 +142,30 @@ register(
             "로드밸런서)에 Pod가 가진 주소를 줄 수 있습니다. Kube-OVN에서 제외하는 방법을 "
             "권장합니다(Neutron은 그대로). 범위마다 명령 하나이며 예를 들면 {patch}입니다. 또는 Neutron 할당 풀에서 빼세요: {command}.",
         },
+        f"{ID}.pool-neutron": {
+            "en": "The allocation pools of Neutron subnet {neutron} ({pools}) overlap what "
+            "Kube-OVN underlay Subnet {subnet} hands to pods, in {ranges}: Neutron may give a "
+            "new port (a VM, a load balancer) an address a pod holds. Excluding them in Kube-OVN "
+            "would leave the Subnet no address to hand out; leave them out of Neutron's pools "
+            "instead: {command}.",
+            "ko": "Neutron 서브넷 {neutron}의 할당 풀({pools})이 Kube-OVN 언더레이 Subnet "
+            "{subnet:이/가} Pod에 주는 범위와 {ranges}에서 겹칩니다: Neutron이 새 포트(VM, "
+            "로드밸런서)에 Pod가 가진 주소를 줄 수 있습니다. Kube-OVN에서 제외하면 Subnet에 내줄 "
+            "주소가 남지 않으므로, 대신 Neutron 할당 풀에서 빼세요: {command}.",
+        },
+        f"{ID}.pool-split": {
+            "en": "The allocation pools of Neutron subnet {neutron} ({pools}) overlap what "
+            "Kube-OVN underlay Subnet {subnet} hands to pods, in {ranges}: Neutron may give a "
+            "new port (a VM, a load balancer) an address a pod holds. Excluding them in Kube-OVN "
+            "would leave the Subnet no address, and leaving them out of Neutron's pools would "
+            "leave the pools empty: give Kube-OVN and Neutron separate parts of the network "
+            "(shrink the Subnet's range with excludeIps and Neutron's pools to the rest).",
+            "ko": "Neutron 서브넷 {neutron}의 할당 풀({pools})이 Kube-OVN 언더레이 Subnet "
+            "{subnet:이/가} Pod에 주는 범위와 {ranges}에서 겹칩니다: Neutron이 새 포트(VM, "
+            "로드밸런서)에 Pod가 가진 주소를 줄 수 있습니다. Kube-OVN에서 제외하면 Subnet에 주소가 "
+            "남지 않고, Neutron 할당 풀에서 빼면 풀이 비므로, Kube-OVN과 Neutron에 네트워크의 서로 "
+            "다른 부분을 주세요(excludeIps로 Subnet의 범위를 줄이고 Neutron 할당 풀은 나머지로).",
+        },
         f"{ID}.pool-reason": {
             "en": "leave {ranges} out of the allocation pools of Neutron subnet {neutron}",
             "ko": "{ranges} 범위를 Neutron 서브넷 {neutron}의 할당 풀에서 뺌",
@@ -346,14 +370,21 @@ def _pools(ctx: CheckContext, u: Underlay, neutron: Subnet) -> list[Finding]:
         argv += ["--allocation-pool", f"start={lo},end={hi}"]
     command = render([*argv, *end_options([neutron.id])])
     label = neutron.name or neutron.id
-    remedies = _exclude_remedies(u.subnet.name, ranges, POOL_CAUSE)
     reason = Msg(f"{ID}.pool-reason", ranges=cidrs_label(ranges), neutron=label)
-    alternative = Remedy(
+    shrink = Remedy(
         "manual", "subnet", neutron.id, label, (("command", command),), reason, POOL_CAUSE
     )
+    # One way to clear it, never both: excluding every address the Subnet hands out leaves
+    # its pods none, and a pool cut to nothing leaves Neutron no address for a new port.
+    if _size(overlap) < _size(free):
+        key, remedies = "pool", _exclude_remedies(u.subnet.name, ranges, POOL_CAUSE)
+    elif kept:
+        key, remedies = "pool-neutron", [shrink]
+    else:
+        key, remedies = "pool-split", []
     pools = ", ".join(f"{p.start}-{p.end}" for p in neutron.allocation_pools)
     message = Msg(
-        f"{ID}.pool",
+        f"{ID}.{key}",
         neutron=label,
         pools=pools,
         subnet=u.subnet.name,
@@ -369,8 +400,13 @@ def _pools(ctx: CheckContext, u: Underlay, neutron: Subnet) -> list[Finding]:
             SAY.cluster(ctx, Status.FAIL, "").resource,
             message,
             (f"subnet {neutron.id} allocation_pools {pools}",),
-            (*remedies, alternative),
+            tuple(remedies),
             cause=POOL_CAUSE,
             key=("allocation", u.subnet.name, neutron.id),
         )
     ]
+
+
+def _size(spans: Sequence[Span]) -> int:
+    """How many addresses the (disjoint) spans hold."""
+    return sum(hi - lo + 1 for lo, hi in spans)
