@@ -44,3 +44,18 @@ def test_other_clusters_keep_the_general_hint(serve: ServeFn) -> None:
     collection = serve(_microk8s(labelled=False)).collect()
     gap = next(g for g in collection.gaps if g.source == "cluster.kube_proxy_mode")
     assert "MicroK8s" not in gap_hint(gap, "en")
+
+
+def test_kube_proxy_absent_only_where_it_would_run_in_pods(serve: ServeFn) -> None:
+    """No kube-proxy ConfigMap (404) and no kube-proxy pod, on a cluster that is neither
+    MicroK8s nor k3s and whose CNI replaces nothing: `kube_proxy_absent`, which makes every
+    ClusterIP's translation UNKNOWN (tests/foundation/test_kube_proxy_absent.py). Not on
+    MicroK8s (its snap runs kube-proxy), not when the ConfigMap's read is denied (kube-proxy
+    may run: the 403 says nothing), not when kube-proxy's pods run."""
+    assert serve(_microk8s(labelled=False)).collect().cluster.kube_proxy_absent is True
+    assert serve(_microk8s()).collect().cluster.kube_proxy_absent is False
+    denied = serve(_microk8s(labelled=False))
+    denied.api.inject_fault("", "configmaps", status=403, name="kube-proxy")
+    assert denied.collect().cluster.kube_proxy_absent is False
+    running = serve(calico_manifest_cluster()).collect().cluster
+    assert (running.kube_proxy_mode, running.kube_proxy_absent) == ("iptables", False)

@@ -201,6 +201,27 @@ def kube_proxy_mode(
     return None
 
 
+def kube_proxy_absent(
+    reads: ClusterReads, proxy_cm: JsonObject | None, proxy_failure: ReadFailure | None
+) -> bool:
+    """Nothing seen of kube-proxy where it would be: its ConfigMap answered 404 (not a denied
+    read), the pods were listed and none is kube-proxy's (kubeadm's DaemonSet or a static
+    pod), and the distribution does not run it inside another process (k3s, MicroK8s). A
+    replacement (Cilium's, kube-router's, Antrea's proxyAll) already made the mode "none"
+    and is not asked about here. kube-proxy may still run outside pods (a systemd unit);
+    the analysis says UNKNOWN, never that Services work (docs/collect.md)."""
+    facts = reads.facts
+    return (
+        proxy_cm is None
+        and proxy_failure is None
+        and facts.pods_known
+        and facts.kube_proxy_pods == 0
+        and not facts.kube_proxy_args
+        and not facts.microk8s
+        and facts.k3s is None
+    )
+
+
 def gap_hint(facts: ClusterFacts, key: str, *, proxy: bool = False) -> str:
     """A gap's hint; on MicroK8s (kube-proxy's mode) and on k3s older than v1.21.1 (flags
     missing from node-args) the distribution's own, with the command that shows it."""

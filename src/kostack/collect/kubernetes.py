@@ -132,6 +132,8 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
     pod_cidrs, pod_cidrs_source = networks.pod_cidrs(
         reads, cluster_cidrs, kubeadm_failure, cni_result
     )
+    proxy_mode = networks.kube_proxy_mode(reads, proxy_cm, proxy_failure, cni_result)
+    proxy_absent = proxy_mode is None and networks.kube_proxy_absent(reads, proxy_cm, proxy_failure)
     cluster = Cluster(
         name=kubeadm.cluster_name if kubeadm else None,
         kubernetes_version=version,
@@ -146,7 +148,8 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
         dns_domain=(kubeadm.dns_domain if kubeadm else None)
         or (kubelet.cluster_domain if kubelet else None)
         or "cluster.local",
-        kube_proxy_mode=networks.kube_proxy_mode(reads, proxy_cm, proxy_failure, cni_result),
+        kube_proxy_mode=proxy_mode,
+        kube_proxy_absent=proxy_absent,
         cni=cni_result.cni if cni_result else CNI(),
         service_events=lb.events,
         virtual_ips=vips,

@@ -197,6 +197,10 @@ class Cluster(Record):
     cluster_dns_ip: IP | None = None
     dns_domain: Name = "cluster.local"
     kube_proxy_mode: KubeProxyMode | None = None
+    # No kube-proxy seen where it would run (its ConfigMap 404, no pod of it listed, not k3s or
+    # MicroK8s) and no replacement: what translates ClusterIPs is not known (a systemd unit,
+    # or nothing). False in snapshots from before the field.
+    kube_proxy_absent: bool = False
     cni: CNI = Field(default_factory=CNI)
     # Events about type LoadBalancer services (the cloud controller's reasons); None: not read
     service_events: tuple[KubeEvent, ...] | None = None

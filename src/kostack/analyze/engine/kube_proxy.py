@@ -160,6 +160,16 @@ register(
             "en": "service {svc} has no ready endpoints: kube-proxy rejects the connection",
             "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 kube-proxy가 연결을 거부합니다",
         },
+        "hop.no-proxy-seen": {
+            "en": "nothing is known to translate {ip}: kube-proxy's ConfigMap is absent, no "
+            "kube-proxy pod is listed and the CNI does not replace it; unless kube-proxy runs "
+            "outside pods (a systemd unit), every Service is down "
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+            "ko": "{ip:을/를} 변환하는 것이 알려져 있지 않습니다: kube-proxy의 ConfigMap이 없고, "
+            "kube-proxy Pod가 보이지 않으며, CNI가 이를 대신하지도 않습니다. kube-proxy가 Pod 밖"
+            "(systemd 유닛)에서 돌지 않는다면 모든 Service가 동작하지 않습니다"
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+        },
         "hop.dnat": {
             "en": "DNAT {vip} -> {target} ({label} on {node})",
             "ko": "DNAT {vip} -> {target} ({node}의 {label})",
@@ -287,6 +297,10 @@ def via_service(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
+    if lb is None and name == "kube-proxy" and proxy_unseen(topo):
+        ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
+        detail = Msg("hop.no-proxy-seen", ip=dst.ip)
+        return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap"))
     sport = next(
         (p for p in svc.ports if p.protocol.lower() == protocol and port in (None, p.port)), None
     )
@@ -331,6 +345,12 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def proxy_unseen(topo: Topology) -> bool:
+    """kube-proxy was not seen and nothing replaces it (model/cluster.py kube_proxy_absent)."""
+    cl = topo.snapshot.cluster
+    return cl is not None and cl.kube_proxy_absent and cl.kube_proxy_mode is None
 
 
 def _dnat(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from kostack.analyze.engine.antrea_proxy import node_proxy
+from kostack.analyze.engine.kube_proxy import proxy_unseen
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
@@ -148,6 +149,9 @@ def kube_proxy_hop(
     if svc.endpoints is None:
         why = Msg("hop.no-endpoints-collected", svc=bs.key)
         return at(Disposition.UNKNOWN, why, cause="gap")
+    if not by and proxy_unseen(index.topo):
+        why = Msg("lb.no-proxy-seen", port=node_port)
+        return at(Disposition.UNKNOWN, why, (ev,), cause="gap")
     ready = [e for e in svc.endpoints if e.ready]
     local = [e for e in ready if node is not None and e.node == node.name]
     if health_check:

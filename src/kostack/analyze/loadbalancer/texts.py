@@ -226,6 +226,14 @@ register(
             "en": "externalTrafficPolicy Local and no ready endpoint on {node}: {proxy} drops NodePort {port}",
             "ko": "externalTrafficPolicy Local인데 {node}에 준비된 엔드포인트가 없어 {proxy:이/가} NodePort {port:을/를} 버립니다",
         },
+        "lb.no-proxy-seen": {
+            "en": "nothing is known to serve NodePort {port}: kube-proxy's ConfigMap is absent, no "
+            "kube-proxy pod is listed and the CNI does not replace it (unless kube-proxy runs "
+            "outside pods, a systemd unit)",
+            "ko": "NodePort {port:을/를} 처리하는 것이 알려져 있지 않습니다: kube-proxy의 ConfigMap이 "
+            "없고, kube-proxy Pod가 보이지 않으며, CNI가 이를 대신하지도 않습니다(kube-proxy가 Pod "
+            "밖, systemd 유닛에서 돌지 않는다면)",
+        },
         "lb.local-dnat": {
             "en": "DNAT NodePort {port} -> a local endpoint ({n} on this node, client source kept)",
             "ko": "NodePort {port:을/를} 로컬 엔드포인트로 DNAT (이 노드에 {n}개, 클라이언트 출발지 유지)",
