@@ -1,8 +1,8 @@
 """Lab scenarios: the states of the incident, each a topology + Neutron state + cluster objects.
 
-A scenario says how Calico (or Canal's flannel) routes (encapsulation, natOutgoing), what the
-Neutron ports look like (port security, allowed pairs, security groups and
-their rules, the backend's remote-group semantics), what the VMs were told
+A scenario says how Calico (or Canal's flannel, or Antrea in hybrid mode) routes
+(encapsulation, natOutgoing), what the Neutron ports look like (port security, allowed pairs,
+security groups and their rules, the backend's remote-group semantics), what the VMs were told
 about the MTU, and what the standard probes from a worker's pod must show
 (`expected`, the table in docs/lab.md). Without a Neutron the lab
 runs from `neutron_description()`; with one, `agent.apply_scenario` writes
