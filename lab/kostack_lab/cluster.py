@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from kostack_lab.antrea_objects import antrea_crds
 from kostack_lab.kube_objects import calico_crds, namespace_object
 from kostack_lab.kubeapi import KubeApiDouble
 from kostack_lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
@@ -65,9 +66,14 @@ _NAMESPACES = ("default", "kube-system", "kube-public", "demo")
 
 def lab_cluster_objects(lab: Lab) -> list[dict[str, Any]]:
     """The lab's cluster as the double serves it: namespaces, Calico's CRDs (and the operator's,
-    but for Canal, installed from a manifest), the lab's objects."""
+    but for Canal, installed from a manifest; Antrea's Egress and ExternalIPPool instead under
+    Antrea), the lab's objects."""
     return [
-        *calico_crds(operator=lab.topology.cni == "calico"),
+        *(
+            antrea_crds()
+            if lab.topology.cni == "antrea"
+            else calico_crds(operator=lab.topology.cni == "calico")
+        ),
         *(namespace_object(n) for n in _NAMESPACES),
         *kubernetes_objects(lab.scenario, lab.topology),
     ]

@@ -220,7 +220,7 @@ def _cluster(topo: Topology) -> dict[str, Any]:
         "cluster_dns_ip": topo.dns_service_ip,
         "dns_domain": topo.dns_domain,
         "kube_proxy_mode": "iptables",  # what the lab's DNAT behaves like (scenario_objects)
-        "cni": _canal(topo) if topo.cni == "canal" else _calico(topo),
+        "cni": {"canal": _canal, "antrea": _antrea}.get(topo.cni, _calico)(topo),
     }
 
 
@@ -351,6 +351,31 @@ def _canal(topo: Topology) -> dict[str, Any]:
             "canal_nat_exclusions": "IPPoolsOnly",
             "canal_config": "canal-config",
             "canal_veth_mtu": 0,  # canal.yaml's: calico-node's detection, the NIC's MTU
+        },
+    }
+
+
+def _antrea(topo: Topology) -> dict[str, Any]:
+    """Antrea as collection reads it from the lab's API (kostack_lab.antrea_objects): hybrid,
+    masquerading without --random-fully, the Egress feature on."""
+    from kostack_lab.antrea_objects import ANTREA_VERSION
+
+    return {
+        "type": "antrea",
+        "version": ANTREA_VERSION,
+        "antrea": {
+            "traffic_encap_mode": "hybrid",
+            "tunnel_type": "geneve",
+            "tunnel_port": 6081,
+            "traffic_encryption_mode": "none",
+            "wireguard_port": 51820,
+            "no_snat": False,
+            "snat_fully_random_ports": False,
+            "default_mtu": 0,
+            "antrea_proxy": True,
+            "proxy_all": False,
+            "config_map": "antrea-config",
+            "egress": True,
         },
     }
 

@@ -15,6 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from kostack_lab import seed
+from kostack_lab.antrea_objects import antrea_objects
 from kostack_lab.calico_ipam import calico_ipam_objects
 from kostack_lab.canal_objects import canal_node_annotations, canal_objects
 from kostack_lab.errors import LabInputError, Msg
@@ -184,6 +185,8 @@ def _node_object(node: NodePlan, topo: Topology) -> dict[str, Any]:
             "labels": labels,
             "annotations": canal_node_annotations(node)
             if topo.cni == "canal"
+            else {}
+            if topo.cni == "antrea"  # none kostack reads
             else {
                 "projectcalico.org/IPv4Address": f"{node.ip}/{topo.network_cidr.split('/')[1]}",
                 "projectcalico.org/IPv4VXLANTunnelAddr": node.vtep_ip,
@@ -442,7 +445,8 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
     lab's pods, the `kubernetes` and `kube-dns` services with their
     EndpointSlices, Calico's IPPool, operator Installation, IPAMBlocks and
     BlockAffinities (kostack_lab.calico_ipam), and the kubeadm-config and kube-proxy ConfigMaps.
-    Under Canal, what canal.yaml leaves instead of Calico's (kostack_lab.canal_objects).
+    Under Canal, what canal.yaml leaves instead of Calico's (kostack_lab.canal_objects); under
+    Antrea, what antrea.yml leaves (kostack_lab.antrea_objects).
     """
     objects = [_node_object(node, topo) for node in topo.nodes]
     objects.extend(_pod_object(pod, topo) for pod in topo.pods)
@@ -450,6 +454,8 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
         objects.extend(_service_objects(service, topo.dual_stack))
     if topo.cni == "canal":
         objects.extend(canal_objects(topo))
+    elif topo.cni == "antrea":
+        objects.extend(antrea_objects(topo))
     else:
         objects.extend(_calico_objects(scenario, topo))
         objects.extend(calico_ipam_objects(topo))

@@ -1,8 +1,8 @@
 """Lab scenarios: the states of the incident, each a topology + Neutron state + cluster objects.
 
-A scenario says how Calico (or Canal's flannel) routes (encapsulation, natOutgoing), what the
-Neutron ports look like (port security, allowed pairs, security groups and
-their rules, the backend's remote-group semantics), what the VMs were told
+A scenario says how Calico (or Canal's flannel, or Antrea in hybrid mode) routes
+(encapsulation, natOutgoing), what the Neutron ports look like (port security, allowed pairs,
+security groups and their rules, the backend's remote-group semantics), what the VMs were told
 about the MTU, and what the standard probes from a worker's pod must show
 (`expected`, the table in docs/lab.md). Without a Neutron the lab
 runs from `neutron_description()`; with one, `agent.apply_scenario` writes
@@ -110,7 +110,8 @@ class Scenario(_Frozen):
     name: str
     summary: str
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
-    cni: CNI = "calico"  # "canal": flannel's VXLAN between nodes, Calico's CNI plugin for pods
+    # "canal": flannel's VXLAN between nodes, Calico's CNI plugin for pods; "antrea": hybrid
+    cni: CNI = "calico"
     nat_outgoing: bool = False
     router_routes_to_pods: bool = True
     network_mtu: int = seed.NETWORK_MTU
@@ -289,6 +290,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         node_groups=(seed.NODES_GROUP,),
         security_groups=(DEFAULT_GROUP, _nodes_group(KUBELET_RULE)),
         expected=_ONLY_POD_TO_POD_BROKEN,
+    ),
+    Scenario(
+        name="antrea-hybrid",
+        summary="Antrea in hybrid mode, every node in one subnet: pod traffic between nodes "
+        "routed natively, pod egress masqueraded by the agent, the Egress feature on (its CRDs "
+        "served, no Egress yet); the pair 10.244.0.0/16 on every node port.",
+        cni="antrea",
+        encapsulation=Encapsulation.NONE,
+        nat_outgoing=True,
+        allowed_pairs=(POD_CIDR,),
+        expected=_ALL_OK,
     ),
 )
 

@@ -251,13 +251,16 @@ def plan_kube_proxy(topo: Topology) -> str:
         # Traffic between two pools of a family is not masqueraded (docs/facts.md). Felix
         # masquerades with --random-fully where iptables has it (nft: fully-random) unless
         # FelixConfiguration's featureDetectOverride turns MASQFullyRandom off.
-        masquerade = "masquerade fully-random" if masq_fully_random(topo) else "masquerade"
+        # Antrea masquerades without --random-fully (snatFullyRandomPorts false, docs/facts.md)
+        random = topo.cni != "antrea" and masq_fully_random(topo)
+        masquerade = "masquerade fully-random" if random else "masquerade"
         pools4 = topo.pod_cidr if not topo.pod_cidr2 else "{ " + ", ".join(topo.pod_cidrs) + " }"
+        table = "ks-antrea" if topo.cni == "antrea" else "ks-calico"  # the agent's, or Felix's
         for family, pools in (("ip", pools4), ("ip6", topo.pod_cidr6)):
             if pools is None:
                 continue
             lines += [
-                *netns.nft_table_anew(family, "ks-calico"),
+                *netns.nft_table_anew(family, table),
                 "chain nat-outgoing {",
                 "type nat hook postrouting priority srcnat; policy accept;",
                 f"{family} saddr {pools} {family} daddr != {pools} {masquerade}",

@@ -55,9 +55,10 @@ MAX_NODES = 40
 MAX_PODS_PER_NODE = 8
 
 
-# Who wires the lab: Calico (its CNI, IPAM and VXLAN), or Canal (Calico's CNI plugin for the
-# pods, host-local IPAM from the node's podCIDR, flannel's VXLAN between nodes).
-CNI = Literal["calico", "canal"]
+# Who wires the lab: Calico (its CNI, IPAM and VXLAN), Canal (Calico's CNI plugin for the
+# pods, host-local IPAM from the node's podCIDR, flannel's VXLAN between nodes), or Antrea in
+# hybrid mode with every node in one subnet (native routing; kostack_lab.antrea_objects).
+CNI = Literal["calico", "canal", "antrea"]
 
 
 class Encapsulation(StrEnum):
@@ -454,10 +455,14 @@ def build_topology(
     `cni` "canal": flannel's VXLAN between the nodes (`encapsulation` must be VXLAN), IPv4
     only, one pool; the pod MTU is the NIC's, as Felix picks it with no Calico encapsulation
     enabled (`felix/dataplane/linux/int_dataplane.go` `determinePodMTU`), flannel.1's the NIC's
-    minus 50.
+    minus 50. `cni` "antrea": hybrid mode, every node in one subnet, so routed natively
+    (`encapsulation` must be none), IPv4 only; the pod MTU is the NIC's minus Geneve's 50, as
+    the agent deducts the tunnel in hybrid mode too (`node_config.go` `CalculateMTUDeduction`).
     """
     if cni == "canal" and (encapsulation is not Encapsulation.VXLAN or dual_stack or second_pool):
         raise ValueError("a Canal lab is flannel VXLAN, IPv4, one pool")
+    if cni == "antrea" and (encapsulation is not Encapsulation.NONE or dual_stack or second_pool):
+        raise ValueError("an Antrea lab is hybrid in one subnet (routed natively), IPv4, one pool")
     if dual_stack and encapsulation.encapsulates(True):
         raise ValueError("a dual-stack lab routes IPv6 natively: use none or vxlan-cross-subnet")
     if not 2 <= nodes <= MAX_NODES:
@@ -466,7 +471,7 @@ def build_topology(
         raise ValueError(f"pods_per_node must be between 1 and {MAX_PODS_PER_NODE}")
     netns.check_netns_name(prefix + "hv")
     nic_mtu = network_mtu if vm_nic_mtu is None else vm_nic_mtu
-    overhead = 0 if cni == "canal" else encapsulation.overhead
+    overhead = {"canal": 0, "antrea": 50}.get(cni, encapsulation.overhead)
     veth_mtu = nic_mtu - overhead if pod_mtu is None else pod_mtu
     flannel = (
         {"vxlan_device": FLANNEL_DEVICE, "vxlan_vni": 1, "vxlan_port": 8472}

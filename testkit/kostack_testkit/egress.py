@@ -127,3 +127,23 @@ def antrea_service_doc(
     svc = service(ingress=SERVICE_IP, annotations=annotations, lb_annotation=False)
     doc["cluster"]["services"].append(svc)
     return doc
+
+
+def antrea_service_no_pairs(doc: Doc) -> None:
+    doc.clear()
+    doc.update(antrea_service_doc())
+
+
+def antrea_service_fixed(doc: Doc) -> None:
+    antrea_service_no_pairs(doc)
+    add_pairs(doc, [SERVICE_POOL])
+
+
+EGRESS_EXAMPLES["antrea-service-external-ip-no-pairs"] = (
+    "The fixed seed with Antrea (Geneve admitted, ServiceExternalIP on) and a LoadBalancer "
+    "Service annotated service.antrea.io/external-ip-pool, holding 10.0.0.226 from "
+    "ExternalIPPool 10.0.0.224/29 for every node, no allowed address pair for the pool: "
+    "Neutron drops the nodes' ARP answers for the Service's IP.",
+    antrea_service_no_pairs,
+)
+FIXED["antrea-service-external-ip-no-pairs"] = antrea_service_fixed

@@ -78,6 +78,9 @@ EXPECTED: dict[str, list[str]] = {
     "metallb-bgp-no-pairs": ["vip-antispoof"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports
     "antrea-egress-no-pairs": ["egress-antispoof"],
+    # Antrea's Service external IPs: the ExternalIPPool a LoadBalancer Service takes its IP from
+    # has no pair on the node ports (judged by the virtual-IP check), and with the pair: healthy
+    "antrea-service-external-ip-no-pairs": ["vip-antispoof"],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],
@@ -285,3 +288,20 @@ def test_each_node_of_a_group_shows_its_own_block_address_and_next_hop() -> None
         ("10.244.2.0/26", "10.0.0.13"),
         ("10.244.3.0/26", "10.0.0.14"),
     }
+
+
+def test_antrea_service_external_ips_pass_with_the_pools_pair() -> None:
+    """The example's pool as a pair on every node port: no root cause, the Service's IP judged
+    (and passed) by the virtual-IP check, its pool and address named before."""
+    from kostack.model import parse_snapshot
+    from kostack_testkit.egress import FIXED
+
+    (before,) = _diag("antrea-service-external-ip-no-pairs").root_causes
+    text = " ".join(str(f.message) for f in before.findings)
+    assert "service-external-ip-pool" in text and "10.0.0.224/29" in text, text
+    doc: dict[str, object] = {}
+    FIXED["antrea-service-external-ip-no-pairs"](doc)
+    after = diagnose(parse_snapshot(doc))
+    assert not after.root_causes and not after.conditional
+    (vip,) = [f for f in after.findings if f.check_id == "neutron-vip-pairs"]
+    assert vip.status is Status.PASS

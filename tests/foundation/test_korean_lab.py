@@ -398,7 +398,8 @@ REPRESENTATIVE = {
         None,
         "error: unknown scenario 'nope'\nhint: choose one of: seed, seed-natoutgoing, fixed, "
         "fixed-no-router-routes, fixed-ovn, port-security-off, vxlan-no-4789, vxlan-ok, mtu-bad, "
-        "dualstack-ipv6-broken, dualstack-fixed, two-pools, canal-vxlan-ok, canal-no-8472\n",
+        "dualstack-ipv6-broken, dualstack-fixed, two-pools, canal-vxlan-ok, canal-no-8472, "
+        "antrea-hybrid\n",
     ),
     "neutron not ready": (
         ("up", "--scenario", "seed"),

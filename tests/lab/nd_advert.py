@@ -7,7 +7,10 @@ Run inside a lab namespace (`python -I nd_advert.py ...`), standard library only
   (metallb/metallb internal/layer2/ndp.go: ``ndp.Dial(ifi, ndp.LinkLocal)``, ``advertise``),
   hop limit 255 (RFC 4861 section 7.1.2);
 - ``listen <target> <timeout>``: prints ``ready``, then ``seen <source>`` for the first NA for
-  ``target`` that arrives, or ``none`` when ``timeout`` seconds pass without one.
+  ``target`` that arrives, or ``none`` when ``timeout`` seconds pass without one;
+- ``capture <ifname> <seconds>``: prints ``ready``, then for ``seconds`` one line per neighbour
+  solicitation or advertisement crossing ``ifname`` (an AF_PACKET socket): ``<in|out> <NS|NA>
+  <source> <target>`` (in: the frame arrived on ``ifname``).
 
 The kernel fills in the ICMPv6 checksum of a raw ICMPv6 socket (RFC 3542 section 3.1).
 """
@@ -74,8 +77,29 @@ def listen(target: str, timeout: float) -> None:
     print("none", flush=True)
 
 
+def capture(ifname: str, seconds: float) -> None:
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003)) as sock:
+        sock.bind((ifname, 0))
+        print("ready", flush=True)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            try:
+                frame, address = sock.recvfrom(2048)
+            except TimeoutError:
+                break
+            # IPv6 (ethertype 0x86dd), ICMPv6 next header, NS (135) or NA (136)
+            if frame[12:14] == b"\x86\xdd" and frame[20] == 58 and frame[54] in (135, 136):
+                way = "out" if address[2] == socket.PACKET_OUTGOING else "in"
+                kind = "NS" if frame[54] == 135 else "NA"
+                source, target = (ipaddress.IPv6Address(frame[a : a + 16]) for a in (22, 62))
+                print(way, kind, source, target, flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "capture":
+        capture(sys.argv[2], float(sys.argv[3]))
     else:
         listen(sys.argv[2], float(sys.argv[3]))

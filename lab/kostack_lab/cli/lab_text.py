@@ -191,6 +191,10 @@ SCENARIOS_KO: Final = {
     "Pair 10.244.0.0/16이 있고, k8s-nodes가 그룹 멤버의 tcp 10250과 UDP 8472를 허용합니다.",
     "canal-no-8472": "canal-vxlan-ok와 같되 k8s-nodes에 UDP 8472가 없음: 노드 사이의 flannel "
     "VXLAN이 버려져 Pod 간 통신(과 DNS)은 실패하고, 나머지는 마스커레이드되어 통과합니다.",
+    "antrea-hybrid": "hybrid 모드의 Antrea, 모든 노드가 한 서브넷에 있음: 노드 사이의 Pod 트래픽은 "
+    "네이티브로 라우팅되고, Pod의 외부 트래픽은 에이전트가 마스커레이드하며, Egress 기능이 켜져 "
+    "있습니다(CRD는 제공되고 Egress는 아직 없음). 모든 노드 포트에 Allowed Address Pair "
+    "10.244.0.0/16이 있습니다.",
 }
 
 
