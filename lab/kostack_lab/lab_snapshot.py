@@ -376,6 +376,7 @@ def _antrea(topo: Topology) -> dict[str, Any]:
             "proxy_all": False,
             "config_map": "antrea-config",
             "egress": True,
+            "cluster_port": 10351,  # the agents' memberlist (clusterPort unset)
         },
     }
 
