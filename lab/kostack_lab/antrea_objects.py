@@ -22,10 +22,9 @@ A real cluster installed from antrea.yml holds (docs/facts.md, Antrea):
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Final
 
-from kostack_lab.kube_objects import JsonObject, crd_object, object_uid
+from kostack_lab.kube_objects import JsonObject, crd_object, host_daemon_set
 from kostack_lab.topology_layout import Topology
 
 __all__ = ["ANTREA_VERSION", "antrea_crds", "antrea_objects"]
@@ -116,56 +115,8 @@ def _pod_spec() -> dict[str, Any]:
 def _daemon_set(topo: Topology) -> list[JsonObject]:
     """antrea-agent's DaemonSet and its running pod on every node (hostNetwork)."""
     labels = {"app": "antrea", "component": "antrea-agent"}
-    owner = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "name": "antrea-agent",
-        "uid": object_uid("DaemonSet", NAMESPACE, "antrea-agent"),
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-    count = len(topo.nodes)
-    objects: list[JsonObject] = [
-        {
-            "apiVersion": "apps/v1",
-            "kind": "DaemonSet",
-            "metadata": {"name": "antrea-agent", "namespace": NAMESPACE, "labels": labels},
-            "spec": {
-                "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": _pod_spec()},
-            },
-            "status": {
-                "currentNumberScheduled": count,
-                "desiredNumberScheduled": count,
-                "numberMisscheduled": 0,
-                "numberReady": count,
-            },
-        }
-    ]
-    for node in topo.nodes:
-        suffix = hashlib.sha256(f"antrea-agent/{node.name}".encode()).hexdigest()[:5]
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": f"antrea-agent-{suffix}",
-                    "generateName": "antrea-agent-",
-                    "namespace": NAMESPACE,
-                    "labels": labels,
-                    "ownerReferences": [owner],
-                },
-                "spec": {"nodeName": node.name, **_pod_spec()},
-                "status": {
-                    "phase": "Running",
-                    "hostIP": node.ip,
-                    "hostIPs": [{"ip": node.ip}],
-                    "podIP": node.ip,
-                    "podIPs": [{"ip": node.ip}],
-                },
-            }
-        )
-    return objects
+    nodes = [(n.name, n.ip) for n in topo.nodes]
+    return host_daemon_set("antrea-agent", NAMESPACE, labels, _pod_spec(), nodes)
 
 
 def antrea_objects(topo: Topology) -> list[JsonObject]:

@@ -23,11 +23,10 @@ cluster installed from canal.yaml (v3.31.7, flannel v0.24.4) holds:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Final
 
-from kostack_lab.kube_objects import object_uid
+from kostack_lab.kube_objects import host_daemon_set
 from kostack_lab.topology_layout import NodePlan, Topology
 
 __all__ = ["CALICO_VERSION", "FLANNEL_VERSION", "canal_node_annotations", "canal_objects"]
@@ -136,56 +135,8 @@ def _pod_spec() -> dict[str, Any]:
 def _daemon_set(topo: Topology) -> list[dict[str, Any]]:
     """The canal DaemonSet and its running pod on every node (the node's address: hostNetwork)."""
     labels = {"k8s-app": "canal"}
-    owner = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "name": "canal",
-        "uid": object_uid("DaemonSet", NAMESPACE, "canal"),
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-    count = len(topo.nodes)
-    objects: list[dict[str, Any]] = [
-        {
-            "apiVersion": "apps/v1",
-            "kind": "DaemonSet",
-            "metadata": {"name": "canal", "namespace": NAMESPACE, "labels": labels},
-            "spec": {
-                "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": _pod_spec()},
-            },
-            "status": {
-                "currentNumberScheduled": count,
-                "desiredNumberScheduled": count,
-                "numberMisscheduled": 0,
-                "numberReady": count,
-            },
-        }
-    ]
-    for node in topo.nodes:
-        suffix = hashlib.sha256(f"canal/{node.name}".encode()).hexdigest()[:5]
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": f"canal-{suffix}",
-                    "generateName": "canal-",
-                    "namespace": NAMESPACE,
-                    "labels": labels,
-                    "ownerReferences": [owner],
-                },
-                "spec": {"nodeName": node.name, **_pod_spec()},
-                "status": {
-                    "phase": "Running",
-                    "hostIP": node.ip,
-                    "hostIPs": [{"ip": node.ip}],
-                    "podIP": node.ip,
-                    "podIPs": [{"ip": node.ip}],
-                },
-            }
-        )
-    return objects
+    nodes = [(n.name, n.ip) for n in topo.nodes]
+    return host_daemon_set("canal", NAMESPACE, labels, _pod_spec(), nodes)
 
 
 def _calico_settings(topo: Topology) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ fixtures (kostack_testkit) build whole clusters on top of them.
 from __future__ import annotations
 
 import base64
+import copy
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ __all__ = [
     "JsonObject",
     "calico_crds",
     "crd_object",
+    "host_daemon_set",
     "namespace_object",
     "object_meta",
     "object_uid",
@@ -35,6 +38,68 @@ CLUSTER_CREATED: Final = datetime(2025, 10, 20, 1, 2, 3, tzinfo=UTC)
 def object_uid(kind: str, namespace: str, name: str) -> str:
     """The uid fixtures give an object: stable, derived from its identity."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kostack-fixture/{kind}/{namespace}/{name}"))
+
+
+def host_daemon_set(
+    name: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    pod_spec: Mapping[str, Any],
+    nodes: Sequence[tuple[str, str]],
+) -> list[JsonObject]:
+    """A hostNetwork DaemonSet, ready on every node, and its running pod on each (name,
+    address): owned by it and named `<name>-<5 hex>` as the DaemonSet controller makes them,
+    the pod's address the node's."""
+    owner = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "name": name,
+        "uid": object_uid("DaemonSet", namespace, name),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+    count = len(nodes)
+    objects: list[JsonObject] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "selector": {"matchLabels": dict(labels)},
+                "template": {"metadata": {"labels": dict(labels)}, "spec": copy.deepcopy(pod_spec)},
+            },
+            "status": {
+                "currentNumberScheduled": count,
+                "desiredNumberScheduled": count,
+                "numberMisscheduled": 0,
+                "numberReady": count,
+            },
+        }
+    ]
+    for node, ip in nodes:
+        suffix = hashlib.sha256(f"{name}/{node}".encode()).hexdigest()[:5]
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"{name}-{suffix}",
+                    "generateName": f"{name}-",
+                    "namespace": namespace,
+                    "labels": dict(labels),
+                    "ownerReferences": [dict(owner)],
+                },
+                "spec": {"nodeName": node, **copy.deepcopy(pod_spec)},
+                "status": {
+                    "phase": "Running",
+                    "hostIP": ip,
+                    "hostIPs": [{"ip": ip}],
+                    "podIP": ip,
+                    "podIPs": [{"ip": ip}],
+                },
+            }
+        )
+    return objects
 
 
 def timestamp(minutes: float = 0.0) -> str:
