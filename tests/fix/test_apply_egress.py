@@ -1,5 +1,5 @@
 """Antrea Egress against the real Neutron: the example `antrea-egress-no-pairs` (Antrea's
-defaults, Geneve admitted between the nodes, an ExternalIPPool 10.0.0.212/30 for every node
+defaults, Geneve and the agents' memberlist admitted between the nodes, an ExternalIPPool 10.0.0.212/30 for every node
 and an Egress using it, no pair). The node ports are put in the example's group (UDP 6081
 from the nodes, nothing from the pods) without pairs, so the pool's pair is the only thing
 missing. The plan adds the pool's CIDR to every node port: apply, re-collect, re-diagnose
@@ -27,10 +27,12 @@ ID = "neutron-egress-ip-pairs"
 
 def _geneve_admitted_cloud(endpoint: str) -> None:
     """The example's group (the seed's node rules less Typha and the pods' range, plus UDP
-    6081 between the nodes) alone on every node port, without pairs."""
+    6081 and Antrea's memberlist, TCP and UDP 10351, between the nodes) alone on every node
+    port, without pairs."""
     conn = openstack_connection(endpoint)
     rules = [r for r in NODES_RULES if r[1] != 5473 and r[2] != POD_CIDR]
-    nodes = _group(conn, "k8s-nodes", [*rules, ("udp", 6081, "nodes")])
+    memberlist = [("tcp", 10351, "nodes"), ("udp", 10351, "nodes")]  # Antrea's agents
+    nodes = _group(conn, "k8s-nodes", [*rules, ("udp", 6081, "nodes"), *memberlist])
     ports = conn.network.get("/ports").json()["ports"]
     for node in egress_example_doc("antrea-egress-no-pairs")["cluster"]["nodes"]:
         port = next(p for p in ports if p["device_id"] == seed_device_id(node["name"]))
