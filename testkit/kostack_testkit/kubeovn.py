@@ -147,15 +147,18 @@ def _vlan_apps(doc: Doc) -> Doc:
     return next(s for s in doc["cluster"]["cni"]["kube_ovn"]["subnets"] if s["name"] == "vlan-apps")
 
 
-def exclude_neutron_pool(doc: Doc) -> None:
-    """The pool-overlap example's fix in Kube-OVN: vlan-apps excludes Neutron's whole pool."""
-    _vlan_apps(doc)["exclude_ips"] = ["10.0.0.1..10.0.0.254"]
+def fix_as_advised(doc: Doc) -> None:
+    """The pool-overlap example fixed as diagnose advises: the two held addresses excluded in
+    Kube-OVN, and Neutron's pool shrunk to 10.0.0.2-10.0.0.99 (excluding the pool in Kube-OVN
+    would leave vlan-apps no address to hand out)."""
+    _vlan_apps(doc)["exclude_ips"] += ["10.0.0.150", "10.0.0.201"]
+    doc["openstack"]["subnets"][0]["allocation_pools"] = [{"start": "10.0.0.2", "end": "10.0.0.99"}]
 
 
 def underlay_pool_excluded(doc: Doc) -> None:
-    """The pool-overlap example fixed in Kube-OVN (`exclude_neutron_pool`)."""
+    """The pool-overlap example fixed (`fix_as_advised`)."""
     underlay_pool_overlap(doc)
-    exclude_neutron_pool(doc)
+    fix_as_advised(doc)
 
 
 def underlay_exclude_unread(doc: Doc) -> None:
@@ -196,7 +199,7 @@ KUBE_OVN_EXAMPLES = {
 FIXED = {
     "kube-ovn-geneve-blocked": geneve_fixed,
     "kube-ovn-underlay-no-pairs": underlay_fixed,
-    "kube-ovn-underlay-pool-overlap": exclude_neutron_pool,
+    "kube-ovn-underlay-pool-overlap": fix_as_advised,
 }
 
 
