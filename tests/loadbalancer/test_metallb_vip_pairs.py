@@ -151,6 +151,23 @@ def test_a_pool_in_the_allocation_pool_is_a_warning() -> None:
     assert not d.root_causes  # no outage: never a root cause
 
 
+def test_a_pool_the_metallb_range_fills_gets_no_command_that_empties_it() -> None:
+    """Neutron's pool is exactly the MetalLB range: `--no-allocation-pool` with nothing after
+    it would leave the subnet no pool, and every new port without an address. The warning
+    stays and says to give them separate ranges, in both languages, with no command."""
+    doc = metallb_doc()
+    doc["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.200", "end": "10.0.0.207"}
+    ]
+    add_pairs(doc, [POOL])
+    warning = next(w for w in diagnose(build(doc)).warnings if w.check_id == ID)
+    assert warning.cause == "vip-allocation-pool"
+    english, korean = localize(warning.message, "en"), localize(warning.message, "ko")
+    assert "openstack subnet set" not in english
+    assert "give the pool and these addresses separate ranges" in english
+    assert "서로 다른 범위를 주세요" in korean and "{" not in korean
+
+
 def test_no_metallb_is_not_applicable() -> None:
     doc = seed_doc()
     add_pairs(doc, ["10.244.0.0/16"])

@@ -360,8 +360,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # net-sg-antrea-memberlist (branch antrea, +319); the check neutron-underlay-addresses
 # (Kube-OVN's underlay against Neutron's ports and pools, checks/_spans.py; branch ovnrange,
 # +554); its pool warning's one remedy (+36); kube-proxy absent and nothing replacing it
-# (kube_proxy_absent; +60). Budget = the measured 80,897.
-SHIPPED_LINES_BUDGET = 80_897
+# (kube_proxy_absent; +60). Budget = the measured 80,897. Then the allocation-pool command
+# built by one function for all three checks (_allocation.pool_command, on _spans.minus), and
+# never one that empties the pools (-7). Budget = the measured 80,890.
+SHIPPED_LINES_BUDGET = 80_890
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

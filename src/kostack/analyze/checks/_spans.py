@@ -45,6 +45,11 @@ def minus(spans: Sequence[Span], cuts: Iterable[Span]) -> list[Span]:
     return out
 
 
+def size(spans: Sequence[Span]) -> int:
+    """How many addresses the (disjoint) spans hold."""
+    return sum(hi - lo + 1 for lo, hi in spans)
+
+
 def holds(spans: Sequence[Span], value: int) -> bool:
     """Whether ``value`` lies in ``spans`` (sorted, disjoint): a binary search."""
     at = bisect_right(spans, (value, value)) - 1
@@ -100,11 +105,3 @@ def span_text(span: Span, version: int) -> str:
     lo, hi = span
     first = str(address(lo, version))
     return first if lo == hi else f"{first}..{address(hi, version)}"
-
-
-def networks(spans: Sequence[Span], version: int) -> list[IPNetwork]:
-    """The CIDRs that cover ``spans`` exactly (at most two per bit of the family per span)."""
-    out: list[IPNetwork] = []
-    for lo, hi in spans:
-        out.extend(ipaddress.summarize_address_range(address(lo, version), address(hi, version)))
-    return out

@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.checks._allocation import shrunk
+from kostack.analyze.checks._allocation import pool_command
 from kostack.analyze.checks._facts import cidrs_label
 from kostack.analyze.checks._spans import (
     Span,
     allocatable,
     holds,
     merged,
-    networks,
+    size,
     span_text,
     within,
 )
@@ -32,7 +32,7 @@ from kostack.analyze.checks.base import CheckContext, Says, missing, port_resour
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import KubeOvn, KubeOvnSubnet, Port, Subnet
-from kostack.shell import as_code, end_options, render
+from kostack.shell import as_code, render
 
 ID = "neutron-underlay-addresses"
 TITLE = "Kube-OVN underlay Subnets hand pods no address that Neutron holds or hands out"
@@ -364,21 +364,17 @@ def _pools(ctx: CheckContext, u: Underlay, neutron: Subnet) -> list[Finding]:
     if not overlap:
         return []
     ranges = [span_text(s, version) for s in overlap]
-    kept = shrunk(neutron.allocation_pools, networks(overlap, version))
-    argv = ["openstack", "subnet", "set", "--no-allocation-pool"]
-    for lo, hi in kept:
-        argv += ["--allocation-pool", f"start={lo},end={hi}"]
-    command = render([*argv, *end_options([neutron.id])])
+    command = pool_command(neutron, overlap)
     label = neutron.name or neutron.id
     reason = Msg(f"{ID}.pool-reason", ranges=cidrs_label(ranges), neutron=label)
     shrink = Remedy(
-        "manual", "subnet", neutron.id, label, (("command", command),), reason, POOL_CAUSE
+        "manual", "subnet", neutron.id, label, (("command", command or ""),), reason, POOL_CAUSE
     )
     # One way to clear it, never both: excluding every address the Subnet hands out leaves
     # its pods none, and a pool cut to nothing leaves Neutron no address for a new port.
-    if _size(overlap) < _size(free):
+    if size(overlap) < size(free):
         key, remedies = "pool", _exclude_remedies(u.subnet.name, ranges, POOL_CAUSE)
-    elif kept:
+    elif command is not None:
         key, remedies = "pool-neutron", [shrink]
     else:
         key, remedies = "pool-split", []
@@ -390,7 +386,7 @@ def _pools(ctx: CheckContext, u: Underlay, neutron: Subnet) -> list[Finding]:
         subnet=u.subnet.name,
         ranges=cidrs_label(ranges),
         patch=as_code(_patch(u.subnet.name, ranges[0])),
-        command=as_code(command),
+        command=as_code(command or ""),
     )
     return [
         Finding(
@@ -405,8 +401,3 @@ def _pools(ctx: CheckContext, u: Underlay, neutron: Subnet) -> list[Finding]:
             key=("allocation", u.subnet.name, neutron.id),
         )
     ]
-
-
-def _size(spans: Sequence[Span]) -> int:
-    """How many addresses the (disjoint) spans hold."""
-    return sum(hi - lo + 1 for lo, hi in spans)
