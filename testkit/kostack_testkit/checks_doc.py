@@ -1,9 +1,9 @@
 """docs/checks.md, generated from the check registries (scripts/make_examples.py writes it;
 tests/foundation/test_checks_doc.py keeps it current).
 
-Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, run; optional SEVERITY_NOTE),
-one page next to it (`<module>.md`, English and Korean) and one test case: nothing here
-is kept by hand.
+Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, REMEDIES, run; optional
+SEVERITY_NOTE), one page next to it (`<module>.md`, English and Korean) and one test case:
+nothing here is kept by hand.
 """
 
 from __future__ import annotations
