@@ -1,7 +1,8 @@
 """What `kostack diagnose` tells the reader to run for a root cause is what `kostack fix plan`
 plans for it, on every example: the same pair on the same port, the same rule in the same
 group, the same route on the same router, the same manual command; a change the plan
-refuses (a rule open to every address) it says it does not plan."""
+refuses (a rule open to every address) it says it does not plan. So on every check's failing
+case (tests/foundation/test_checks.py), which covers the causes no example has."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import ipaddress
 from pathlib import Path
 
 import pytest
+from test_checks import CASES
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, ROUTE_OP, RULE_OP, Remedy, command_for
 from kostack.model.load import load_snapshot
+from kostack.model.snapshot import Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation, Plan, Rule
+from kostack_testkit.builders import build
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
 
@@ -69,11 +73,23 @@ def refused(plan: Plan, r: Remedy) -> bool:
     )
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_the_plan_makes_every_change_diagnose_prints(path: Path) -> None:
-    snapshot = load_snapshot(path)
+def assert_planned(snapshot: Snapshot) -> int:
+    """The number of changes diagnose prints for ``snapshot``'s root causes, each planned."""
     diagnosis = diagnose(snapshot)
     plan = build_plan(snapshot, diagnosis=diagnosis)
+    n = 0
     for cause in diagnosis.root_causes:
         for r in cause.fix.remedies:
             assert planned(plan, r) or refused(plan, r), (cause.key, command_for(r))
+            n += 1
+    return n
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_the_plan_makes_every_change_diagnose_prints(path: Path) -> None:
+    assert_planned(load_snapshot(path))
+
+
+@pytest.mark.parametrize("check", sorted(CASES))
+def test_the_plan_makes_every_change_diagnose_prints_for_each_checks_failure(check: str) -> None:
+    assert_planned(build(CASES[check][1]()))
