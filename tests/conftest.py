@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+import kostack.analyze.diagnose
+from kostack.analyze.checks.base import Check, CheckContext
+from kostack.analyze.findings import Finding
 from kostack.model import Snapshot
 from kostack_testkit.builders import build, example_doc, seed_doc
 
 pytest_plugins = ["conftest_neutron", "conftest_octavia", "conftest_signals", "conftest_xdist"]
+
+
+def _declared(check: Check) -> Callable[[CheckContext], list[Finding]]:
+    """``check.run``, failing when a finding carries a remedy the check does not declare."""
+
+    def run(ctx: CheckContext) -> list[Finding]:
+        found = check.run(ctx)
+        ops = {r.op for f in found for g in (f, *f.consequences) for r in g.remedies}
+        assert ops <= check.remedies, (
+            f"{check.id} drives {sorted(ops - check.remedies)} but its REMEDIES does not say "
+            "so: guard would not hold its removals on the check's UNKNOWN (guard/drift_model.py)"
+        )
+        return found
+
+    return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _checks_drive_what_they_declare() -> Iterator[None]:
+    """Every diagnosis in every test in-process holds each check to its REMEDIES."""
+    checks = kostack.analyze.diagnose.CHECKS
+    kostack.analyze.diagnose.CHECKS = tuple(replace(c, run=_declared(c)) for c in checks)
+    yield
+    kostack.analyze.diagnose.CHECKS = checks
 
 
 @pytest.fixture

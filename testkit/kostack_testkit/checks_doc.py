@@ -1,9 +1,9 @@
 """docs/checks.md, generated from the check registries (scripts/make_examples.py writes it;
 tests/foundation/test_checks_doc.py keeps it current).
 
-Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, run; optional SEVERITY_NOTE),
-one page next to it (`<module>.md`, English and Korean) and one test case: nothing here
-is kept by hand.
+Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, REMEDIES, run; optional
+SEVERITY_NOTE), one page next to it (`<module>.md`, English and Korean) and one test case:
+nothing here is kept by hand.
 """
 
 from __future__ import annotations
@@ -31,6 +31,19 @@ the remediation commands, in English and Korean, live in the page next to its mo
 The facts the checks rest on, with their sources, are in [facts.md](facts.md).
 """
 
+FIX_NOTE = """The Fix column says which changes a network check's failures call for: `kostack fix
+plan` plans them (manual steps it only prints), and [guard](guard.md) holds the removal of
+its own pairs (rules) while a check whose Fix has pairs (rules) answers UNKNOWN.
+"""
+
+# a remedy operation (`Remedy.op`) in the Fix column
+FIX_WORDS = {
+    "add-allowed-pair": "pairs",
+    "add-sg-rule": "rules",
+    "add-router-route": "routes",
+    "manual": "manual",
+}
+
 
 class _Registered(Protocol):
     @property
@@ -43,6 +56,8 @@ class _Registered(Protocol):
     def severity(self) -> Severity: ...
     @property
     def needs(self) -> tuple[str, ...]: ...
+    @property
+    def remedies(self) -> frozenset[str]: ...
 
 
 def page_of(check: _Registered) -> Path:
@@ -50,15 +65,19 @@ def page_of(check: _Registered) -> Path:
     return ROOT / "src" / (check.module.replace(".", "/") + ".md")
 
 
-def _table(checks: Iterable[_Registered]) -> list[str]:
-    lines = ["| ID | Severity | Title | Page | Needs |", "|---|---|---|---|---|"]
+def _table(checks: Iterable[_Registered], *, fix: bool = False) -> list[str]:
+    """The table of ``checks``; ``fix``: with the Fix column (the network checks)."""
+    head = "| ID | Severity | Title | Page | Needs |" + (" Fix |" if fix else "")
+    lines = [head, "|---|---|---|---|---|" + ("---|" if fix else "")]
     notes: list[str] = []
     for check in checks:
         page = page_of(check).relative_to(ROOT)
         needs = ", ".join(f"`{n}`" for n in check.needs)
         title = check.title.replace("|", "\\|")
+        said = ", ".join(w for op, w in FIX_WORDS.items() if op in check.remedies) or "-"
         lines.append(
             f"| `{check.id}` | {check.severity.value} | {title} | [{page.name}](../{page}) | {needs} |"
+            + (f" {said} |" if fix else "")
         )
         note = getattr(sys.modules.get(check.module), "SEVERITY_NOTE", None)
         if note:
@@ -68,8 +87,8 @@ def _table(checks: Iterable[_Registered]) -> list[str]:
 
 def render() -> str:
     """The whole of docs/checks.md."""
-    parts = [HEADER, "## Network checks (`kostack diagnose`)", ""]
-    parts += _table(CHECKS)
+    parts = [HEADER, "## Network checks (`kostack diagnose`)", "", FIX_NOTE]
+    parts += _table(CHECKS, fix=True)
     parts += [
         "",
         "## Release checks (`kostack release check`)",

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from kostack.cli.guard import guard as guard_command
+from kostack.guard.kwatch import KINDS
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
 
@@ -112,9 +113,8 @@ def test_rbac_reads_nodes_and_cni_ranges_and_writes_only_events_and_its_lease() 
         if writes:
             assert rule["resources"] == ["events"] and writes == {"create"}
         assert "secrets" not in rule["resources"]
-    assert granted[("", "nodes")] >= {"list", "watch"}
-    assert granted[("crd.projectcalico.org", "ipamblocks")] >= {"list", "watch"}
-    assert granted[("cilium.io", "ciliumnodes")] >= {"list", "watch"}
+    for kind in KINDS.values():  # every kind guard watches (kostack.guard.kwatch)
+        assert granted[(kind.group, kind.plural)] >= {"list", "watch"}, kind.name
     # MetalLB's BGPPeers are listed like its pools and advertisements (neutron-vip-pairs)
     assert (
         granted[("metallb.io", "bgppeers")] == {"list"} == granted[("metallb.io", "ipaddresspools")]

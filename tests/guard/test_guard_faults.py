@@ -226,9 +226,10 @@ def test_a_port_whose_removal_is_held_gets_no_request_while_others_are_fixed(
     assert report.exit_code() == ExitCode.PARTIAL
     assert report.drift is not None
     holds = {h.key: dict(h.params) for h in report.drift.holds}
-    # the anti-spoofing check cannot be decided for a node without a port, and the node is named
+    # the checks that add pairs cannot be decided for a node without a port (anti-spoofing,
+    # the pairs' scope), and the node is named
     assert holds == {
-        "hold.unknown": {"checks": "net-pod-src-antispoof"},
+        "hold.unknown": {"checks": "net-pod-src-antispoof, neutron-allowed-pairs-scope"},
         "hold.unmatched": {"n": "1", "nodes": "k8s-w-3"},
     }
     assert proxy.count("*", r"^/v2\.0/ports/") == 0 and proxy.count("PUT") == 0

@@ -20,6 +20,8 @@ import yaml
 from watch_testing import ROOT
 
 from kostack.cli.watch import watch as watch_command
+from kostack.probe.agents_runner import AGENT_LABEL, CONTROL_PORT, HOST_PORT
+from kostack.probe.plan_model import ECHO_PORT
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
 
@@ -228,3 +230,34 @@ def test_every_object_applies_to_the_api_double_and_reads_back_valid(
         pods.read_namespaced_service_account("kostack-watch", "kostack").metadata.name
         == "kostack-watch"
     )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_agents_listen_where_the_watch_reaches_them(overlay: str) -> None:
+    """The agent DaemonSet's ports, label and token are the ones the watch's probe runner
+    uses (kostack.probe.agents_runner), and the NetworkPolicy admits the watch there."""
+    objects = RENDERED[overlay]
+    (agent,) = by_kind(objects, "DaemonSet")
+    pod = agent["spec"]["template"]
+    name, value = AGENT_LABEL.split("=")
+    assert pod["metadata"]["labels"][name] == value
+    (container,) = pod["spec"]["containers"]
+    args = dict(a.split("=", 1) for a in container["args"])
+    assert args["--control-port"] == str(CONTROL_PORT) and args["--echo-port"] == str(ECHO_PORT)
+    ports = {p["name"]: p for p in container["ports"]}
+    assert ports["control"]["containerPort"] == CONTROL_PORT
+    assert ports["echo"]["containerPort"] == ECHO_PORT
+    watch = next(d for d in by_kind(objects, "Deployment") if "watch" in d["metadata"]["name"])
+    watch_args = watch["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert f"--probe-token-file={args['--token-file']}" in watch_args
+    if "--probe-address=host" in watch_args:
+        assert ports["control"]["hostPort"] == HOST_PORT
+    policy = next(
+        p
+        for p in by_kind(objects, "NetworkPolicy")
+        if p["metadata"]["name"] == agent["metadata"]["name"]
+    )
+    admitted = {
+        port["port"] for rule in policy["spec"]["ingress"] for port in rule.get("ports", ())
+    }
+    assert CONTROL_PORT in admitted

@@ -141,6 +141,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "A service has no ready endpoints",
         "ko": "서비스에 준비된 엔드포인트가 없음",
     },
+    "service-port": {
+        "en": "A Service lacks the port its clients use, so nothing forwards it",
+        "ko": "서비스에 클라이언트가 쓰는 포트가 없어 아무것도 전달되지 않음",
+    },
     "calico-address": {
         "en": "calico-node uses an address that is not the node's (BGP and tunnels go nowhere)",
         "ko": "calico-node가 노드의 주소가 아닌 주소를 씀(BGP와 터널이 닿지 않음)",

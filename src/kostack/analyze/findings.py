@@ -65,6 +65,14 @@ class Resource:
         }
 
 
+# The operations a Remedy names (``Remedy.op``)
+PAIR_OP = "add-allowed-pair"
+RULE_OP = "add-sg-rule"
+ROUTE_OP = "add-router-route"
+MANUAL_OP = "manual"
+REMEDY_OPS = frozenset({PAIR_OP, RULE_OP, ROUTE_OP, MANUAL_OP, "disable-port-security"})
+
+
 @dataclass(frozen=True)
 class Remedy:
     """One change that fixes (part of) a finding, in the operator's terms.

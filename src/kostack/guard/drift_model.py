@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kostack.analyze.checks import CHECKS
+from kostack.analyze.findings import PAIR_OP, RULE_OP
 from kostack.plan.model import Method, PlanOptions, Rule
 
 __all__ = [
@@ -23,16 +25,11 @@ __all__ = [
 
 # Checks whose UNKNOWN means guard cannot tell whether its pairs (PAIR_CHECKS) or its
 # rules (RULE_CHECKS) are still needed: removing them then could cut traffic that needs them.
-PAIR_CHECKS = frozenset({"net-pod-src-antispoof", "inv-node-port-match"})
-RULE_CHECKS = frozenset(
-    {
-        "net-sg-cni-encap",
-        "net-sg-pod-source-ingress",
-        "net-sg-bgp",
-        "net-sg-typha",
-        "net-sg-control-plane",
-    }
-)
+# Derived from what each check says its findings carry (its REMEDIES), so a check that comes
+# to drive pairs or rules holds guard's removals without a list here; inv-node-port-match
+# drives none, but its UNKNOWN leaves in doubt which port is a node's.
+PAIR_CHECKS = frozenset({"inv-node-port-match", *(c.id for c in CHECKS if PAIR_OP in c.remedies)})
+RULE_CHECKS = frozenset(c.id for c in CHECKS if RULE_OP in c.remedies)
 
 
 @dataclass(frozen=True)

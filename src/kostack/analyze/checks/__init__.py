@@ -78,7 +78,9 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_underlay_addresses,
 )
 
+# every module says which remedy operations its findings carry (REMEDIES, required: guard
+# holds its removals on the UNKNOWN of a check that drives pairs or rules)
 CHECKS: tuple[Check, ...] = tuple(
-    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__) for m in _MODULES
+    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__, m.REMEDIES) for m in _MODULES
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}

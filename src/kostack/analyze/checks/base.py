@@ -48,6 +48,9 @@ class CheckOf(Generic[Context]):
     needs: tuple[str, ...]
     run: Callable[[Context], list[Finding]]
     module: str
+    # the remedy operations (`Remedy.op`) its findings may carry: what its answer drives in
+    # `kostack fix plan` and guard (whose holds follow from it: guard/drift_model.py)
+    remedies: frozenset[str] = frozenset()
 
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:

@@ -12,6 +12,7 @@ TITLE = "Every Kubernetes node is matched to its Neutron port"
 SEVERITY = Severity.MEDIUM
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+REMEDIES: frozenset[str] = frozenset()
 
 register(
     {

@@ -6,7 +6,7 @@ from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource, names
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
@@ -21,6 +21,7 @@ TITLE = (
 )
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CHECK = LBCheck(ID, SEVERITY)
 
 register(

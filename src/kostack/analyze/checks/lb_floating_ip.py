@@ -14,7 +14,7 @@ from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
 from kostack.analyze.messages import register
@@ -26,6 +26,7 @@ ID = "lb-floating-ip"
 TITLE = "Each LoadBalancer Service's floating IP is attached to its load balancer's VIP port"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 VIP_OWNERS = ("Octavia", "ovn-lb:vip")
 CHECK = LBCheck(ID, SEVERITY)
 

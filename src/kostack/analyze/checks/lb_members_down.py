@@ -7,7 +7,7 @@ from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, EXCLUDE_LABEL, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
@@ -19,6 +19,7 @@ ID = "lb-members-down"
 TITLE = "Load balancer members are ONLINE, and any member that is down is down for a known reason"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CHECK = LBCheck(ID, SEVERITY)
 
 # why a member is down -> (root-cause key, failing?)

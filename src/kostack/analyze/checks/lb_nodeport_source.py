@@ -13,7 +13,7 @@ from kostack.analyze.checks._lb import (
     nodeport_rule,
 )
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
@@ -28,6 +28,7 @@ ID = "lb-nodeport-source"
 TITLE = "Node security groups admit each LoadBalancer NodePort from where the provider really sends"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services", "openstack.security_groups", "node_ports")
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE = "lb-nodeport-blocked"
 CHECK = LBCheck(ID, SEVERITY)
 

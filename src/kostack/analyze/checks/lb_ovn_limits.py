@@ -30,6 +30,7 @@ ID = "lb-ovn-limits"
 TITLE = "Services on the OVN load balancer provider ask only for what it supports"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset()
 
 ALGORITHMS = ("SOURCE_IP_PORT", "SOURCE_IP")
 PROTOCOLS = ("TCP", "UDP", "SCTP")

@@ -28,6 +28,7 @@ ID = "lb-pending-service"
 TITLE = "Every Service of type LoadBalancer has an external address (no <pending>)"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset()
 INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 JUST_CREATED_S = 120
 CHECK = LBCheck(ID, SEVERITY)

@@ -6,7 +6,7 @@ from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import register
@@ -18,6 +18,7 @@ ID = "lb-provisioning"
 TITLE = "Each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR"
 SEVERITY = Severity.CRITICAL
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 # Octavia's amphora build gives up after amp_active_retries x amp_active_wait_sec
 # (30 x 10 s by default, octavia common/config.py); OCCM waits a similar time.
 # Ten minutes in PENDING_* is past every default: stuck, not busy.

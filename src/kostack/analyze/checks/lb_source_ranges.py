@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.loadbalancer.admission import uncovered
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
@@ -30,6 +30,7 @@ ID = "lb-source-ranges"
 TITLE = "Each amphora listener enforces its Service's loadBalancerSourceRanges"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE = "lb-source-ranges"
 CHECK = LBCheck(ID, SEVERITY)
 

@@ -23,7 +23,7 @@ from kostack.analyze.checks.neutron_port_security_disabled import no_port_findin
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import host_excluded
 from kostack.analyze.engine.types import Disposition
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import PAIR_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, IPNetwork
@@ -33,6 +33,7 @@ TITLE = "Node ports pass pod sources when Calico does not masquerade traffic to 
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
+REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 
 register(
     {

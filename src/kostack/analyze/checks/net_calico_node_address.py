@@ -28,7 +28,7 @@ from kostack.analyze.checks._calico_address import (
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.calico_moved import calico_views, port_by_ip, split
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, Port
@@ -37,6 +37,7 @@ TITLE = "Calico's node address (BGP, tunnels) is the node's InternalIP"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 
 __all__ = ["CAUSE", "ID", "NEEDS", "SEVERITY", "TITLE", "run"]
 

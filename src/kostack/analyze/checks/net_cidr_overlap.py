@@ -25,6 +25,7 @@ TITLE = "Pod, service and OpenStack subnet CIDRs do not overlap"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.pod_cidrs", "cluster.service_cidrs", "openstack.subnets")
+REMEDIES: frozenset[str] = frozenset()
 MAX_NAMED = 8  # ranges named in one finding's message and evidence; the rest are counted
 
 register(

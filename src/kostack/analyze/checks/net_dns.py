@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
-from kostack.analyze.findings import Finding, Resource, Severity
+from kostack.analyze.findings import ROUTE_OP, Finding, Resource, Severity
 from kostack.analyze.messages import register
 
 ID = "net-dns"
@@ -12,6 +12,7 @@ TITLE = "Pods on every node reach the cluster DNS service"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
+REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 
 register(
     {

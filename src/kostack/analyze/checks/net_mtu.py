@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.calico_moved import calico_view
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
 from kostack.shell import chain, comment, render
@@ -21,6 +21,7 @@ SAY = Says(ID, SEVERITY)
 SAY_CANAL = Says(ID, Severity.LOW)
 CANAL_CAUSE = "mtu-pmtud"
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 
 register(
     {

@@ -11,7 +11,7 @@ from kostack.analyze.checks.base import (
     when_pod_addresses,
 )
 from kostack.analyze.engine.family_records import FamilyResult
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import ROUTE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress
@@ -21,6 +21,7 @@ TITLE = "Pods reach addresses outside the cluster"
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.routers", "cluster.nodes", "cluster.cni", "node_ports")
+REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 
 register(
     {

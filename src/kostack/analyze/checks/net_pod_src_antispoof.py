@@ -21,7 +21,7 @@ from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.family_keys import route_key
 from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.types import Disposition, Hop
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import PAIR_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.topology import NodeView
@@ -32,6 +32,7 @@ TITLE = "Node ports let pod-sourced packets through Neutron anti-spoofing"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
+REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE = "antispoof"
 
 register(

@@ -6,7 +6,7 @@ from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks._native_routes import EXTRA, native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.family_records import FamilyResult
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import ROUTE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
 ID = "net-pod-to-pod"
@@ -14,6 +14,7 @@ TITLE = "Pods reach pods on every other node"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
+REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 
 register(
     {

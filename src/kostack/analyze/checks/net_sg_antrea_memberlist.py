@@ -19,7 +19,7 @@ from dataclasses import replace
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks._vips import antrea_announced
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.cni import Antrea
 from kostack.model.snapshot import Cluster
@@ -39,6 +39,7 @@ SEVERITY_NOTE = (
     "takes an IP over cleanly when its node fails."
 )
 NEEDS = NODE_SG_NEEDS
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 
 register(
     {

@@ -27,7 +27,7 @@ from kostack.analyze.engine.cni import (
 )
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.flows import SG_STEPS
 from kostack.analyze.messages import Msg, register
 
@@ -112,6 +112,7 @@ register(
     }
 )
 NEEDS = NODE_SG_NEEDS
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 
 
 @SAY.only_for(("calico", "kube-router"), f"{ID}.not-calico")

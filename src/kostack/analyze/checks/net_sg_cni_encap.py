@@ -8,7 +8,7 @@ from kostack.analyze.checks._facts import pools_label
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.types import Disposition
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.protocols import protocol_label
 
@@ -17,6 +17,7 @@ TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) bet
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE = "sg-encap"
 
 register(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.engine.calico_moved import calico_view
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.protocols import protocol_number
 from kostack.analyze.remedy import rule_remedy
@@ -23,6 +23,7 @@ TITLE = "Security-group rules for IPIP use IP protocol 4, not TCP or UDP port 4"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.cni", "node_ports")
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 
 register(
     {

@@ -14,7 +14,7 @@ from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.family_records import FamilyResult
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPNetwork
 
@@ -23,6 +23,7 @@ TITLE = "Security groups admit pod-sourced packets between nodes"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
+REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE = "sg-pod-source"
 
 _OVN_NOTE_EN = (

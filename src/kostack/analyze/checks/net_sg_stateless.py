@@ -18,7 +18,7 @@ from kostack.analyze.engine.family_records import End, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
 from kostack.analyze.engine.stateless import fully_random_switched_off as switched_off
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
 from kostack.shell import render
@@ -28,6 +28,7 @@ TITLE = "Stateless security groups admit the replies of the cluster's connection
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
+REMEDIES: frozenset[str] = frozenset({RULE_OP, MANUAL_OP})
 KINDS = ("pods", "nodes", "pods-out", "nodes-out")  # who talks to whom, in that order
 
 register(

@@ -15,7 +15,7 @@ from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.vnic import maybe_unfiltered
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import PAIR_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.topology import NodeView
@@ -31,6 +31,7 @@ SEVERITY_NOTE = (
     "traffic and joins the anti-spoofing root cause, whose severity is that of the outage."
 )
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 
 register(
     {

@@ -18,7 +18,7 @@ from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._vip_ports import pair_covers
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import PAIR_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
@@ -37,6 +37,7 @@ SEVERITY_NOTE = (
     "`vip-allocation-pool`): nothing breaks until Neutron hands it out."
 )
 NEEDS = ("cluster.egress_ips", "cluster.nodes", "openstack.ports", "node_ports")
+REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE = "egress-antispoof"
 USERS_SHOWN = 4
 

@@ -13,7 +13,7 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
 from kostack.shell import as_code, end_options, render
@@ -23,6 +23,7 @@ TITLE = "Node ports are administratively up"
 SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 INACTIVE = "port-inactive"
 _READY = {False: "false", None: "?"}
 

@@ -27,6 +27,7 @@ TITLE = "Node ports keep Neutron port security on"
 SEVERITY = Severity.MEDIUM
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+REMEDIES: frozenset[str] = frozenset()
 CAUSE = "antispoof-off"
 
 register(

@@ -29,7 +29,7 @@ from kostack.analyze.checks._spans import (
     within,
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import KubeOvn, KubeOvnSubnet, Port, Subnet
 from kostack.shell import as_code, render
@@ -44,6 +44,7 @@ SEVERITY_NOTE = (
     "(cause `kube-ovn-allocation-pool`): nothing breaks until Neutron hands such an address out."
 )
 NEEDS = ("cluster.cni", "openstack.subnets", "openstack.ports", "node_ports")
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE = "kube-ovn-address"
 POOL_CAUSE = "kube-ovn-allocation-pool"
 SHOWN = 6

@@ -36,7 +36,7 @@ from kostack.analyze.checks._vips import (
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import PAIR_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, net_within
@@ -55,6 +55,7 @@ SEVERITY_NOTE = (
     "is a warning (cause `vip-allocation-pool`): nothing breaks until Neutron hands it out."
 )
 NEEDS = ("cluster.virtual_ips", "cluster.nodes", "openstack.ports", "node_ports")
+REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE = "vip-antispoof"
 
 register(
