@@ -13,16 +13,23 @@ POOL = "10.0.0.200/29"
 SERVICE_IP = "10.0.0.201"
 
 
+EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers"
+# metallb-native.yaml's speaker: no --namespace, no --ignore-exclude-lb, native BGP
+SPEAKER = {"namespace": "metallb-system", "ignore_exclude_lb": False, "bgp_type": "native"}
+
+
 def metallb_state(
     pools: list[dict[str, Any]] | None = None,
     ads: list[dict[str, Any]] | None = None,
     peers: list[dict[str, Any]] | None = None,
+    speaker: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``peers`` None: not read (left out, as in a snapshot from before BGPPeers were
-    read)."""
+    read); ``speaker`` None: its settings not read (likewise)."""
     return {
         "metallb": {
             **({"peers": peers} if peers is not None else {}),
+            **({"speaker": speaker} if speaker is not None else {}),
             "namespace": "metallb-system",
             "version": "v0.14.9",
             "pools": pools
@@ -108,6 +115,22 @@ def metallb_bgp_fixed(doc: Doc) -> None:
     add_pairs(doc, [BGP_POOL])
 
 
+def metallb_kubeadm_excluded(doc: Doc) -> None:
+    """`metallb_l2_no_pairs` as kubeadm labels it: the control plane carries the
+    exclude-from-external-load-balancers label and the speaker (metallb-native.yaml) does not
+    ignore it, so only the workers announce."""
+    doc.clear()
+    doc.update(metallb_doc(speaker=dict(SPEAKER)))
+    plane = next(n for n in doc["cluster"]["nodes"] if n["name"] == "k8s-cp-1")
+    plane["labels"][EXCLUDE] = ""
+
+
+def metallb_kubeadm_excluded_fixed(doc: Doc) -> None:
+    """The workers' ports get the pool's pair; the control plane's stays as it was."""
+    metallb_kubeadm_excluded(doc)
+    add_pairs(doc, [POOL], only={"k8s-w-1", "k8s-w-2", "k8s-w-3"})
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -121,8 +144,19 @@ METALLB_EXAMPLES = {
         "allowed address pair for the pool: Neutron drops the nodes' replies from it.",
         metallb_bgp_no_pairs,
     ),
+    "metallb-kubeadm-excluded": (
+        "The fixed seed with MetalLB in L2 mode on a kubeadm cluster: the control plane "
+        "carries node.kubernetes.io/exclude-from-external-load-balancers and the speaker runs "
+        "without --ignore-exclude-lb, so only the workers' ports need the pool's pair; the "
+        "control plane's port is left as it is.",
+        metallb_kubeadm_excluded,
+    ),
 }
-FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed, "metallb-bgp-no-pairs": metallb_bgp_fixed}
+FIXED = {
+    "metallb-l2-no-pairs": metallb_l2_fixed,
+    "metallb-bgp-no-pairs": metallb_bgp_fixed,
+    "metallb-kubeadm-excluded": metallb_kubeadm_excluded_fixed,
+}
 
 
 def metallb_example_doc(name: str) -> Doc:
