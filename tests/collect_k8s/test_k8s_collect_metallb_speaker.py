@@ -30,7 +30,7 @@ def speaker_pod(args: list[str], env: list[dict[str, Any]] | None = None) -> dic
 def test_the_manifests_speaker_honours_the_label_in_its_pods_namespace() -> None:
     said = parse_speaker(speaker_pod(["--port=7472", "--log-level=info"]))
     assert said is not None
-    assert (said.namespace, said.ignore_exclude_lb, said.bgp_type) == ("lb", False, "native")
+    assert (said.namespace, said.ignore_exclude_lb) == ("lb", False)
 
 
 def test_flags_and_environment_as_go_reads_them() -> None:
@@ -49,10 +49,9 @@ def test_flags_and_environment_as_go_reads_them() -> None:
             "name": "METALLB_NAMESPACE",
             "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
         },
-        {"name": "METALLB_BGP_TYPE", "value": "frr"},
     ]
     said = parse_speaker(speaker_pod([], env))
-    assert said is not None and (said.namespace, said.bgp_type) == ("lb", "frr")
+    assert said is not None and said.namespace == "lb"
     secret = [{"name": "METALLB_NAMESPACE", "valueFrom": {"configMapKeyRef": {"name": "x"}}}]
     said = parse_speaker(speaker_pod([], secret))
     assert said is not None and said.namespace is None

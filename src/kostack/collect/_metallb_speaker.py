@@ -4,8 +4,7 @@
 Each flag defaults to an environment variable: ``--namespace`` to METALLB_NAMESPACE, and when
 both are empty the speaker takes its service account's namespace (its pod's);
 ``--ignore-exclude-lb`` is a Go bool flag (``-name``, ``--name``, ``--name=value`` with
-strconv.ParseBool's values) and false unless given; METALLB_BGP_TYPE picks the BGP
-implementation, native when unset. Go's flag package stops at the first argument that is not
+strconv.ParseBool's values) and false unless given. Go's flag package stops at the first argument that is not
 a flag. A value kostack cannot see (a Secret's, a ConfigMap's, ``$(VAR)``) leaves the setting
 None: not known.
 """
@@ -88,5 +87,4 @@ def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
     if "ignore-exclude-lb" in flags:
         value = _known(flags["ignore-exclude-lb"])
         ignore = True if value in _TRUE else False if value in _FALSE else None
-    bgp_type = _known(env.get("METALLB_BGP_TYPE", "native")) or None
-    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore, bgp_type=bgp_type)
+    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore)

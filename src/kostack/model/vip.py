@@ -86,13 +86,11 @@ class MetalLBSpeaker(_Record):
     """What the speaker's container says (speaker/main.go flags, each defaulting to its
     environment variable): the namespace whose objects it uses (``--namespace``, else
     METALLB_NAMESPACE, else its pod's; None: set from something kostack does not read),
-    whether it ignores the exclude-from-external-load-balancers label
-    (``--ignore-exclude-lb``; None: not known) and its BGP implementation (METALLB_BGP_TYPE:
-    native when unset, frr, frr-k8s; None: not known)."""
+    and whether it ignores the exclude-from-external-load-balancers label
+    (``--ignore-exclude-lb``; None: not known)."""
 
     namespace: Name | None = None
     ignore_exclude_lb: bool | None = None
-    bgp_type: Name | None = None
 
 
 class MetalLB(_Record):
