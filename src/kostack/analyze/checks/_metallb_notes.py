@@ -20,15 +20,16 @@ SHOWN = 8  # objects named; the rest counted
 register(
     {
         f"{ID}.silent-exclude": {
-            "en": "MetalLB announces nothing from {nodes}: they carry the label {label} and "
-            "its speaker runs without --ignore-exclude-lb, so their ports need no pair.",
+            "en": "MetalLB announces nothing from {nodes}: {n:it carries/they carry} the label "
+            "{label} and its speaker runs without --ignore-exclude-lb, so {n:its port needs/"
+            "their ports need} no pair.",
             "ko": "MetalLB는 {nodes}에서 아무것도 알리지 않습니다: 이 노드에는 {label} 레이블이 "
             "있고 speaker가 --ignore-exclude-lb 없이 실행되므로 그 포트에는 pair가 필요 "
             "없습니다.",
         },
         f"{ID}.silent-network": {
-            "en": "MetalLB announces nothing from {nodes}: their NetworkUnavailable condition "
-            "is True.",
+            "en": "MetalLB announces nothing from {nodes}: {n:its/their} NetworkUnavailable "
+            "condition is True.",
             "ko": "MetalLB는 {nodes}에서 아무것도 알리지 않습니다: NetworkUnavailable 상태가 "
             "True입니다.",
         },
@@ -49,7 +50,10 @@ def metallb_notes(metallb: MetalLB, nodes: Sequence[Node]) -> tuple[str, ...]:
     for why in ("exclude", "network"):
         names = [n for n, w in silent.items() if w == why]
         if names:
-            out.append(Msg(f"{ID}.silent-{why}", nodes=nodes_label(names), label=EXCLUDE_LABEL))
+            message = Msg(
+                f"{ID}.silent-{why}", nodes=nodes_label(names), n=len(names), label=EXCLUDE_LABEL
+            )
+            out.append(message)
     ignored = metallb_ignored(metallb)
     if ignored and metallb.speaker is not None:
         shown = ", ".join(ignored[:SHOWN]) + (", ..." if len(ignored) > SHOWN else "")
