@@ -23,14 +23,14 @@ register(
             "en": "MetalLB announces nothing from {nodes}: {n:it carries/they carry} the label "
             "{label} and its speaker runs without --ignore-exclude-lb, so {n:its port needs/"
             "their ports need} no pair.",
-            "ko": "MetalLB는 {nodes}에서 아무것도 알리지 않습니다: 이 노드에는 {label} 레이블이 "
+            "ko": "MetalLB는 {nodes}(노드 {n}개)에서 아무것도 알리지 않습니다: 이 노드에는 {label} 레이블이 "
             "있고 speaker가 --ignore-exclude-lb 없이 실행되므로 그 포트에는 pair가 필요 "
             "없습니다.",
         },
         f"{ID}.silent-network": {
             "en": "MetalLB announces nothing from {nodes}: {n:its/their} NetworkUnavailable "
             "condition is True.",
-            "ko": "MetalLB는 {nodes}에서 아무것도 알리지 않습니다: NetworkUnavailable 상태가 "
+            "ko": "MetalLB는 {nodes}(노드 {n}개)에서 아무것도 알리지 않습니다: NetworkUnavailable 상태가 "
             "True입니다.",
         },
         f"{ID}.ignored": {
