@@ -13,16 +13,23 @@ POOL = "10.0.0.200/29"
 SERVICE_IP = "10.0.0.201"
 
 
+EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers"
+# metallb-native.yaml's speaker: no --namespace, no --ignore-exclude-lb
+SPEAKER = {"namespace": "metallb-system", "ignore_exclude_lb": False}
+
+
 def metallb_state(
     pools: list[dict[str, Any]] | None = None,
     ads: list[dict[str, Any]] | None = None,
     peers: list[dict[str, Any]] | None = None,
+    speaker: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``peers`` None: not read (left out, as in a snapshot from before BGPPeers were
-    read)."""
+    read); ``speaker`` None: its settings not read (likewise)."""
     return {
         "metallb": {
             **({"peers": peers} if peers is not None else {}),
+            **({"speaker": speaker} if speaker is not None else {}),
             "namespace": "metallb-system",
             "version": "v0.14.9",
             "pools": pools
@@ -108,6 +115,64 @@ def metallb_bgp_fixed(doc: Doc) -> None:
     add_pairs(doc, [BGP_POOL])
 
 
+def metallb_kubeadm_excluded(doc: Doc) -> None:
+    """`metallb_l2_no_pairs` as kubeadm labels it: the control plane carries the
+    exclude-from-external-load-balancers label and the speaker (metallb-native.yaml) does not
+    ignore it, so only the workers announce."""
+    doc.clear()
+    doc.update(metallb_doc(speaker=dict(SPEAKER)))
+    plane = next(n for n in doc["cluster"]["nodes"] if n["name"] == "k8s-cp-1")
+    plane["labels"][EXCLUDE] = ""
+
+
+def metallb_kubeadm_excluded_fixed(doc: Doc) -> None:
+    """The workers' ports get the pool's pair; the control plane's stays as it was."""
+    metallb_kubeadm_excluded(doc)
+    add_pairs(doc, [POOL], only={"k8s-w-1", "k8s-w-2", "k8s-w-3"})
+
+
+def _egress_rule(name: str, protocol: str | None, port: int | None, prefix: str) -> dict[str, Any]:
+    return {
+        "id": f"metallb-egress-{name}",
+        "direction": "egress",
+        "ethertype": "IPv4",
+        "protocol": protocol,
+        "port_range_min": port,
+        "port_range_max": port,
+        "remote_ip_prefix": prefix,
+        "remote_group_id": None,
+    }
+
+
+def metallb_bgp_egress_blocked(doc: Doc) -> None:
+    """`metallb_bgp_doc` with the pool's pairs in place and the nodes' egress narrowed: the
+    allow-all egress rules removed, the k8s-nodes group admitting only the nodes' half of the
+    subnet (10.0.0.0/25), the pod network, HTTPS and DNS, so the speakers cannot reach the
+    router at ``ROUTER`` (10.0.0.250) on tcp 179."""
+    doc.clear()
+    doc.update(metallb_bgp_doc())
+    doc["cluster"]["virtual_ips"]["metallb"]["speaker"] = dict(SPEAKER)
+    add_pairs(doc, [BGP_POOL])
+    groups = doc["openstack"]["security_groups"]
+    for group in groups:
+        group["rules"] = [r for r in group["rules"] if r["direction"] != "egress"]
+    nodes = next(g for g in groups if g["name"] == "k8s-nodes")
+    nodes["rules"] += [
+        _egress_rule("nodes", None, None, "10.0.0.0/25"),
+        _egress_rule("pods", None, None, "10.244.0.0/16"),
+        _egress_rule("https", "tcp", 443, "0.0.0.0/0"),
+        _egress_rule("dns-udp", "udp", 53, "0.0.0.0/0"),
+        _egress_rule("dns-tcp", "tcp", 53, "0.0.0.0/0"),
+    ]
+
+
+def metallb_bgp_egress_fixed(doc: Doc) -> None:
+    """The rule the finding plans: egress tcp 179 to the router from the nodes' group."""
+    metallb_bgp_egress_blocked(doc)
+    nodes = next(g for g in doc["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    nodes["rules"].append(_egress_rule("bgp", "tcp", 179, f"{ROUTER}/32"))
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -121,8 +186,27 @@ METALLB_EXAMPLES = {
         "allowed address pair for the pool: Neutron drops the nodes' replies from it.",
         metallb_bgp_no_pairs,
     ),
+    "metallb-kubeadm-excluded": (
+        "The fixed seed with MetalLB in L2 mode on a kubeadm cluster: the control plane "
+        "carries node.kubernetes.io/exclude-from-external-load-balancers and the speaker runs "
+        "without --ignore-exclude-lb, so only the workers' ports need the pool's pair; the "
+        "control plane's port is left as it is.",
+        metallb_kubeadm_excluded,
+    ),
+    "metallb-bgp-egress-blocked": (
+        "The fixed seed with MetalLB in BGP mode, the pool's pairs in place, and the nodes' "
+        "egress narrowed to their own half of the subnet, the pod network, HTTPS and DNS: "
+        "the speakers cannot open their BGP sessions to the router at 10.0.0.250 (tcp 179), "
+        "so no router learns the pool.",
+        metallb_bgp_egress_blocked,
+    ),
 }
-FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed, "metallb-bgp-no-pairs": metallb_bgp_fixed}
+FIXED = {
+    "metallb-l2-no-pairs": metallb_l2_fixed,
+    "metallb-bgp-no-pairs": metallb_bgp_fixed,
+    "metallb-kubeadm-excluded": metallb_kubeadm_excluded_fixed,
+    "metallb-bgp-egress-blocked": metallb_bgp_egress_fixed,
+}
 
 
 def metallb_example_doc(name: str) -> Doc:

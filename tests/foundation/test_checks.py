@@ -33,8 +33,9 @@ from kostack_testkit.kubeovn import (
     underlay_pool_excluded,
 )
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
+from kostack_testkit.metallb import FIXED as METALLB_FIXED
 from kostack_testkit.metallb import POOL as METALLB_POOL
-from kostack_testkit.metallb import metallb_doc
+from kostack_testkit.metallb import metallb_doc, metallb_example_doc
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
@@ -304,6 +305,21 @@ CASES["neutron-underlay-addresses"] = (
     lambda: kube_ovn_example_doc("kube-ovn-underlay-pool-overlap"),
     lambda: kube_ovn_doc(underlay_exclude_unread),
 )
+
+
+def _metallb_bgp(fixed: bool, peers: bool = True) -> Callable[[], Doc]:
+    def make() -> Doc:
+        doc = metallb_example_doc("metallb-bgp-egress-blocked")
+        if fixed:
+            METALLB_FIXED["metallb-bgp-egress-blocked"](doc)
+        if not peers:
+            del doc["cluster"]["virtual_ips"]["metallb"]["peers"]
+        return doc
+
+    return make
+
+
+CASES["net-sg-metallb-bgp"] = (_metallb_bgp(True), _metallb_bgp(False), _metallb_bgp(False, False))
 
 
 def test_every_registered_check_has_cases() -> None:

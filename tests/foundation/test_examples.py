@@ -76,6 +76,10 @@ EXPECTED: dict[str, list[str]] = {
     "metallb-l2-no-pairs": ["vip-antispoof"],
     # MetalLB in BGP mode: the pool (outside every subnet) has no pair on the peering nodes
     "metallb-bgp-no-pairs": ["vip-antispoof"],
+    # MetalLB on kubeadm: the control plane carries the exclude label, only workers need pairs
+    "metallb-kubeadm-excluded": ["vip-antispoof"],
+    # MetalLB in BGP mode: the nodes' narrowed egress drops the sessions to the router
+    "metallb-bgp-egress-blocked": ["metallb-bgp-blocked"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports
     "antrea-egress-no-pairs": ["egress-antispoof"],
     # Antrea's Service external IPs: the ExternalIPPool a LoadBalancer Service takes its IP from

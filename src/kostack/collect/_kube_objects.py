@@ -190,10 +190,13 @@ def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
             pod_cidrs.extend(parsed)
     info = as_dict(status.get("nodeInfo"))
     ready: bool | None = None
+    network_unavailable: bool | None = None
     for condition in as_list(status.get("conditions")):
         condition = as_dict(condition)
         if condition.get("type") == "Ready":
             ready = condition.get("status") == "True"
+        elif condition.get("type") == "NetworkUnavailable":
+            network_unavailable = condition.get("status") == "True"
     provider_id = as_str(spec.get("providerID"))
     try:
         node = Node(
@@ -209,6 +212,7 @@ def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
             kernel_version=as_str(info.get("kernelVersion")),
             container_runtime=as_str(info.get("containerRuntimeVersion")),
             ready=ready,
+            network_unavailable=network_unavailable,
         )
     except ValidationError as exc:
         notes.skip("cluster.nodes", f"node {name}: {exc.errors()[0].get('msg', 'invalid')}")

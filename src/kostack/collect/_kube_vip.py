@@ -29,6 +29,7 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
+from kostack.collect._metallb_speaker import parse_speaker
 from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     IPNetwork,
@@ -38,6 +39,7 @@ from kostack.model.snapshot import (
     MetalLBAdvertisement,
     MetalLBPeer,
     MetalLBPool,
+    MetalLBSpeaker,
     VirtualIPs,
 )
 from kostack.shell import as_code, render
@@ -102,6 +104,8 @@ class VipPods:
 
     metallb_namespaces: list[str] = field(default_factory=list)
     metallb_image: str | None = None
+    # the first speaker pod's settings (a DaemonSet's pods share them)
+    metallb_speaker: MetalLBSpeaker | None = None
     kube_vip: list[KubeVip] = field(default_factory=list)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
@@ -111,6 +115,8 @@ class VipPods:
             if namespace not in self.metallb_namespaces:
                 self.metallb_namespaces.append(namespace)
             component = labels.get("component") or labels.get("app.kubernetes.io/component")
+            if component == "speaker" and self.metallb_speaker is None:
+                self.metallb_speaker = parse_speaker(pod)
             if component == "speaker" and self.metallb_image is None:
                 self.metallb_image = next(
                     (
@@ -206,6 +212,13 @@ def _asn(raw: object) -> int | None:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
 
 
+def _ip(raw: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(str(raw or "").strip())
+    except ValueError:
+        return None
+
+
 def parse_peer(obj: Mapping[str, Any]) -> MetalLBPeer | None:
     """A BGPPeer (api/v1beta2 bgppeer_types.go); None when a node selector does not parse.
     Its password is never read."""
@@ -213,18 +226,16 @@ def parse_peer(obj: Mapping[str, Any]) -> MetalLBPeer | None:
     selectors = [parse_selector(s) for s in as_list(spec.get("nodeSelectors"))]
     if None in selectors:
         return None
-    try:
-        address = ipaddress.ip_address(str(spec.get("peerAddress") or "").strip())
-    except ValueError:
-        address = None
     return MetalLBPeer(
         name=name_of(obj),
         namespace=namespace_of(obj),
-        address=address,
+        address=_ip(spec.get("peerAddress")),
         interface=str(spec.get("interface") or "") or None,
         my_asn=_asn(spec.get("myASN")) or 0,
         peer_asn=_asn(spec.get("peerASN")) or None,
         node_selectors=tuple(s for s in selectors if s is not None),
+        port=_asn(spec.get("peerPort")) or 179,  # the CRD's default
+        source_address=_ip(spec.get("sourceAddress")),
     )
 
 
@@ -280,6 +291,7 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
     return MetalLB(
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
+        speaker=pods.metallb_speaker,
         pools=pools,
         advertisements=ads,
         peers=peers,

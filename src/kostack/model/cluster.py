@@ -7,7 +7,7 @@ Part of the snapshot (model/snapshot.py re-exports every record: import them fro
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -24,6 +24,12 @@ class NodeAddress(Record):
     address: Name
 
 
+# kubeadm puts it on control plane nodes; a node carrying it (any value) is no load balancer
+# member for a cloud provider (k8s.io/api core/v1 LabelNodeExcludeBalancers) and announces
+# nothing for MetalLB unless its speaker runs with --ignore-exclude-lb
+EXCLUDE_LABEL: Final = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+
 class Node(Record):
     name: Name
     roles: StrSet = ()
@@ -37,6 +43,8 @@ class Node(Record):
     kernel_version: Name | None = None
     container_runtime: Name | None = None
     ready: bool | None = None
+    # the NetworkUnavailable condition is True (None: no such condition, or not read)
+    network_unavailable: bool | None = None
 
     @property
     def is_control_plane(self) -> bool:

@@ -103,6 +103,7 @@ from kostack.model.vip import (
     MetalLBAdvertisement,
     MetalLBPeer,
     MetalLBPool,
+    MetalLBSpeaker,
     VirtualIPs,
 )
 
@@ -161,6 +162,7 @@ __all__ = [
     "MetalLBAdvertisement",
     "MetalLBPeer",
     "MetalLBPool",
+    "MetalLBSpeaker",
     "Name",
     "Network",
     "NeutronBackend",

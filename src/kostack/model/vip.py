@@ -76,11 +76,29 @@ class MetalLBPeer(_Record):
     # spec.peerASN; None: spec.dynamicASN (internal, external) instead
     peer_asn: int | None = None
     node_selectors: tuple[LabelSelector, ...] = ()
+    # spec.peerPort (the CRD defaults it to 179) and spec.sourceAddress: the speaker dials
+    # peerAddress:peerPort from sourceAddress (the kernel's choice when unset)
+    port: int = 179
+    source_address: IP | None = None
+
+
+class MetalLBSpeaker(_Record):
+    """What the speaker's container says (speaker/main.go flags, each defaulting to its
+    environment variable): the namespace whose objects it uses (``--namespace``, else
+    METALLB_NAMESPACE, else its pod's; None: set from something kostack does not read),
+    and whether it ignores the exclude-from-external-load-balancers label
+    (``--ignore-exclude-lb``; None: not known)."""
+
+    namespace: Name | None = None
+    ignore_exclude_lb: bool | None = None
 
 
 class MetalLB(_Record):
     namespace: Name
     version: Name | None = None
+    # None: no speaker pod seen, or a snapshot from before it was read (every object counts,
+    # every selected node may announce)
+    speaker: MetalLBSpeaker | None = None
     # None: not read (a gap says why); () : none defined
     pools: tuple[MetalLBPool, ...] | None = None
     advertisements: tuple[MetalLBAdvertisement, ...] | None = None

@@ -29,6 +29,7 @@ from kostack.analyze.checks import (
     net_sg_cni_encap,
     net_sg_control_plane,
     net_sg_ipip_proto,
+    net_sg_metallb_bgp,
     net_sg_pod_source_ingress,
     net_sg_stateless,
     net_sg_typha,
@@ -76,6 +77,7 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_vip_pairs,
     neutron_egress_ip_pairs,
     neutron_underlay_addresses,
+    net_sg_metallb_bgp,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

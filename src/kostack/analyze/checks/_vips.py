@@ -5,7 +5,11 @@ it does neither; it is announced from the nodes its nodeSelectors select, every 
 has none. A BGPAdvertisement goes out only from those of its nodes that hold a session with
 one of its BGPPeers (``peers``, every peer when empty): a peer's session runs on the nodes its
 nodeSelectors select, every node when it has none (speaker/bgp_controller.go ``syncPeers``,
-``publishAds``). kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
+``publishAds``). A speaker announces nothing from a node whose NetworkUnavailable condition
+is True, nor from one labelled node.kubernetes.io/exclude-from-external-load-balancers unless
+it runs with ``--ignore-exclude-lb`` (``ShouldAnnounce``, ``speakersForAds``), and it uses only
+the pools, advertisements and peers of its own namespace
+(internal/k8s/controllers/config_controller.go ``client.InNamespace``). kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
 holds the lease: every node running such a pod may. Cost: each advertisement's node set is
 computed once (advertisements x nodes), each peer's once (peers x nodes), each pool joins
 the sets of its advertisements.
@@ -16,8 +20,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from kostack.analyze.topology import PrefixIndex
+from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.snapshot import (
     IPAddress,
@@ -29,6 +35,14 @@ from kostack.model.snapshot import (
     Node,
     Snapshot,
 )
+
+
+class _Namespaced(Protocol):
+    @property
+    def namespace(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Namespaced)
 
 
 def selects(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
@@ -99,10 +113,62 @@ def _ad_nodes(
     return picked & peering
 
 
+def metallb_silent(metallb: MetalLB, nodes: Sequence[Node]) -> dict[str, str]:
+    """The nodes whose speaker announces nothing -> why: "network" (NetworkUnavailable True)
+    or "exclude" (the label, and the speaker known not to ignore it; not known: it may
+    announce)."""
+    speaker = metallb.speaker
+    honours = speaker is not None and speaker.ignore_exclude_lb is False
+    out: dict[str, str] = {}
+    for n in nodes:
+        if n.network_unavailable:
+            out[n.name] = "network"
+        elif honours and EXCLUDE_LABEL in n.labels:
+            out[n.name] = "exclude"
+    return out
+
+
+def metallb_ignored(metallb: MetalLB) -> list[str]:
+    """The objects outside the speaker's namespace, which MetalLB does not use ("Kind
+    namespace/name"); none when that namespace is not known."""
+    ns = metallb.speaker.namespace if metallb.speaker is not None else None
+    if ns is None:
+        return []
+    kinds = {"l2": "L2Advertisement", "bgp": "BGPAdvertisement"}
+    found = [
+        *(("IPAddressPool", p.namespace, p.name) for p in metallb.pools or ()),
+        *((kinds[a.kind], a.namespace, a.name) for a in metallb.advertisements or ()),
+        *(("BGPPeer", p.namespace, p.name) for p in metallb.peers or ()),
+    ]
+    return [f"{kind} {space}/{name}" for kind, space, name in found if space != ns]
+
+
+def metallb_scope(metallb: MetalLB) -> MetalLB:
+    """MetalLB with only the objects of its speaker's namespace (all when it is not known)."""
+    ns = metallb.speaker.namespace if metallb.speaker is not None else None
+    if ns is None:
+        return metallb
+
+    def mine(items: Sequence[T] | None) -> tuple[T, ...] | None:
+        return None if items is None else tuple(i for i in items if i.namespace == ns)
+
+    return metallb.model_copy(
+        update={
+            "pools": mine(metallb.pools),
+            "advertisements": mine(metallb.advertisements),
+            "peers": mine(metallb.peers),
+        }
+    )
+
+
 def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced]:
-    """Every pool, with the nodes its L2Advertisements announce it from, whether a
-    BGPAdvertisement announces it and from which nodes (``pools``/``advertisements`` read:
-    the caller checks)."""
+    """Every pool of the speaker's namespace, with the nodes its L2Advertisements announce it
+    from, whether a BGPAdvertisement announces it and from which nodes (``pools``/
+    ``advertisements`` read: the caller checks); a node whose speaker announces nothing
+    (`metallb_silent`) is in no set."""
+    silent = metallb_silent(metallb, nodes)
+    nodes = [n for n in nodes if n.name not in silent]
+    metallb = metallb_scope(metallb)
     ads = metallb.advertisements or ()
     sessions = _bgp_sessions(metallb, nodes)
     node_sets = [_ad_nodes(ad, nodes, sessions) for ad in ads]

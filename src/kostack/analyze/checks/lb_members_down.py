@@ -9,10 +9,11 @@ from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
-from kostack.analyze.loadbalancer.index import DOWN, EXCLUDE_LABEL, BalancedService
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
 from kostack.analyze.reach import Disposition, Hop
+from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.shell import command, render
 
 ID = "lb-members-down"

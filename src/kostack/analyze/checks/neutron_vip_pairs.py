@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._metallb_notes import metallb_notes, with_notes
 from kostack.analyze.checks._vip_ports import (
     Carrier,
     carrier_label,
@@ -33,6 +34,7 @@ from kostack.analyze.checks._vips import (
     in_use,
     kube_vip_announced,
     metallb_announced,
+    metallb_scope,
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
@@ -245,13 +247,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     if metallb is not None and not out:
         announced = metallb_announced(metallb, cl.nodes or ()) + announced
     out.extend(_antrea_undecided(ctx, antrea))
+    notes = metallb_notes(metallb, cl.nodes or ()) if metallb is not None else ()
     announced = [a for a in announced if a.l2_nodes or a.bgp]
     if not announced:
-        return out or [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+        out = out or [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+        return with_notes(out, notes)
     gone = missing(ctx, ID, SEVERITY, NEEDS[1:])
     if gone:
         return out + gone
-    return out + _judge(ctx, announced)
+    return with_notes(out + _judge(ctx, announced), notes)
 
 
 def _antrea_undecided(ctx: CheckContext, antrea: AntreaPools) -> list[Finding]:
@@ -419,7 +423,8 @@ def _nowhere(ctx: CheckContext, a: Announced) -> Finding:
     a session: MetalLB tells no router, so only a route kostack does not see reaches it."""
     cl = ctx.snapshot.cluster
     metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips is not None else None
-    names = [p.name for p in (metallb.peers if metallb is not None else None) or ()]
+    scoped = metallb_scope(metallb) if metallb is not None else None
+    names = [p.name for p in (scoped.peers if scoped is not None else None) or ()]
     peers = Msg(f"{ID}.peer-list", names=", ".join(names[:8])) if names else Msg(f"{ID}.no-peer")
     said = cidrs_label([str(c) for c in a.cidrs])
     return SAY.cluster(

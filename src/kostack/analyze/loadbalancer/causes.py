@@ -7,6 +7,11 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea)",
         "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea)에 대한 응답을 차단함",
     },
+    "metallb-bgp-blocked": {
+        "en": "Security groups drop MetalLB's BGP sessions, so no router learns its pools from "
+        "those nodes",
+        "ko": "보안 그룹이 MetalLB의 BGP 세션을 차단해 어떤 라우터도 그 노드들에서 풀을 배우지 못함",
+    },
     "vip-allocation-pool": {
         "en": "A virtual or egress IP lies inside a Neutron allocation pool",
         "ko": "가상 IP 또는 egress IP가 Neutron 할당 풀 안에 있음",

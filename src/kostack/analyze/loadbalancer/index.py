@@ -28,6 +28,7 @@ from typing import Final, Literal
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
@@ -38,7 +39,6 @@ MAX_NAME: Final = 255
 _DESCRIPTION = re.compile(
     r"^Kubernetes external service (?P<ns>[^/\s]+)/(?P<name>\S+) from cluster"
 )
-EXCLUDE_LABEL: Final = "node.kubernetes.io/exclude-from-external-load-balancers"
 NODE_SELECTOR_ANNOTATION: Final = "loadbalancer.openstack.org/node-selector"
 # ovn-octavia-provider's health-check port in a member subnet (common/constants.py)
 OVN_HM_OWNER: Final = "ovn-lb-hm:distributed"

@@ -1,0 +1,90 @@
+"""MetalLB's speaker settings, read from its pod's ``speaker`` container (docs/facts.md
+"Virtual IPs": metallb/metallb speaker/main.go).
+
+Each flag defaults to an environment variable: ``--namespace`` to METALLB_NAMESPACE, and when
+both are empty the speaker takes its service account's namespace (its pod's);
+``--ignore-exclude-lb`` is a Go bool flag (``-name``, ``--name``, ``--name=value`` with
+strconv.ParseBool's values) and false unless given. Go's flag package stops at the first argument that is not
+a flag. A value kostack cannot see (a Secret's, a ConfigMap's, ``$(VAR)``) leaves the setting
+None: not known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from kostack.collect._kube_objects import as_dict, as_list, namespace_of, pod_containers
+from kostack.model.snapshot import MetalLBSpeaker
+
+_TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # strconv.ParseBool
+_FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+_BOOL_FLAGS: Final = frozenset({"ignore-exclude-lb", "ml-wan-config", "frrk8s-secret-passthrough"})
+_UNSEEN: Final = object()  # a value from something kostack does not read
+
+
+def _flags(args: Sequence[str]) -> dict[str, str | None]:
+    """Go's flag parsing: name -> value ("true" for a bare bool flag; None: a flag that
+    would take the next argument when there is none)."""
+    out: dict[str, str | None] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-", "--") or not arg.startswith("-"):
+            break  # the flag package stops here
+        name, eq, value = arg.lstrip("-").partition("=")
+        if not eq and name in _BOOL_FLAGS:
+            value = "true"
+        elif not eq:
+            i += 1
+            value = args[i] if i < len(args) else ""
+        out[name] = value
+        i += 1
+    return out
+
+
+def _env(container: Mapping[str, Any], namespace: str) -> dict[str, object]:
+    """Environment variable -> its value, the pod's namespace for a fieldRef to
+    metadata.namespace, ``_UNSEEN`` for any other valueFrom."""
+    out: dict[str, object] = {}
+    for raw in as_list(container.get("env")):
+        entry = as_dict(raw)
+        name = str(entry.get("name") or "")
+        if "value" in entry:
+            out[name] = str(entry.get("value") or "")
+        elif as_dict(as_dict(entry.get("valueFrom")).get("fieldRef")).get("fieldPath") == (
+            "metadata.namespace"
+        ):
+            out[name] = namespace
+        elif "valueFrom" in entry:
+            out[name] = _UNSEEN
+    return out
+
+
+def _known(text: object) -> str | None:
+    if text is _UNSEEN or not isinstance(text, str) or "$(" in text:
+        return None
+    return text
+
+
+def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
+    """The speaker's settings; None when the pod has no ``speaker`` container."""
+    container = next((c for c in pod_containers(pod) if c.get("name") == "speaker"), None)
+    if container is None:
+        return None
+    namespace = namespace_of(pod)
+    # command (its first word the program) replaces the image's entrypoint; args follow it
+    argv = [
+        str(a) for a in (*as_list(container.get("command"))[1:], *as_list(container.get("args")))
+    ]
+    flags = _flags(argv)
+    env = _env(container, namespace)
+    said = flags["namespace"] if "namespace" in flags else env.get("METALLB_NAMESPACE", "")
+    config_ns = _known(said)
+    if config_ns == "":
+        config_ns = namespace  # the service account's namespace file
+    ignore: bool | None = False
+    if "ignore-exclude-lb" in flags:
+        value = _known(flags["ignore-exclude-lb"])
+        ignore = True if value in _TRUE else False if value in _FALSE else None
+    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore)
