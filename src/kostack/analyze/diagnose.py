@@ -63,6 +63,7 @@ PORT_CAUSES = frozenset(
         "vip-antispoof",
         "egress-antispoof",
         "antrea-memberlist",
+        "calico-ebpf-tunnel",
     }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates
@@ -175,6 +176,12 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
+    "calico-ebpf-tunnel": {
+        "en": "Security groups drop the VXLAN Calico's eBPF data plane forwards NodePort and "
+        "LoadBalancer connections in between nodes",
+        "ko": "보안 그룹이 Calico eBPF 데이터 플레인이 NodePort와 LoadBalancer 연결을 노드 간에 "
+        "전달하는 VXLAN을 차단함",
     },
     "antrea-memberlist": {
         "en": "Security groups drop Antrea's memberlist between nodes: agents disagree on who "

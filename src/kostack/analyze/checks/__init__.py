@@ -25,6 +25,7 @@ from kostack.analyze.checks import (
     net_pod_to_pod,
     net_sg_antrea_memberlist,
     net_sg_bgp,
+    net_sg_calico_ebpf,
     net_sg_cilium_health,
     net_sg_cni_encap,
     net_sg_control_plane,
@@ -76,6 +77,7 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_vip_pairs,
     neutron_egress_ip_pairs,
     neutron_underlay_addresses,
+    net_sg_calico_ebpf,
 )
 
 CHECKS: tuple[Check, ...] = tuple(
