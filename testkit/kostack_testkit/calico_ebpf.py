@@ -39,6 +39,26 @@ def ebpf_no_udp() -> Doc:
     return doc
 
 
+def ebpf_with_kube_proxy() -> Doc:
+    """eBPF on, and kubeadm's kube-proxy still scheduled: one pod of it on every node, its
+    ConfigMap's mode iptables."""
+    doc = ebpf_doc()
+    doc["cluster"]["kube_proxy_mode"] = "iptables"
+    for node in doc["cluster"]["nodes"]:
+        doc["cluster"]["pods"].append(
+            {
+                "namespace": "kube-system",
+                "name": f"kube-proxy-{node['name'][-4:].replace('-', '')}",
+                "node": node["name"],
+                "ip": node["internal_ip"],
+                "phase": "Running",
+                "host_network": True,
+                "labels": {"k8s-app": "kube-proxy"},
+            }
+        )
+    return doc
+
+
 CALICO_EBPF_EXAMPLES: dict[str, tuple[str, Callable[[], Doc]]] = {
     "calico-ebpf-healthy": (
         "shop/web on the amphora provider; Calico's eBPF data plane serves Services, kube-proxy "

@@ -145,3 +145,17 @@ def test_one_function_names_who_serves_node_ports(cni: str, mode: str, proxy: st
         doc["cluster"]["cni"]["calico"] = None
     assert node_port_proxy(Topology(build(doc))) == proxy
     assert node_port_proxy(Topology(_ebpf(seed_doc(), "iptables"))) == "Calico eBPF"
+
+
+def test_kube_proxy_running_beside_ebpf_is_a_warning_with_its_pods() -> None:
+    from kostack.analyze.diagnose import diagnose
+    from kostack_testkit.calico_ebpf import ebpf_with_kube_proxy
+
+    d = diagnose(build(ebpf_with_kube_proxy()))
+    assert d.root_causes == ()
+    (w,) = [f for f in d.warnings if f.check_id == "net-calico-ebpf-kube-proxy"]
+    assert "4 kube-proxy pods run" in w.message, w.message
+    assert w.evidence[0].startswith("pod kube-system/kube-proxy-")
+    (remedy,) = w.remedies
+    assert "non-calico" in dict(remedy.params)["command"]
+    assert "kube-proxy Pod 4개" in localize(w.message, "ko")

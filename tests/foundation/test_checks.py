@@ -24,7 +24,7 @@ from kostack_testkit.calico_address import (
     calico_address_example_doc,
     with_calico_addresses,
 )
-from kostack_testkit.calico_ebpf import ebpf_doc, ebpf_no_udp
+from kostack_testkit.calico_ebpf import ebpf_doc, ebpf_no_udp, ebpf_with_kube_proxy
 from kostack_testkit.egress import POOL as EGRESS_POOL
 from kostack_testkit.egress import antrea_egress_doc
 from kostack_testkit.kubeovn import (
@@ -308,6 +308,7 @@ def _ebpf_unread() -> Doc:
 
 
 CASES["net-sg-calico-ebpf"] = (ebpf_doc, ebpf_no_udp, _ebpf_unread)
+CASES["net-calico-ebpf-kube-proxy"] = (ebpf_doc, ebpf_with_kube_proxy, _ebpf_unread)
 
 CASES["neutron-underlay-addresses"] = (
     lambda: kube_ovn_doc(underlay_pool_excluded),

@@ -46,6 +46,7 @@ WARNING_CAUSES = frozenset(
         "antispoof-off",
         "cidr-overlap-latent",
         "cilium-health",
+        "calico-ebpf-kube-proxy",
         "mtu-pmtud",
         "vip-allocation-pool",
         "kube-ovn-allocation-pool",

@@ -15,6 +15,7 @@ from kostack.analyze.checks import (
     lb_provisioning,
     lb_source_ranges,
     net_api_service,
+    net_calico_ebpf_kube_proxy,
     net_calico_host_nat,
     net_calico_node_address,
     net_cidr_overlap,
@@ -78,6 +79,7 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_egress_ip_pairs,
     neutron_underlay_addresses,
     net_sg_calico_ebpf,
+    net_calico_ebpf_kube_proxy,
 )
 
 CHECKS: tuple[Check, ...] = tuple(
