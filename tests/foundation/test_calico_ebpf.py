@@ -159,3 +159,20 @@ def test_kube_proxy_running_beside_ebpf_is_a_warning_with_its_pods() -> None:
     (remedy,) = w.remedies
     assert "non-calico" in dict(remedy.params)["command"]
     assert "kube-proxy Pod 4개" in localize(w.message, "ko")
+
+
+def test_dsr_answers_from_the_ingress_address_and_neutron_drops_it() -> None:
+    """DSR: k8s-w-1 answers the amphora from k8s-cp-1's address; no pair on k8s-w-1's port
+    covers it, so the way in ends at its anti-spoofing, and the monitor's ERROR on k8s-cp-1 is
+    that root cause, not 'no visible reason'."""
+    from kostack.analyze.diagnose import diagnose
+
+    leg = _member_legs(_way_in(ebpf_doc(mode="DSR")))["k8s-cp-1"]
+    (denied,) = [h for h in leg.hops if h.disposition == Disposition.DENIED]
+    assert denied.step == "reply-antispoof" and "10.0.0.11" in denied.detail, denied.detail
+    doc = ebpf_doc(mode="DSR")
+    for lb in doc["openstack"]["load_balancers"]:
+        for member in lb["pools"][0]["members"]:
+            if member["name"] in ("k8s-cp-1", "k8s-w-3"):
+                member["operating_status"] = "ERROR"
+    assert [rc.key for rc in diagnose(build(doc)).root_causes] == ["calico-ebpf-dsr"]

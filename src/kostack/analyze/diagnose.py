@@ -178,6 +178,11 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
     },
+    "calico-ebpf-dsr": {
+        "en": "Neutron anti-spoofing drops the answers Calico's eBPF DSR sends from the ingress "
+        "node's address",
+        "ko": "Neutron anti-spoofing이 Calico eBPF DSR이 받은 노드의 주소로 보내는 응답을 차단함",
+    },
     "calico-ebpf-tunnel": {
         "en": "Security groups drop the VXLAN Calico's eBPF data plane forwards NodePort and "
         "LoadBalancer connections in between nodes",

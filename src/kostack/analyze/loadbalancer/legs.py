@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
+from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, node_port_proxy
 from kostack.analyze.engine.kube_proxy import proxy_unseen
 from kostack.analyze.engine.vnic import unfiltered
@@ -201,4 +202,8 @@ def ebpf_tunnel(
     for a, b in legs:
         found = trace(topo, a, b, "udp", port)
         hops.extend(found[0].hops if found else ())
+    if dsr and view.port is not None and src.ip is not None:
+        # the answer leaves the backend's node from the ingress node's address (felixconfig.go:
+        # "the remote node appears to use the IP of the ingress node")
+        hops.append(antispoof(topo, view.port, src.ip, view.port_label(), "reply"))
     return hops

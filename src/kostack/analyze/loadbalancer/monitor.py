@@ -153,7 +153,8 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     tunnels = _ebpf_tunnels(index, bs, mv) if not health_check else []
     hops.extend(h for legs in tunnels for h in legs)
     if tunnels and all(any(h.disposition == Disposition.DENIED for h in t) for t in tunnels):
-        return seen("down", "ebpf-tunnel")
+        spoofed = any(h.cause == "antispoof" for t in tunnels for h in t)
+        return seen("down", "ebpf-dsr" if spoofed else "ebpf-tunnel")
     if any(h.disposition not in PASSING for t in tunnels for h in t):
         return seen("unknown", "gap")
     return seen("up", "")
@@ -189,6 +190,7 @@ def health_text(h: MemberHealth) -> Msg:
         "member-port": "lb.health-member-port",
         "udp-silent": "lb.health-udp-silent",
         "ebpf-tunnel": "lb.health-ebpf-tunnel",
+        "ebpf-dsr": "lb.health-ebpf-dsr",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
     key = "lb.health-sg-ping" if key == "lb.health-sg" and h.ping else key
     return Msg(
