@@ -176,3 +176,18 @@ def test_dsr_answers_from_the_ingress_address_and_neutron_drops_it() -> None:
             if member["name"] in ("k8s-cp-1", "k8s-w-3"):
                 member["operating_status"] = "ERROR"
     assert [rc.key for rc in diagnose(build(doc)).root_causes] == ["calico-ebpf-dsr"]
+
+
+@pytest.mark.parametrize(
+    ("ebpf", "who"), [(False, "kube-proxy fails"), (True, "Calico eBPF fails")]
+)
+def test_the_health_text_names_who_fails_the_local_check(ebpf: bool, who: str) -> None:
+    from kostack.analyze.loadbalancer.monitor import health_text
+    from kostack_testkit.lb_fixtures import etp_local_by_design
+
+    doc = etp_local_by_design()
+    snap = _ebpf(doc) if ebpf else build(doc)
+    (pa,) = lb_analysis(Topology(snap)).ports
+    texts = [health_text(h) for h in pa.health if h.reason == "no-local-endpoint"]
+    assert texts and all(who in t for t in texts), texts
+    assert all("로컬 엔드포인트가 없어" in localize(t, "ko") for t in texts)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
-from kostack.analyze.engine.calico_ebpf import calico_bpf
+from kostack.analyze.engine.calico_ebpf import calico_bpf, node_port_proxy
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import ebpf_tunnel, kube_proxy_hop, security_group_hop
@@ -51,6 +51,8 @@ class MemberHealth:
     monitor_port: int | None
     node_port: int | None = None  # the Service port's NodePort (set by member_health)
     ping: bool = False  # a PING monitor: ICMP echo, no port
+    # who answers on the NodePort (engine/calico_ebpf.py `node_port_proxy`), for the texts
+    proxy: str = "kube-proxy"
 
     @property
     def actual(self) -> str:
@@ -124,8 +126,9 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     def seen(expected: Expected, reason: str) -> MemberHealth:
         """The prediction from the hops so far."""
         source, adm = admitted.source, admitted.admission
+        ping, proxy = kind == "PING", node_port_proxy(index.topo)
         return MemberHealth(
-            mv, expected, reason, tuple(hops), source, adm, port, ping=kind == "PING"
+            mv, expected, reason, tuple(hops), source, adm, port, ping=ping, proxy=proxy
         )
 
     if admitted.hop.disposition == Disposition.DENIED:
@@ -193,6 +196,8 @@ def health_text(h: MemberHealth) -> Msg:
         "ebpf-dsr": "lb.health-ebpf-dsr",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
     key = "lb.health-sg-ping" if key == "lb.health-sg" and h.ping else key
+    if key == "lb.health-no-local" and h.proxy != "kube-proxy":
+        key = "lb.health-no-local-by"
     return Msg(
         key,
         member=h.member.label,
@@ -201,4 +206,5 @@ def health_text(h: MemberHealth) -> Msg:
         node_port=h.node_port or "?",
         source=h.source.label if h.source else "?",
         status=h.actual,
+        proxy=h.proxy,
     )

@@ -275,6 +275,10 @@ register(
             "en": "{member} has no local endpoint: Calico's eBPF data plane (bpfExternalServiceMode DSR) has the endpoint's node answer the check from {member}'s address, and Neutron's anti-spoofing on that node's port drops it: Octavia marks it down ({status}); allow the nodes' addresses in the allowed address pairs of the endpoints' nodes' ports, or set bpfExternalServiceMode Tunnel",
             "ko": "{member}에 로컬 엔드포인트가 없습니다: Calico eBPF 데이터 플레인(bpfExternalServiceMode DSR)에서는 엔드포인트가 있는 노드가 {member}의 주소로 체크에 응답하는데, 그 노드 포트의 Neutron anti-spoofing이 이를 차단하므로 Octavia가 다운으로 표시합니다 ({status}). 엔드포인트가 있는 노드 포트의 allowed address pairs에 노드 주소들을 허용하거나, bpfExternalServiceMode를 Tunnel로 설정하세요",
         },
+        "lb.health-no-local-by": {
+            "en": "{member} has no local endpoint: {proxy} fails the check on port {port}, so the member is down by design ({status})",
+            "ko": "{member}에 로컬 엔드포인트가 없어 {proxy:이/가} 포트 {port} 체크를 실패시키므로 멤버가 설계대로 다운됩니다 ({status})",
+        },
         "lb.health-no-endpoints": {
             "en": "the Service has no ready endpoint: the check on {member} port {port} fails ({status})",
             "ko": "Service에 준비된 엔드포인트가 없어 {member} 포트 {port} 체크가 실패합니다 ({status})",
