@@ -12,6 +12,7 @@ from kostack_testkit import checks_doc
 from kostack_testkit.antrea import ANTREA_EXAMPLES, antrea_example_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
 from kostack_testkit.calico_address import CALICO_ADDRESS_EXAMPLES, calico_address_example_doc
+from kostack_testkit.calico_ebpf import CALICO_EBPF_EXAMPLES, calico_ebpf_example_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.egress import EGRESS_EXAMPLES, egress_example_doc
 from kostack_testkit.kubeovn import KUBE_OVN_EXAMPLES, kube_ovn_example_doc
@@ -37,6 +38,7 @@ def main() -> int:
         (CALICO_ADDRESS_EXAMPLES, calico_address_example_doc),
         (METALLB_EXAMPLES, metallb_example_doc),
         (EGRESS_EXAMPLES, egress_example_doc),
+        (CALICO_EBPF_EXAMPLES, calico_ebpf_example_doc),
     )
     for registry, make in registries:
         for name in registry:

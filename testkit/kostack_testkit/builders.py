@@ -359,6 +359,8 @@ def seed_doc() -> Doc:
                     "nat_outgoing_exclusions": "IPPoolsOnly",
                     "program_cluster_routes": False,
                     "feature_detect_override": "",
+                    "bpf_enabled": False,
+                    "bpf_external_service_mode": "Tunnel",
                 },
             },
         },
@@ -732,7 +734,8 @@ def example_mtu_wireguard_unknown(doc: Doc) -> None:
     example_mtu_1500(doc)
     calico = doc["cluster"]["cni"]["calico"]
     unread = ("wireguard", "wireguard_v4", "wireguard_v6", "nat_outgoing_exclusions")
-    for key in (*unread, "program_cluster_routes", "feature_detect_override"):
+    felix = ("program_cluster_routes", "feature_detect_override", "bpf_external_service_mode")
+    for key in (*unread, *felix, "bpf_enabled"):
         calico[key] = None
     error = "; ".join(
         f"GET /apis/{group}/{version}/felixconfigurations/default: 403 Forbidden: "

@@ -106,6 +106,8 @@ def test_calico_manifest(
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
         "feature_detect_override": "",
+        "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
+        "bpf_external_service_mode": "Tunnel",
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -143,6 +145,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
         "feature_detect_override": "",
+        "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
+        "bpf_external_service_mode": "Tunnel",
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -390,6 +394,7 @@ def test_calico_felix_unreadable_leaves_its_fields_unknown(serve: ServeFn) -> No
     assert (calico.nat_outgoing_exclusions, calico.program_cluster_routes) == (None, None)
     assert calico.feature_detect_override is None
     assert (calico.wireguard, calico.vxlan_port) == (None, None)
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (None, None)
     # veth_mtu "0" still decides the MTU: calico.yaml pins Felix's MTU variables to it.
     assert calico.mtu_auto is True
     assert collection.gaps[0].source == "cluster.cni.calico.felix"

@@ -24,6 +24,7 @@ from kostack_testkit.calico_address import (
     calico_address_example_doc,
     with_calico_addresses,
 )
+from kostack_testkit.calico_ebpf import ebpf_doc, ebpf_no_udp, ebpf_with_kube_proxy
 from kostack_testkit.egress import POOL as EGRESS_POOL
 from kostack_testkit.egress import antrea_egress_doc
 from kostack_testkit.kubeovn import (
@@ -299,6 +300,16 @@ def _memberlist_dropped() -> Doc:
 
 
 CASES["net-sg-antrea-memberlist"] = (antrea_egress_doc, _memberlist_dropped, _egress_unread)
+
+
+def _ebpf_unread() -> Doc:
+    doc = ebpf_doc()
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = None
+    return doc
+
+
+CASES["net-sg-calico-ebpf"] = (ebpf_doc, ebpf_no_udp, _ebpf_unread)
+CASES["net-calico-ebpf-kube-proxy"] = (ebpf_doc, ebpf_with_kube_proxy, _ebpf_unread)
 
 CASES["neutron-underlay-addresses"] = (
     lambda: kube_ovn_doc(underlay_pool_excluded),

@@ -48,6 +48,9 @@ EXPECTED: dict[str, list[str]] = {
     "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],
     "lb-pending-create": ["lb-stuck"],
     "lb-etp-local-by-design": [],
+    # Calico's eBPF data plane: Felix forwards NodePorts in VXLAN (udp 4789) between nodes
+    "calico-ebpf-healthy": [],
+    "calico-ebpf-nodeport-no-4789": ["calico-ebpf-tunnel"],
     # dual stack: pairs for the IPv4 ranges only, so only IPv6 breaks; and its fixed twin
     "dualstack-ipv6-broken": ["antispoof"],
     "dualstack-fixed": [],

@@ -46,6 +46,7 @@ WARNING_CAUSES = frozenset(
         "antispoof-off",
         "cidr-overlap-latent",
         "cilium-health",
+        "calico-ebpf-kube-proxy",
         "mtu-pmtud",
         "vip-allocation-pool",
         "kube-ovn-allocation-pool",
@@ -63,6 +64,7 @@ PORT_CAUSES = frozenset(
         "vip-antispoof",
         "egress-antispoof",
         "antrea-memberlist",
+        "calico-ebpf-tunnel",
     }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates
@@ -179,6 +181,17 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
+    "calico-ebpf-dsr": {
+        "en": "Neutron anti-spoofing drops the answers Calico's eBPF DSR sends from the ingress "
+        "node's address",
+        "ko": "Neutron anti-spoofing이 Calico eBPF DSR이 받은 노드의 주소로 보내는 응답을 차단함",
+    },
+    "calico-ebpf-tunnel": {
+        "en": "Security groups drop the VXLAN Calico's eBPF data plane forwards NodePort and "
+        "LoadBalancer connections in between nodes",
+        "ko": "보안 그룹이 Calico eBPF 데이터 플레인이 NodePort와 LoadBalancer 연결을 노드 간에 "
+        "전달하는 VXLAN을 차단함",
     },
     "antrea-memberlist": {
         "en": "Security groups drop Antrea's memberlist between nodes: agents disagree on who "

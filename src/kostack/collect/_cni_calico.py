@@ -13,6 +13,8 @@ from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
+    bpf_enabled,
+    bpf_external_service_mode,
     calico_bgp,
     calico_mtu,
     calico_version,
@@ -284,6 +286,23 @@ def _version(ctx: CniContext, objects: CalicoObjects, method: str) -> tuple[str 
     return agent_version(ctx.agent_containers("calico", namespace, "calico-node"), "calico")
 
 
+def _felix_tunnels(
+    felix: JsonObject | None, failed: bool
+) -> tuple[bool | None, bool | None, int | None]:
+    """(wireguardEnabled, wireguardEnabledV6, vxlanPort) of FelixConfiguration `default`.
+
+    FelixConfiguration reference: wireguardEnabled defaults to false and vxlanPort to 4789;
+    no `default` object at all means every default applies; None when it was not read."""
+    if failed:
+        return None, None, None
+    spec = spec_of(felix)
+    return (
+        spec.get("wireguardEnabled") is True,
+        spec.get("wireguardEnabledV6") is True,
+        positive(spec.get("vxlanPort")) or 4789,
+    )
+
+
 def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     """Calico's settings; None when Calico is not installed (and was not detected)."""
     pools, pools_failure, present = _pools(ctx, detected)
@@ -310,15 +329,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     )
     method = _install_method(ctx, objects)
     mtu = calico_mtu(objects, pools)
-    felix_spec = spec_of(felix)
-    # FelixConfiguration reference: wireguardEnabled defaults to false and
-    # vxlanPort to 4789; no `default` object at all means every default applies.
-    wireguard_v4 = wireguard_v6 = None
-    vxlan_port = None
-    if not felix_failed:
-        wireguard_v4 = felix_spec.get("wireguardEnabled") is True
-        wireguard_v6 = felix_spec.get("wireguardEnabledV6") is True
-        vxlan_port = positive(felix_spec.get("vxlanPort")) or 4789
+    wireguard_v4, wireguard_v6, vxlan_port = _felix_tunnels(felix, felix_failed)
     wireguard = None if wireguard_v4 is None else bool(wireguard_v4 or wireguard_v6)
     # BGPConfiguration reference: nodeToNodeMeshEnabled defaults to true.
     mesh = None if bgp_failed else spec_of(bgp_conf).get("nodeToNodeMeshEnabled") is not False
@@ -329,6 +340,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     for name, key in nodes.skipped:
         ctx.notes.skip("cluster.nodes", Msg("skip.calico-annotation", name=name, note=key))
     version, version_source = _version(ctx, objects, method)
+    bpf = bpf_enabled(objects)
     calico = Calico(
         install_method=method,
         ip_pools=pools,
@@ -346,6 +358,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
+        bpf_enabled=bpf,
+        bpf_external_service_mode=bpf_external_service_mode(objects),
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),
@@ -360,4 +374,6 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         pod_network=network,
         pod_network_source="Calico IPPools (enabled)" if network else None,
         policy_only=policy_only(objects),
+        # in eBPF mode Felix serves Services (kube-proxy's mode "none" once no pod of it runs)
+        kube_proxy_replacement=bpf is True,
     )

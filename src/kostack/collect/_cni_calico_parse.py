@@ -257,6 +257,31 @@ def program_cluster_routes(objects: CalicoObjects) -> bool | None:
     return spec_of(objects.felix).get("programClusterRoutes") == "Enabled"
 
 
+def bpf_enabled(objects: CalicoObjects) -> bool | None:
+    """Whether Felix runs its eBPF data plane: the operator's Installation
+    calicoNetwork.linuxDataplane "BPF" (tigera/operator api/v1/installation_types.go; the
+    operator then sets Felix's bpfEnabled), else FelixConfiguration bpfEnabled (api
+    felixconfig.go, "[Default: false]"). None when neither says BPF and Felix's settings were
+    not read."""
+    if objects.installation is not None:
+        computed, spec = _installation_network(objects.installation)
+        if "BPF" in (computed.get("linuxDataplane"), spec.get("linuxDataplane")):
+            return True
+    if objects.felix is None and objects.felix_failed:
+        return None
+    return spec_of(objects.felix).get("bpfEnabled") is True
+
+
+def bpf_external_service_mode(objects: CalicoObjects) -> Literal["Tunnel", "DSR"] | None:
+    """FelixConfiguration bpfExternalServiceMode, matched case-insensitively as Calico's
+    validation does (`^(?i)(Tunnel|DSR)?$`); "Tunnel" when unset (config_params.go
+    `oneof(tunnel,dsr);tunnel`). None: Felix's settings were not read."""
+    if objects.felix is None and objects.felix_failed:
+        return None
+    value = spec_of(objects.felix).get("bpfExternalServiceMode")
+    return "DSR" if isinstance(value, str) and value.strip().lower() == "dsr" else "Tunnel"
+
+
 def feature_detect_override(objects: CalicoObjects) -> str | None:
     """FelixConfiguration featureDetectOverride as written ("" when unset), e.g.
     "MASQFullyRandom=false" (Calico's api felixconfig.go: "true" or "false" forces a

@@ -87,6 +87,15 @@ class Calico(Record):
     # settings were not read). "MASQFullyRandom=false" in it turns off natOutgoing's
     # MASQUERADE --random-fully (engine/stateless.py `masquerade_ports`).
     feature_detect_override: Name | None = None
+    # Calico's eBPF data plane (docs/facts.md "Calico's eBPF data plane"): FelixConfiguration
+    # bpfEnabled, or the operator's Installation calicoNetwork.linuxDataplane "BPF"; Felix then
+    # serves Services in place of kube-proxy. None: not read (or a snapshot from before it).
+    bpf_enabled: bool | None = None
+    # FelixConfiguration bpfExternalServiceMode ("Tunnel" when unset): how a NodePort or
+    # LoadBalancer connection from outside reaches a backend on another node. Both tunnel the
+    # request in VXLAN on `vxlan_port`; "DSR" answers straight from the backend's node with
+    # the ingress address as source. None: Felix's settings were not read.
+    bpf_external_service_mode: Literal["Tunnel", "DSR"] | None = None
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
     # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None

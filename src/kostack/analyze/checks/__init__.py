@@ -15,6 +15,7 @@ from kostack.analyze.checks import (
     lb_provisioning,
     lb_source_ranges,
     net_api_service,
+    net_calico_ebpf_kube_proxy,
     net_calico_host_nat,
     net_calico_node_address,
     net_cidr_overlap,
@@ -25,6 +26,7 @@ from kostack.analyze.checks import (
     net_pod_to_pod,
     net_sg_antrea_memberlist,
     net_sg_bgp,
+    net_sg_calico_ebpf,
     net_sg_cilium_health,
     net_sg_cni_encap,
     net_sg_control_plane,
@@ -78,6 +80,8 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_egress_ip_pairs,
     neutron_underlay_addresses,
     net_sg_metallb_bgp,
+    net_sg_calico_ebpf,
+    net_calico_ebpf_kube_proxy,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

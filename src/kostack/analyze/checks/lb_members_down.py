@@ -34,6 +34,10 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "port-unbound": ("port-unbound", True),  # that check's too
     # a stale member (its port is not the Service's NodePort): client traffic goes astray
     "member-port": ("lb-member-port", True),
+    # Calico eBPF's VXLAN to the endpoints' nodes dropped (net-sg-calico-ebpf's root cause)
+    "ebpf-tunnel": ("calico-ebpf-tunnel", True),
+    # DSR: the endpoint's node answers from the ingress node's address, which Neutron drops
+    "ebpf-dsr": ("calico-ebpf-dsr", True),
     "unexplained": ("lb-members-down", True),
     # the prediction is undecided (a hop kostack cannot judge): not "nothing blocks"
     "undecided": ("lb-members-down", True),

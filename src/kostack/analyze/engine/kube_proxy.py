@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from kostack.analyze.engine import kubeovn_lb
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_proxy, proxy_all
+from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, calico_bpf, serves_services
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.types import (
@@ -191,6 +192,8 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
         if m is not None and int(m.group(1)) < 25:
             return "local-answer", Msg("icmp.ipvs-old")
         return "depends", Msg("icmp.ipvs")
+    if calico_bpf(topo) is not None:
+        return "none", Msg("icmp.calico-ebpf")
     if cl is not None and cl.cni.type == "cilium":
         return "none", Msg("icmp.cilium")
     if proxy_all(topo):
@@ -228,7 +231,7 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
     mode = cl.kube_proxy_mode if cl else None
     if mode is not None:
         reply, what = _one_mode(topo, mode)
-        replaced = what.key in ("icmp.cilium", "icmp.antrea")  # type: ignore[attr-defined]  # always a Msg
+        replaced = what.key in ("icmp.cilium", "icmp.antrea", "icmp.calico-ebpf")  # type: ignore[attr-defined]  # always a Msg
         label = "kube-proxy replacement" if replaced else mode
         return reply, what, label
     outcomes = [(m, *_one_mode(topo, m)) for m in PROXY_MODES]
@@ -252,7 +255,10 @@ def proxy_name(topo: Topology, mode: str, src: Endpoint | None = None) -> str:
     (``src`` a node) only with proxyAll and kube-proxy gone (engine/antrea_proxy.py); Cilium
     with its kube-proxy replacement, OVN's load balancers on Kube-OVN (engine/kubeovn_lb.py),
     else kube-proxy. A ping misses each of them the same way: none matches ICMP to a
-    ClusterIP, so the packet goes on as `icmp_expectation` says."""
+    ClusterIP, so the packet goes on as `icmp_expectation` says. Calico's eBPF data plane
+    (engine/calico_ebpf.py) serves every Service address when it runs."""
+    if serves_services(topo):
+        return CALICO_EBPF
     antrea = antrea_of(topo)
     if antrea is not None and antrea.antrea_proxy is not False:
         if src is not None and src.kind == "node":

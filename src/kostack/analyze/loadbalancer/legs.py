@@ -7,18 +7,20 @@ from a set of sources, and then meet kube-proxy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
-from kostack.analyze.engine.antrea_proxy import node_proxy
+from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, node_port_proxy
 from kostack.analyze.engine.kube_proxy import proxy_unseen
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
 from kostack.analyze.loadbalancer.provider import SourceSet
 from kostack.analyze.messages import Msg
-from kostack.analyze.reach import Disposition, Evidence, Hop
-from kostack.analyze.topology import short_id
+from kostack.analyze.reach import Disposition, Endpoint, Evidence, Hop, node_label, trace
+from kostack.analyze.topology import Topology, short_id
+from kostack.model.cni import Calico
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,11 @@ def kube_proxy_hop(
     *,
     health_check: bool = False,
 ) -> Hop:
-    """What kube-proxy (or AntreaProxy with proxyAll: engine/antrea_proxy.py) on the member node
-    does with a connection to the NodePort."""
+    """What kube-proxy (or what replaces it: engine/calico_ebpf.py `node_port_proxy`) on the
+    member node does with a connection to the NodePort."""
     node = mv.node
     name = node.name if node else mv.label
-    proxy = node_proxy(index.topo) or "kube-proxy"
+    proxy = node_port_proxy(index.topo)
     where = Msg("where.kube-proxy", node=name)
     if proxy != "kube-proxy":
         where = Msg("where.proxy", proxy=proxy, node=name)
@@ -142,7 +144,7 @@ def kube_proxy_hop(
     if node is not None and node.node.ready is False:
         return at(
             Disposition.DENIED,
-            Msg("lb.node-not-ready", node=node.name),
+            said("lb.node-not-ready", node=node.name),
             (Evidence("node", node.name, "status.conditions[Ready]", "False"),),
             cause="lb-node-not-ready",
         )
@@ -177,3 +179,31 @@ def kube_proxy_hop(
         return at(Disposition.ACCEPTED, Msg("lb.local-dnat", port=node_port, n=len(local)), (ev,))
     why = Msg("lb.cluster-dnat", port=node_port, n=len(ready), local=len(local))
     return at(Disposition.ACCEPTED, why, (ev,))
+
+
+def ebpf_tunnel(
+    topo: Topology, src: Endpoint, backend: str | None, pod: object, calico: Calico
+) -> list[Hop]:
+    """Calico's eBPF data plane sends the connection from node ``src`` to the backend's node in
+    VXLAN on Felix's vxlanPort, node address to node address, whatever the pools'
+    encapsulation (engine/calico_ebpf.py); in Tunnel mode the reply comes back in it too."""
+    view = topo.node_views.get(backend or "")
+    port = calico.vxlan_port
+    where = Msg("where.proxy", proxy=CALICO_EBPF, node=src.node or "?")
+    dsr = calico.bpf_external_service_mode == "DSR"
+    back = Msg("lb.ebpf-back-dsr", dst=backend or "?") if dsr else Msg("lb.ebpf-back-tunnel")
+    text = Msg("lb.ebpf-tunnel", node=src.node, pod=pod, dst=backend, port=port, back=back)
+    hop = Hop("kube-proxy", where, Disposition.ACCEPTED, text)
+    if view is None or view.ip is None or port is None:
+        return [replace(hop, disposition=Disposition.UNKNOWN, cause="gap")]
+    dst = Endpoint("node", node_label(view.name, view.ip), view.ip, view.name)
+    legs = [(src, dst)] if dsr else [(src, dst), (dst, src)]
+    hops = [hop]
+    for a, b in legs:
+        found = trace(topo, a, b, "udp", port)
+        hops.extend(found[0].hops if found else ())
+    if dsr and view.port is not None and src.ip is not None:
+        # the answer leaves the backend's node from the ingress node's address (felixconfig.go:
+        # "the remote node appears to use the IP of the ingress node")
+        hops.append(antispoof(topo, view.port, src.ip, view.port_label(), "reply"))
+    return hops

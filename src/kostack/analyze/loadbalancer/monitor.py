@@ -25,12 +25,13 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
+from kostack.analyze.engine.calico_ebpf import calico_bpf, node_port_proxy
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
-from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
+from kostack.analyze.loadbalancer.legs import ebpf_tunnel, kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, monitor_sources
 from kostack.analyze.messages import Msg
-from kostack.analyze.reach import PASSING, Disposition, Hop
+from kostack.analyze.reach import PASSING, Disposition, Endpoint, Hop, node_label
 
 Expected = Literal["up", "down", "unknown", "no-monitor"]
 
@@ -50,6 +51,8 @@ class MemberHealth:
     monitor_port: int | None
     node_port: int | None = None  # the Service port's NodePort (set by member_health)
     ping: bool = False  # a PING monitor: ICMP echo, no port
+    # who answers on the NodePort (engine/calico_ebpf.py `node_port_proxy`), for the texts
+    proxy: str = "kube-proxy"
 
     @property
     def actual(self) -> str:
@@ -123,8 +126,9 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     def seen(expected: Expected, reason: str) -> MemberHealth:
         """The prediction from the hops so far."""
         source, adm = admitted.source, admitted.admission
+        ping, proxy = kind == "PING", node_port_proxy(index.topo)
         return MemberHealth(
-            mv, expected, reason, tuple(hops), source, adm, port, ping=kind == "PING"
+            mv, expected, reason, tuple(hops), source, adm, port, ping=ping, proxy=proxy
         )
 
     if admitted.hop.disposition == Disposition.DENIED:
@@ -149,7 +153,30 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         return seen("down", reasons.get(proxy.cause, "no-endpoints"))
     if proxy.disposition not in PASSING:
         return seen("unknown", "gap")
+    tunnels = _ebpf_tunnels(index, bs, mv) if not health_check else []
+    hops.extend(h for legs in tunnels for h in legs)
+    if tunnels and all(any(h.disposition == Disposition.DENIED for h in t) for t in tunnels):
+        spoofed = any(h.cause == "antispoof" for t in tunnels for h in t)
+        return seen("down", "ebpf-dsr" if spoofed else "ebpf-tunnel")
+    if any(h.disposition not in PASSING for t in tunnels for h in t):
+        return seen("unknown", "gap")
     return seen("up", "")
+
+
+def _ebpf_tunnels(index: LBIndex, bs: BalancedService, mv: MemberView) -> list[list[Hop]]:
+    """With Calico's eBPF data plane, a check on a member with no ready endpoint of its own
+    reaches one on another node in VXLAN (legs.py `ebpf_tunnel`): one leg per such node; the
+    monitor fails only when every one is dropped (it lands on any of them)."""
+    calico, node = calico_bpf(index.topo), mv.node
+    endpoints = bs.service.endpoints or ()
+    ready = [e for e in endpoints if e.ready]
+    if calico is None or node is None or node.ip is None or bs.local_policy:
+        return []
+    if any(e.node == node.name for e in ready):
+        return []
+    src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
+    backends = {e.node: e.pod or e.ip for e in ready if e.node}
+    return [ebpf_tunnel(index.topo, src, b, pod, calico) for b, pod in backends.items()]
 
 
 def health_text(h: MemberHealth) -> Msg:
@@ -165,8 +192,12 @@ def health_text(h: MemberHealth) -> Msg:
         "not-a-node": "lb.health-not-node",
         "member-port": "lb.health-member-port",
         "udp-silent": "lb.health-udp-silent",
+        "ebpf-tunnel": "lb.health-ebpf-tunnel",
+        "ebpf-dsr": "lb.health-ebpf-dsr",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
     key = "lb.health-sg-ping" if key == "lb.health-sg" and h.ping else key
+    if key == "lb.health-no-local" and h.proxy != "kube-proxy":
+        key = "lb.health-no-local-by"
     return Msg(
         key,
         member=h.member.label,
@@ -175,4 +206,5 @@ def health_text(h: MemberHealth) -> Msg:
         node_port=h.node_port or "?",
         source=h.source.label if h.source else "?",
         status=h.actual,
+        proxy=h.proxy,
     )

@@ -12,10 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
+from kostack.analyze.engine.calico_ebpf import calico_bpf
 from kostack.analyze.engine.stateless import NAT_PORTS
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
-from kostack.analyze.loadbalancer.legs import host_port, kube_proxy_hop, security_group_hop
+from kostack.analyze.loadbalancer.legs import (
+    ebpf_tunnel,
+    host_port,
+    kube_proxy_hop,
+    security_group_hop,
+)
 from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import (
@@ -413,6 +419,9 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
         ]
     src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
     label = f"{chosen.pod} {chosen.ip}" if chosen.pod else Msg("lb.pod-label", ip=chosen.ip)
+    calico = calico_bpf(index.topo)
+    if calico is not None:
+        return ebpf_tunnel(index.topo, src, chosen.node, chosen.pod or chosen.ip, calico)
     dst = Endpoint("pod", label, chosen.ip, chosen.node)
     # kube-proxy masquerades it with --random-fully (iptables, IPVS; nftables: fully-random):
     # a stateless group's reply rules need the ports that picks (docs/facts.md)

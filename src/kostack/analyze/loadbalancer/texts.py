@@ -202,6 +202,10 @@ register(
             "en": "node {node} is NotReady: kube-proxy there may not serve",
             "ko": "노드 {node:이/가} NotReady 상태라 kube-proxy가 동작하지 않을 수 있습니다",
         },
+        "lb.node-not-ready-by": {
+            "en": "node {node} is NotReady: {proxy} there may not serve",
+            "ko": "노드 {node:이/가} NotReady 상태라 {proxy:이/가} 동작하지 않을 수 있습니다",
+        },
         "lb.healthz-200": {
             "en": "kube-proxy's health check on {port} answers 200 ({n} local {n:endpoint/endpoints})",
             "ko": "포트 {port}의 kube-proxy 헬스 체크가 200으로 응답합니다 (로컬 엔드포인트 {n}개)",
@@ -262,6 +266,18 @@ register(
         "lb.health-no-local": {
             "en": "{member} has no local endpoint: kube-proxy fails the check on port {port}, so the member is down by design ({status})",
             "ko": "{member}에 로컬 엔드포인트가 없어 kube-proxy가 포트 {port} 체크를 실패시키므로 멤버가 설계대로 다운됩니다 ({status})",
+        },
+        "lb.health-ebpf-tunnel": {
+            "en": "{member} has no local endpoint and the security groups drop the VXLAN Calico's eBPF data plane forwards the check in to the endpoints' nodes: Octavia marks it down ({status})",
+            "ko": "{member}에 로컬 엔드포인트가 없고, Calico eBPF 데이터 플레인이 체크를 엔드포인트의 노드로 전달하는 VXLAN을 보안 그룹이 차단하므로 Octavia가 다운으로 표시합니다 ({status})",
+        },
+        "lb.health-ebpf-dsr": {
+            "en": "{member} has no local endpoint: Calico's eBPF data plane (bpfExternalServiceMode DSR) has the endpoint's node answer the check from {member}'s address, and Neutron's anti-spoofing on that node's port drops it: Octavia marks it down ({status}); allow the nodes' addresses in the allowed address pairs of the endpoints' nodes' ports, or set bpfExternalServiceMode Tunnel",
+            "ko": "{member}에 로컬 엔드포인트가 없습니다: Calico eBPF 데이터 플레인(bpfExternalServiceMode DSR)에서는 엔드포인트가 있는 노드가 {member}의 주소로 체크에 응답하는데, 그 노드 포트의 Neutron anti-spoofing이 이를 차단하므로 Octavia가 다운으로 표시합니다 ({status}). 엔드포인트가 있는 노드 포트의 allowed address pairs에 노드 주소들을 허용하거나, bpfExternalServiceMode를 Tunnel로 설정하세요",
+        },
+        "lb.health-no-local-by": {
+            "en": "{member} has no local endpoint: {proxy} fails the check on port {port}, so the member is down by design ({status})",
+            "ko": "{member}에 로컬 엔드포인트가 없어 {proxy:이/가} 포트 {port} 체크를 실패시키므로 멤버가 설계대로 다운됩니다 ({status})",
         },
         "lb.health-no-endpoints": {
             "en": "the Service has no ready endpoint: the check on {member} port {port} fails ({status})",

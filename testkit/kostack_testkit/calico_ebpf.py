@@ -1,0 +1,81 @@
+"""Calico's eBPF data plane on OpenStack: shop/web behind an amphora load balancer, kube-proxy
+off (its DaemonSet no longer scheduled), and the node group admitting TCP, ICMP and the pod
+range between nodes but no UDP: Felix's VXLAN NodePort forwarding is dropped."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from kostack_testkit.builders import Doc, group, rule
+from kostack_testkit.lb_fixtures import amphora_healthy
+
+
+def ebpf_doc(*, mode: str = "Tunnel") -> Doc:
+    """The healthy load balancer example with Calico's eBPF data plane serving Services."""
+    doc = amphora_healthy()
+    calico = doc["cluster"]["cni"]["calico"]
+    calico.update(bpf_enabled=True, bpf_external_service_mode=mode, vxlan_port=4789)
+    doc["cluster"]["kube_proxy_mode"] = "none"
+    return doc
+
+
+def ebpf_no_udp() -> Doc:
+    """The nodes' default group admits from its members only TCP and ICMP, and everything
+    from the pod range: no UDP 4789 between nodes."""
+    doc = ebpf_doc()
+    sg = group(doc, "default")
+    self_all = [r for r in sg["rules"] if r["direction"] == "ingress" and r["remote_group_id"]]
+    sg["rules"] = [r for r in sg["rules"] if r not in self_all]
+    for protocol in ("tcp", "icmp"):
+        sg["rules"].append(rule(sg["id"], "ingress", protocol, group=sg["id"]))
+    sg["rules"].append(rule(sg["id"], "ingress", prefix="10.244.0.0/16"))
+    # the health monitor's TCP check on the two nodes without an endpoint goes the same way
+    for lb in doc["openstack"]["load_balancers"]:
+        for pool in lb["pools"]:
+            for member in pool["members"]:
+                if member["name"] in ("k8s-cp-1", "k8s-w-3"):
+                    member["operating_status"] = "ERROR"
+    return doc
+
+
+def ebpf_with_kube_proxy() -> Doc:
+    """eBPF on, and kubeadm's kube-proxy still scheduled: one pod of it on every node, its
+    ConfigMap's mode iptables."""
+    doc = ebpf_doc()
+    doc["cluster"]["kube_proxy_mode"] = "iptables"
+    for node in doc["cluster"]["nodes"]:
+        doc["cluster"]["pods"].append(
+            {
+                "namespace": "kube-system",
+                "name": f"kube-proxy-{node['name'][-4:].replace('-', '')}",
+                "node": node["name"],
+                "ip": node["internal_ip"],
+                "phase": "Running",
+                "host_network": True,
+                "labels": {"k8s-app": "kube-proxy"},
+            }
+        )
+    return doc
+
+
+CALICO_EBPF_EXAMPLES: dict[str, tuple[str, Callable[[], Doc]]] = {
+    "calico-ebpf-healthy": (
+        "shop/web on the amphora provider; Calico's eBPF data plane serves Services, kube-proxy "
+        "off; the nodes' group admits everything between them.",
+        ebpf_doc,
+    ),
+    "calico-ebpf-nodeport-no-4789": (
+        "Calico's eBPF data plane, kube-proxy off; the nodes' group admits TCP, ICMP and the pod "
+        "range between nodes but no UDP: Felix's VXLAN NodePort forwarding (udp 4789) is dropped, "
+        "and the members without an endpoint are ERROR.",
+        ebpf_no_udp,
+    ),
+}
+
+
+def calico_ebpf_example_doc(name: str) -> Doc:
+    description, make = CALICO_EBPF_EXAMPLES[name]
+    doc = copy.deepcopy(make())
+    doc["source"] = f"example {name}: {description}"
+    return doc
