@@ -362,8 +362,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +554); its pool warning's one remedy (+36); kube-proxy absent and nothing replacing it
 # (kube_proxy_absent; +60). Budget = the measured 80,897. Then the allocation-pool command
 # built by one function for all three checks (_allocation.pool_command, on _spans.minus), and
-# never one that empties the pools (-7). Budget = the measured 80,890.
-SHIPPED_LINES_BUDGET = 80_890
+# never one that empties the pools (-7). Budget = the measured 80,890. Then every check saying
+# which remedies it drives, guard's hold sets derived from that, the service-port title
+# (branch seams, +47); MetalLB's silent nodes, its own namespace and net-sg-metallb-bgp (branch
+# metallb, +661); Calico's eBPF data plane: collect, proxy names, the VXLAN NodePort leg, DSR,
+# net-sg-calico-ebpf and net-calico-ebpf-kube-proxy (branch ebpf, +446); the merge's REMEDIES
+# lines and the kube-proxy warning's report title (+7). Budget = the measured 82,051.
+SHIPPED_LINES_BUDGET = 82_051
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
