@@ -1,5 +1,5 @@
 """Calico's eBPF data plane as the Service proxy: who the hops name, what a ping to a ClusterIP
-gets, and the VXLAN Felix forwards NodePort connections in between nodes (docs/facts.md
+gets, and the VXLAN in which Felix forwards NodePort connections between nodes (docs/facts.md
 "Calico's eBPF data plane")."""
 
 from __future__ import annotations

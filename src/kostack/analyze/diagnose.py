@@ -188,8 +188,8 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "ko": "Neutron anti-spoofing이 Calico eBPF DSR이 받은 노드의 주소로 보내는 응답을 차단함",
     },
     "calico-ebpf-tunnel": {
-        "en": "Security groups drop the VXLAN Calico's eBPF data plane forwards NodePort and "
-        "LoadBalancer connections in between nodes",
+        "en": "Security groups drop the VXLAN in which Calico's eBPF data plane forwards NodePort "
+        "and LoadBalancer connections between nodes",
         "ko": "보안 그룹이 Calico eBPF 데이터 플레인이 NodePort와 LoadBalancer 연결을 노드 간에 "
         "전달하는 VXLAN을 차단함",
     },

@@ -268,7 +268,7 @@ register(
             "ko": "{member}에 로컬 엔드포인트가 없어 kube-proxy가 포트 {port} 체크를 실패시키므로 멤버가 설계대로 다운됩니다 ({status})",
         },
         "lb.health-ebpf-tunnel": {
-            "en": "{member} has no local endpoint and the security groups drop the VXLAN Calico's eBPF data plane forwards the check in to the endpoints' nodes: Octavia marks it down ({status})",
+            "en": "{member} has no local endpoint and the security groups drop the VXLAN in which Calico's eBPF data plane forwards the check to the endpoints' nodes: Octavia marks it down ({status})",
             "ko": "{member}에 로컬 엔드포인트가 없고, Calico eBPF 데이터 플레인이 체크를 엔드포인트의 노드로 전달하는 VXLAN을 보안 그룹이 차단하므로 Octavia가 다운으로 표시합니다 ({status})",
         },
         "lb.health-ebpf-dsr": {
