@@ -31,11 +31,19 @@ def _kube_proxy_pods_gone(objects: list[JsonObject]) -> list[JsonObject]:
 
 def test_felix_bpf_dsr_without_kube_proxy_pods(serve: ServeFn) -> None:
     objects = calico_fx.calico_manifest_published("v3.31.7", "ipip")
-    objects = _felix(objects, bpfEnabled=True, bpfExternalServiceMode="dsr", vxlanPort=4799)
+    objects = _felix(
+        objects,
+        bpfEnabled=True,
+        bpfExternalServiceMode="dsr",
+        vxlanPort=4799,
+        bpfDSROptoutCIDRs=["10.0.0.0/24", "192.0.2.7/24", "not-a-cidr"],
+    )
     collection = serve(_kube_proxy_pods_gone(objects)).collect()
     calico = collection.cluster.cni.calico
     assert calico is not None
     assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, "DSR")
+    # host bits cleared as Felix's cidr-list does; an entry that is no CIDR is left out
+    assert [str(c) for c in calico.bpf_dsr_optout_cidrs or ()] == ["10.0.0.0/24", "192.0.2.0/24"]
     assert calico.vxlan_port == 4799
     assert collection.cluster.kube_proxy_mode == "none"
 
@@ -46,6 +54,7 @@ def test_bpf_with_kube_proxy_running_keeps_its_mode(serve: ServeFn) -> None:
     calico = collection.cluster.cni.calico
     assert calico is not None and calico.bpf_enabled is True
     assert calico.bpf_external_service_mode == "Tunnel"
+    assert calico.bpf_dsr_optout_cidrs == ()
     assert collection.cluster.kube_proxy_mode == "iptables"
 
 
@@ -60,3 +69,4 @@ def test_operator_linux_dataplane_bpf_decides_when_felix_is_unreadable(serve: Se
     calico = served.collect().cluster.cni.calico
     assert calico is not None
     assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, None)
+    assert calico.bpf_dsr_optout_cidrs is None

@@ -191,3 +191,97 @@ def test_the_health_text_names_who_fails_the_local_check(ebpf: bool, who: str) -
     texts = [health_text(h) for h in pa.health if h.reason == "no-local-endpoint"]
     assert texts and all(who in t for t in texts), texts
     assert all("로컬 엔드포인트가 없어" in localize(t, "ko") for t in texts)
+
+
+def _dsr_down() -> Doc:
+    """DSR; the monitor's check on the members without an endpoint (k8s-cp-1, k8s-w-3) fails."""
+    doc = ebpf_doc(mode="DSR")
+    for lb in doc["openstack"]["load_balancers"]:
+        for member in lb["pools"][0]["members"]:
+            if member["name"] in ("k8s-cp-1", "k8s-w-3"):
+                member["operating_status"] = "ERROR"
+    return doc
+
+
+def test_dsr_root_cause_names_the_endpoints_nodes_ports_and_plans_their_pairs() -> None:
+    """The answers are dropped on the ports of the endpoints' nodes (k8s-w-1, k8s-w-2), not
+    on the members' the monitor fails on: the Ports line names those, and the plan adds each
+    other member node's address as a /32 there, with an undo, and its re-run is clean."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.plan.build import build_plan
+    from kostack.plan.model import Operation
+
+    doc = _dsr_down()
+    ports = {p["id"]: p["name"] for p in doc["openstack"]["ports"]}
+    (rc,) = diagnose(build(doc)).root_causes
+    assert rc.key == "calico-ebpf-dsr"
+    shown = {ports.get(r.id, r.name) for r in rc.resources if r.kind == "port"}
+    assert shown == {"k8s-w-1-port", "k8s-w-2-port"}, shown
+    plan = build_plan(build(doc))
+    added = {
+        ports[a.target.id].removesuffix("-port"): sorted(p.ip_address for p in a.pairs)
+        for a in plan.automatic
+        if a.operation == Operation.ADD_ALLOWED_PAIRS
+    }
+    assert added == {
+        "k8s-w-1": ["10.0.0.11/32", "10.0.0.13/32", "10.0.0.14/32"],
+        "k8s-w-2": ["10.0.0.11/32", "10.0.0.12/32", "10.0.0.14/32"],
+    }, added
+    assert all(a.inverse.operation == "restore-port-fields" for a in plan.automatic)
+    assert plan.verification.after == (), plan.verification.after
+
+
+def test_dsr_text_gives_the_tunnel_patch_quoted_in_both_languages() -> None:
+    from kostack.analyze.diagnose import diagnose
+
+    (rc,) = diagnose(build(_dsr_down())).root_causes
+    patch = """`kubectl patch felixconfiguration default --type merge -p '{"spec":{"bpfExternalServiceMode":"Tunnel"}}'`"""
+    for lang in ("en", "ko"):
+        assert patch in localize(rc.message, lang), lang
+
+
+def test_dsr_port_that_would_pass_neutrons_pair_cap_gets_no_pairs() -> None:
+    """k8s-w-1's port already has 8 pairs: 3 more pass Neutron's default 10, which the API
+    refuses, so only k8s-w-2 gets pairs (the Tunnel patch is k8s-w-1's fix)."""
+    from kostack.analyze.diagnose import diagnose
+
+    doc = _dsr_down()
+    port = next(p for p in doc["openstack"]["ports"] if p["name"] == "k8s-w-1-port")
+    port["allowed_address_pairs"] += [
+        {"ip_address": f"192.0.2.{i}/32", "mac_address": port["mac_address"]} for i in range(6)
+    ]
+    (rc,) = diagnose(build(doc)).root_causes
+    targets = {r.target_name for r in rc.fix.remedies}
+    assert targets == {"k8s-w-2"}, targets
+    said = [localize(e, "en") for e in rc.evidence]
+    assert any("no pairs planned on the ports of node k8s-w-1: 3 more" in e for e in said), said
+
+
+def test_clients_in_bpf_dsr_optout_cidrs_are_answered_through_the_tunnel() -> None:
+    """The amphora's member subnet 10.0.0.0/24 in bpfDSROptoutCIDRs: Felix gives its
+    connections Tunnel treatment, so no answer leaves k8s-w-1 from k8s-cp-1's address and
+    nothing is dropped; the same members ERROR are then not the DSR root cause."""
+    from kostack.analyze.diagnose import diagnose
+
+    doc = ebpf_doc(mode="DSR")
+    doc["cluster"]["cni"]["calico"]["bpf_dsr_optout_cidrs"] = ["10.0.0.0/16"]
+    leg = _member_legs(_way_in(doc))["k8s-cp-1"]
+    assert all(h.disposition != Disposition.DENIED for h in leg.hops), leg.hops
+    tunnel = _member_legs(_way_in(ebpf_doc(mode="Tunnel")))["k8s-cp-1"]
+    assert [(h.step, h.where) for h in leg.hops] == [(h.step, h.where) for h in tunnel.hops]
+    assert "bpfExternalServiceMode Tunnel" in " ".join(localize(h.detail, "en") for h in leg.hops)
+    down = _dsr_down()
+    down["cluster"]["cni"]["calico"]["bpf_dsr_optout_cidrs"] = ["10.0.0.0/16"]
+    assert "calico-ebpf-dsr" not in [rc.key for rc in diagnose(build(down)).root_causes]
+
+
+def test_clients_partly_in_bpf_dsr_optout_cidrs_leave_the_answer_undecided() -> None:
+    """Half the member subnet opted out: some monitor sources get Tunnel, some DSR; the leg
+    is UNKNOWN (not a drop, not a pass) and says so."""
+    doc = ebpf_doc(mode="DSR")
+    doc["cluster"]["cni"]["calico"]["bpf_dsr_optout_cidrs"] = ["10.0.0.0/25"]
+    leg = _member_legs(_way_in(doc))["k8s-cp-1"]
+    assert not [h for h in leg.hops if h.disposition == Disposition.DENIED]
+    (gap,) = [h for h in leg.hops if h.disposition == Disposition.UNKNOWN]
+    assert "are in bpfDSROptoutCIDRs (10.0.0.0/25)" in localize(gap.detail, "en"), gap.detail
+    assert "bpfDSROptoutCIDRs(10.0.0.0/25)" in localize(gap.detail, "ko")

@@ -13,6 +13,7 @@ from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
+    bpf_dsr_optout_cidrs,
     bpf_enabled,
     bpf_external_service_mode,
     calico_bgp,
@@ -360,6 +361,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         feature_detect_override=feature_detect_override(objects),
         bpf_enabled=bpf,
         bpf_external_service_mode=bpf_external_service_mode(objects),
+        bpf_dsr_optout_cidrs=bpf_dsr_optout_cidrs(objects),
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),

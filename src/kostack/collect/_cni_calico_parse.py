@@ -282,6 +282,22 @@ def bpf_external_service_mode(objects: CalicoObjects) -> Literal["Tunnel", "DSR"
     return "DSR" if isinstance(value, str) and value.strip().lower() == "dsr" else "Tunnel"
 
 
+def bpf_dsr_optout_cidrs(objects: CalicoObjects) -> tuple[str, ...] | None:
+    """FelixConfiguration bpfDSROptoutCIDRs (api felixconfig.go: "clients in those CIDRs will
+    access service node ports as if BPFExternalServiceMode was set to Tunnel"), each as a
+    network (host bits cleared); an entry that is no CIDR is left out. None: not read."""
+    if objects.felix is None and objects.felix_failed:
+        return None
+    value = spec_of(objects.felix).get("bpfDSROptoutCIDRs")
+    out: list[str] = []
+    for item in value if isinstance(value, list) else ():
+        try:
+            out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+        except ValueError:
+            continue
+    return tuple(dict.fromkeys(out))
+
+
 def feature_detect_override(objects: CalicoObjects) -> str | None:
     """FelixConfiguration featureDetectOverride as written ("" when unset), e.g.
     "MASQFullyRandom=false" (Calico's api felixconfig.go: "true" or "false" forces a

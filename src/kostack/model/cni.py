@@ -96,6 +96,9 @@ class Calico(Record):
     # request in VXLAN on `vxlan_port`; "DSR" answers straight from the backend's node with
     # the ingress address as source. None: Felix's settings were not read.
     bpf_external_service_mode: Literal["Tunnel", "DSR"] | None = None
+    # FelixConfiguration bpfDSROptoutCIDRs: clients in them get Tunnel treatment under DSR
+    # (felix/bpf-gpl/tc.c `CALI_CT_FLAG_NP_NO_DSR`). None: not read; () when unset.
+    bpf_dsr_optout_cidrs: CIDRSet | None = None
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
     # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from kostack.analyze.checks._ebpf_dsr import backend_ports, backends, dsr_pairs
 from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, PAIR_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
@@ -20,7 +21,8 @@ ID = "lb-members-down"
 TITLE = "Load balancer members are ONLINE, and any member that is down is down for a known reason"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
-REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+# the pairs DSR's answers need on the endpoints' nodes' ports (checks/_ebpf_dsr.py)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP, PAIR_OP})
 CHECK = LBCheck(ID, SEVERITY)
 
 # why a member is down -> (root-cause key, failing?)
@@ -187,7 +189,7 @@ def _pool_findings(analysis: LBAnalysis, pa: PortAnalysis) -> list[Finding]:
                 CHECK.finding(Status.PASS, resource, "by-design", n=len(rows), total=total, **base)
             )
             continue
-        findings.append(_down(pa, resource, base, reason, rows, total, cause))
+        findings.append(_down(analysis, pa, resource, base, reason, rows, total, cause))
     if contradictions:
         findings.append(
             CHECK.finding(
@@ -283,6 +285,7 @@ def _no_members(
 
 
 def _down(
+    analysis: LBAnalysis,
     pa: PortAnalysis,
     resource: Resource,
     base: dict[str, Any],
@@ -316,6 +319,15 @@ def _down(
         for h in rows
         if (v := h.member.node) is not None and v.port is not None
     )
+    remedies: tuple[Remedy, ...] = ()
+    over: tuple[str, ...] = ()
+    if reason == "ebpf-dsr":
+        # the answers are dropped on the endpoints' nodes' ports, not on the members' own
+        topo = analysis.index.topo
+        answering = backends(topo, pa.service)
+        ingress = [v for h in pa.health if (v := h.member.node) is not None]
+        affected = backend_ports(answering)
+        remedies, over = dsr_pairs(topo, answering, ingress)
     return CHECK.finding(
         Status.FAIL,
         resource,
@@ -325,8 +337,10 @@ def _down(
             f"operating_status={h.actual}"
             for h in rows[:4]
         )
-        + tuple(hop.detail for hop in rows[0].hops[:2]),
+        + tuple(hop.detail for hop in rows[0].hops[:2])
+        + over,
         cause=cause,
+        remedies=remedies,
         affected=affected,
         counts=(("members", len(rows)),),
         flows=(why,),

@@ -13,12 +13,32 @@ the backend's node answers the client itself with the ingress address as source.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kostack.analyze.engine.antrea_proxy import node_proxy
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.prefixes import net_within
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Calico
+from kostack.model.snapshot import Calico, IPNetwork
+from kostack.shell import as_code, render
 
 CALICO_EBPF = "Calico eBPF"
+# DSR's other remedy: answers back through the ingress node (Calico's docs patch the default
+# FelixConfiguration this way to switch the mode)
+TUNNEL_PATCH = as_code(
+    render(
+        (
+            "kubectl",
+            "patch",
+            "felixconfiguration",
+            "default",
+            "--type",
+            "merge",
+            "-p",
+            '{"spec":{"bpfExternalServiceMode":"Tunnel"}}',
+        )
+    )
+)
 
 register(
     {
@@ -39,6 +59,12 @@ register(
             "en": "the reply comes back the same way (bpfExternalServiceMode Tunnel)",
             "ko": "응답도 같은 길로 돌아옵니다 (bpfExternalServiceMode Tunnel)",
         },
+        "lb.ebpf-back-optout": {
+            "en": "some of the clients ({clients}) are in bpfDSROptoutCIDRs ({optout}): they are "
+            "answered back the same way (Tunnel), the others straight from {dst} (DSR)",
+            "ko": "클라이언트({clients}) 중 일부가 bpfDSROptoutCIDRs({optout})에 속해 같은 길로 "
+            "응답받고(Tunnel), 나머지는 {dst}에서 직접 응답받습니다(DSR)",
+        },
         "lb.ebpf-back-dsr": {
             "en": "{dst} answers the client itself from the address the client reached "
             "(bpfExternalServiceMode DSR): its Neutron port must allow that source",
@@ -47,6 +73,25 @@ register(
         },
     }
 )
+
+
+def dsr_for(calico: Calico, clients: Sequence[IPNetwork]) -> bool | None:
+    """Whether Felix answers these clients in DSR: the mode DSR and no client in
+    bpfDSROptoutCIDRs (felix/bpf-gpl/tc.c marks a connection from such a source
+    `CALI_CT_FLAG_NP_NO_DSR`: Tunnel). None: the clients are partly opted out, or not known.
+    The CIDRs are read with the mode (a snapshot from before them: none)."""
+    if calico.bpf_external_service_mode != "DSR":
+        return False
+    optout = calico.bpf_dsr_optout_cidrs
+    if not optout:
+        return True
+    if not clients:
+        return None
+    inside = [any(net_within(c, o) for o in optout) for c in clients]
+    if all(inside):
+        return False
+    overlaps = any(net_within(c, o) or net_within(o, c) for c in clients for o in optout)
+    return None if overlaps else True
 
 
 def calico_bpf(topo: Topology) -> Calico | None:

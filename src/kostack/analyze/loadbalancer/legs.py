@@ -7,11 +7,12 @@ from a set of sources, and then meet kube-proxy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 from kostack.analyze.engine.antispoof import antispoof
-from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, node_port_proxy
+from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, dsr_for, node_port_proxy
 from kostack.analyze.engine.kube_proxy import proxy_unseen
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
@@ -21,6 +22,7 @@ from kostack.analyze.messages import Msg
 from kostack.analyze.reach import Disposition, Endpoint, Evidence, Hop, node_label, trace
 from kostack.analyze.topology import Topology, short_id
 from kostack.model.cni import Calico
+from kostack.model.snapshot import IPNetwork
 
 
 @dataclass(frozen=True)
@@ -182,19 +184,33 @@ def kube_proxy_hop(
 
 
 def ebpf_tunnel(
-    topo: Topology, src: Endpoint, backend: str | None, pod: object, calico: Calico
+    topo: Topology,
+    src: Endpoint,
+    backend: str | None,
+    pod: object,
+    calico: Calico,
+    clients: Sequence[IPNetwork] = (),
 ) -> list[Hop]:
     """Calico's eBPF data plane sends the connection from node ``src`` to the backend's node in
     VXLAN on Felix's vxlanPort, node address to node address, whatever the pools'
-    encapsulation (engine/calico_ebpf.py); in Tunnel mode the reply comes back in it too."""
+    encapsulation (engine/calico_ebpf.py); in Tunnel mode the reply comes back in it too, as
+    it does under DSR for ``clients`` in bpfDSROptoutCIDRs (partly in them: undecided)."""
     view = topo.node_views.get(backend or "")
     port = calico.vxlan_port
     where = Msg("where.proxy", proxy=CALICO_EBPF, node=src.node or "?")
-    dsr = calico.bpf_external_service_mode == "DSR"
+    decided = dsr_for(calico, clients)
+    dsr = decided is not False
     back = Msg("lb.ebpf-back-dsr", dst=backend or "?") if dsr else Msg("lb.ebpf-back-tunnel")
+    if decided is None:
+        back = Msg(
+            "lb.ebpf-back-optout",
+            clients=", ".join(map(str, clients)) or "?",
+            optout=", ".join(map(str, calico.bpf_dsr_optout_cidrs or ())),
+            dst=backend or "?",
+        )
     text = Msg("lb.ebpf-tunnel", node=src.node, pod=pod, dst=backend, port=port, back=back)
     hop = Hop("kube-proxy", where, Disposition.ACCEPTED, text)
-    if view is None or view.ip is None or port is None:
+    if view is None or view.ip is None or port is None or decided is None:
         return [replace(hop, disposition=Disposition.UNKNOWN, cause="gap")]
     dst = Endpoint("node", node_label(view.name, view.ip), view.ip, view.name)
     legs = [(src, dst)] if dsr else [(src, dst), (dst, src)]

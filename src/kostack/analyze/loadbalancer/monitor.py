@@ -25,13 +25,14 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
-from kostack.analyze.engine.calico_ebpf import calico_bpf, node_port_proxy
+from kostack.analyze.engine.calico_ebpf import TUNNEL_PATCH, calico_bpf, node_port_proxy
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import ebpf_tunnel, kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, monitor_sources
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import PASSING, Disposition, Endpoint, Hop, node_label
+from kostack.model.snapshot import IPNetwork
 
 Expected = Literal["up", "down", "unknown", "no-monitor"]
 
@@ -153,7 +154,8 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         return seen("down", reasons.get(proxy.cause, "no-endpoints"))
     if proxy.disposition not in PASSING:
         return seen("unknown", "gap")
-    tunnels = _ebpf_tunnels(index, bs, mv) if not health_check else []
+    clients = admitted.source.prefixes if admitted.source is not None else ()
+    tunnels = _ebpf_tunnels(index, bs, mv, clients) if not health_check else []
     hops.extend(h for legs in tunnels for h in legs)
     if tunnels and all(any(h.disposition == Disposition.DENIED for h in t) for t in tunnels):
         spoofed = any(h.cause == "antispoof" for t in tunnels for h in t)
@@ -163,7 +165,9 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     return seen("up", "")
 
 
-def _ebpf_tunnels(index: LBIndex, bs: BalancedService, mv: MemberView) -> list[list[Hop]]:
+def _ebpf_tunnels(
+    index: LBIndex, bs: BalancedService, mv: MemberView, clients: tuple[IPNetwork, ...]
+) -> list[list[Hop]]:
     """With Calico's eBPF data plane, a check on a member with no ready endpoint of its own
     reaches one on another node in VXLAN (legs.py `ebpf_tunnel`): one leg per such node; the
     monitor fails only when every one is dropped (it lands on any of them)."""
@@ -176,7 +180,7 @@ def _ebpf_tunnels(index: LBIndex, bs: BalancedService, mv: MemberView) -> list[l
         return []
     src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
     backends = {e.node: e.pod or e.ip for e in ready if e.node}
-    return [ebpf_tunnel(index.topo, src, b, pod, calico) for b, pod in backends.items()]
+    return [ebpf_tunnel(index.topo, src, b, pod, calico, clients) for b, pod in backends.items()]
 
 
 def health_text(h: MemberHealth) -> Msg:
@@ -207,4 +211,5 @@ def health_text(h: MemberHealth) -> Msg:
         source=h.source.label if h.source else "?",
         status=h.actual,
         proxy=h.proxy,
+        patch=TUNNEL_PATCH,
     )

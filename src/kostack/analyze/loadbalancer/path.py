@@ -421,7 +421,8 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
     label = f"{chosen.pod} {chosen.ip}" if chosen.pod else Msg("lb.pod-label", ip=chosen.ip)
     calico = calico_bpf(index.topo)
     if calico is not None:
-        return ebpf_tunnel(index.topo, src, chosen.node, chosen.pod or chosen.ip, calico)
+        clients = path.source.prefixes if path.source is not None else ()
+        return ebpf_tunnel(index.topo, src, chosen.node, chosen.pod or chosen.ip, calico, clients)
     dst = Endpoint("pod", label, chosen.ip, chosen.node)
     # kube-proxy masquerades it with --random-fully (iptables, IPVS; nftables: fully-random):
     # a stateless group's reply rules need the ports that picks (docs/facts.md)

@@ -1,10 +1,10 @@
 """What Octavia will report once its health monitor has run on a would-be state (for fix plans).
 
 A fix plan is verified on a copy of the snapshot with the planned changes
-applied. Security-group rules change that copy at once, but Octavia's member
+applied. Security-group rules and allowed address pairs change that copy at once, but Octavia's member
 statuses only follow when the monitor next probes (delay x max_retries
 seconds later), so the copy would still show members OFFLINE that only the
-missing rules kept down. This marks exactly those members ONLINE (and rolls
+missing rules (or pairs, for Calico eBPF's DSR answers) kept down. This marks exactly those members ONLINE (and rolls
 the pool's status up again: ONLINE, DEGRADED or ERROR), nothing else: a
 member down for another reason stays down.
 """
@@ -16,6 +16,10 @@ from kostack.analyze.loadbalancer.index import DOWN
 from kostack.analyze.topology import Topology
 from kostack.model.loadbalancer import LoadBalancer, Pool
 from kostack.model.snapshot import Snapshot
+
+# the reasons a fix plan's changes remove: the groups refuse the monitor, they drop Calico
+# eBPF's VXLAN to the endpoints' nodes, or anti-spoofing drops the DSR answers
+SETTLED = frozenset({"sg", "ebpf-tunnel", "ebpf-dsr"})
 
 
 def settle_after_fix(before: Snapshot, after: Snapshot) -> Snapshot:
@@ -29,7 +33,7 @@ def settle_after_fix(before: Snapshot, after: Snapshot) -> Snapshot:
         h.member.member.id
         for pa in was.ports
         for h in pa.health
-        if h.member.member is not None and h.expected == "down" and h.reason == "sg"
+        if h.member.member is not None and h.expected == "down" and h.reason in SETTLED
     }
     freed = {
         h.member.member.id

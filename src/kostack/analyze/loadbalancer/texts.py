@@ -272,8 +272,8 @@ register(
             "ko": "{member}에 로컬 엔드포인트가 없고, Calico eBPF 데이터 플레인이 체크를 엔드포인트의 노드로 전달하는 VXLAN을 보안 그룹이 차단하므로 Octavia가 다운으로 표시합니다 ({status})",
         },
         "lb.health-ebpf-dsr": {
-            "en": "{member} has no local endpoint: Calico's eBPF data plane (bpfExternalServiceMode DSR) has the endpoint's node answer the check from {member}'s address, and Neutron's anti-spoofing on that node's port drops it: Octavia marks it down ({status}); allow the nodes' addresses in the allowed address pairs of the endpoints' nodes' ports, or set bpfExternalServiceMode Tunnel",
-            "ko": "{member}에 로컬 엔드포인트가 없습니다: Calico eBPF 데이터 플레인(bpfExternalServiceMode DSR)에서는 엔드포인트가 있는 노드가 {member}의 주소로 체크에 응답하는데, 그 노드 포트의 Neutron anti-spoofing이 이를 차단하므로 Octavia가 다운으로 표시합니다 ({status}). 엔드포인트가 있는 노드 포트의 allowed address pairs에 노드 주소들을 허용하거나, bpfExternalServiceMode를 Tunnel로 설정하세요",
+            "en": "{member} has no local endpoint: Calico's eBPF data plane (bpfExternalServiceMode DSR) has the endpoint's node answer the check from {member}'s address, and Neutron's anti-spoofing on that node's port drops it: Octavia marks it down ({status}); allow each member node's address in the allowed address pairs of the endpoints' nodes' ports (`kostack fix plan` plans them), or go back to Tunnel: {patch}",
+            "ko": "{member}에 로컬 엔드포인트가 없습니다: Calico eBPF 데이터 플레인(bpfExternalServiceMode DSR)에서는 엔드포인트가 있는 노드가 {member}의 주소로 체크에 응답하는데, 그 노드 포트의 Neutron anti-spoofing이 이를 차단하므로 Octavia가 다운으로 표시합니다 ({status}). 엔드포인트가 있는 노드 포트의 allowed address pairs에 각 멤버 노드의 주소를 허용하거나(`kostack fix plan`이 계획합니다), Tunnel로 되돌리세요: {patch}",
         },
         "lb.health-no-local-by": {
             "en": "{member} has no local endpoint: {proxy} fails the check on port {port}, so the member is down by design ({status})",
