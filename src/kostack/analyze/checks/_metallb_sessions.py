@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.checks._vips import any_selects, metallb_scope, metallb_silent
+from kostack.analyze.checks._vips import any_selects, metallb_silent
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import Disposition, Hop, Wire
@@ -56,7 +56,7 @@ def announcing_peers(metallb: MetalLB, views: Sequence[NodeView]) -> dict[str, s
     nodes = [v.node for v in views]
     silent = metallb_silent(metallb, nodes)
     speaking = [n for n in nodes if n.name not in silent]
-    scoped = metallb_scope(metallb)
+    scoped = metallb.scoped()
     ads = [
         (a.peers, {n.name for n in speaking if any_selects(a.node_selectors, n.labels)})
         for a in scoped.advertisements or ()

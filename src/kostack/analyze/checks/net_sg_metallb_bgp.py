@@ -18,7 +18,6 @@ from kostack.analyze.checks._metallb_sessions import (
     judge_peer,
 )
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks._vips import metallb_scope
 from kostack.analyze.checks.base import (
     CheckContext,
     Says,
@@ -114,7 +113,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if not sessions:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
     ports_by_ip = _ports_by_ip(ctx)
-    by_name = {p.name: p for p in metallb_scope(metallb).peers or () if p.name in sessions}
+    by_name = {p.name: p for p in metallb.scoped().peers or () if p.name in sessions}
     out: list[Finding] = []
     working = 0
     for name in sorted(sessions):
