@@ -14,6 +14,7 @@ from kostack.analyze.checks import (
     lb_pending_service,
     lb_provisioning,
     lb_source_ranges,
+    lb_two_controllers,
     net_api_service,
     net_calico_ebpf_kube_proxy,
     net_calico_host_nat,
@@ -82,6 +83,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_sg_metallb_bgp,
     net_sg_calico_ebpf,
     net_calico_ebpf_kube_proxy,
+    lb_two_controllers,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard
