@@ -466,7 +466,7 @@ def _two_controllers(occm: bool, services: bool = True) -> Callable[[], Doc]:
     return make
 
 
-CASES["lb-two-controllers"] = (
+CASES["inv-lb-two-controllers"] = (
     _two_controllers(False),
     _two_controllers(True),
     _two_controllers(False, False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from kostack.analyze.checks import (
+    inv_lb_two_controllers,
     inv_node_port_match,
     lb_etp_local,
     lb_floating_ip,
@@ -14,7 +15,6 @@ from kostack.analyze.checks import (
     lb_pending_service,
     lb_provisioning,
     lb_source_ranges,
-    lb_two_controllers,
     net_api_service,
     net_calico_ebpf_kube_proxy,
     net_calico_host_nat,
@@ -83,7 +83,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_sg_metallb_bgp,
     net_sg_calico_ebpf,
     net_calico_ebpf_kube_proxy,
-    lb_two_controllers,
+    inv_lb_two_controllers,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

@@ -1,4 +1,4 @@
-"""lb-two-controllers: a Service of type LoadBalancer without loadBalancerClass that both
+"""inv-lb-two-controllers: a Service of type LoadBalancer without loadBalancerClass that both
 MetalLB and OCCM have acted on (k8s.io/cloud-provider ``wantsLoadBalancer`` skips only a
 Service with a class; MetalLB's ``filterByLoadBalancerClass`` takes the Services without one
 unless it runs with --lb-class). Before the check no finding named the two controllers: these
@@ -13,7 +13,7 @@ from kostack.analyze.messages import localize
 from kostack_testkit.builders import Doc, build
 from kostack_testkit.metallb import POOL, SERVICE_IP, SPEAKER, metallb_doc
 
-ID = "lb-two-controllers"
+ID = "inv-lb-two-controllers"
 LB_ID = "loadbalancer.openstack.org/load-balancer-id"
 OCCM_LB = "8b9d3d0e-0000-4000-8000-0000000000aa"
 
@@ -31,14 +31,14 @@ def test_a_service_with_occms_annotation_and_metallbs_address_is_a_warning() -> 
     doc = metallb_doc(speaker=dict(SPEAKER))
     web(doc)["annotations"][LB_ID] = OCCM_LB
     (f,) = findings(doc)
-    assert f.status == Status.FAIL and f.cause == ID
+    assert f.status == Status.FAIL and f.cause == "lb-two-controllers"
     assert "shop/web" in str(f.message) and f"MetalLB's address {SERVICE_IP}" in str(f.message)
     assert any(LB_ID in e and OCCM_LB in e for e in f.evidence)
     assert any(SERVICE_IP in e and "pool web" in e for e in f.evidence)
     assert "--lb-class" in str(f.message) and "enabled = false" in str(f.message)
     assert "두 컨트롤러" in localize(f.message, "ko")
     d = diagnose(build(doc))
-    assert ID not in [rc.key for rc in d.root_causes]
+    assert "lb-two-controllers" not in [rc.key for rc in d.root_causes]
     assert any(w.check_id == ID for w in d.warnings)
 
 

@@ -1,4 +1,4 @@
-"""lb-two-controllers: no Service of type LoadBalancer is served by both MetalLB and OCCM.
+"""inv-lb-two-controllers: no Service of type LoadBalancer is served by both MetalLB and OCCM.
 
 Both controllers take every Service of type LoadBalancer without ``spec.loadBalancerClass``:
 the Kubernetes service controller OCCM runs skips only a Service with a class
@@ -23,7 +23,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.snapshot import Service
 
-ID = "lb-two-controllers"
+ID = "inv-lb-two-controllers"
 TITLE = "No Service of type LoadBalancer is served by both MetalLB and OCCM"
 SEVERITY = Severity.MEDIUM
 SAY = Says(ID, SEVERITY)
