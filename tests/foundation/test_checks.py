@@ -451,3 +451,23 @@ def test_ipip_as_protocol_4_is_checked_ok_only_where_ipip_runs(
         text = " ".join(render_diagnosis(d, lang).split())
         also = text.split(t(lang, "also_checked"))[1].split("(`")[0]
         assert (t(lang, "short.net-sg-ipip-proto") in also) is ipip, also
+
+
+def _two_controllers(occm: bool, services: bool = True) -> Callable[[], Doc]:
+    def make() -> Doc:
+        doc = metallb_doc()
+        web = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+        if occm:
+            web["annotations"]["loadbalancer.openstack.org/load-balancer-id"] = "lb-of-occm"
+        if not services:
+            doc["cluster"]["services"] = None
+        return doc
+
+    return make
+
+
+CASES["inv-lb-two-controllers"] = (
+    _two_controllers(False),
+    _two_controllers(True),
+    _two_controllers(False, False),
+)

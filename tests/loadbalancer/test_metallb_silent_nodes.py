@@ -101,3 +101,19 @@ def test_objects_outside_the_speakers_namespace_drive_no_advice_and_are_named() 
     # the speaker's namespace not known: every object counts
     doc = metallb_doc(speaker={**SPEAKER, "namespace": None}, ads=ads)
     assert failed(doc).remedies
+
+
+def test_a_service_whose_address_is_only_in_another_namespaces_pool_is_judged_as_occms() -> None:
+    """MetalLB allocates only from its namespace's pools and clears an address none of them
+    allows (controller/service.go "current IP not allowed by config"): the Service's address
+    did not come from MetalLB, so the lb-* checks judge it as OCCM's, the other controller."""
+
+    def lb_statuses(namespace: str) -> set[Status]:
+        pool = {"name": "web", "namespace": namespace, "cidrs": [POOL], "addresses": [POOL]}
+        doc = metallb_doc(speaker=dict(SPEAKER), pools=[pool])
+        d = diagnose(build(doc))
+        return {f.status for f in d.findings if f.check_id.startswith("lb-")}
+
+    assert lb_statuses("metallb-system") == {Status.NOT_APPLICABLE}
+    foreign = lb_statuses("default")
+    assert foreign and foreign != {Status.NOT_APPLICABLE}

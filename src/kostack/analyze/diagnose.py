@@ -47,6 +47,7 @@ WARNING_CAUSES = frozenset(
         "cidr-overlap-latent",
         "cilium-health",
         "calico-ebpf-kube-proxy",
+        "lb-two-controllers",
         "mtu-pmtud",
         "vip-allocation-pool",
         "kube-ovn-allocation-pool",

@@ -10,7 +10,7 @@ not (a snapshot from before they were read says None too).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field
 
@@ -104,6 +104,43 @@ class MetalLB(_Record):
     advertisements: tuple[MetalLBAdvertisement, ...] | None = None
     # None: not read (a gap says why, or a snapshot from before they were read)
     peers: tuple[MetalLBPeer, ...] | None = None
+
+    def scoped(self) -> MetalLB:
+        """MetalLB with only the pools, advertisements and peers of its speaker's namespace,
+        the only ones it uses (all when that namespace is not known): the one place both the
+        checks and the load balancer's analysis take MetalLB's objects from."""
+        ns = self.speaker.namespace if self.speaker is not None else None
+        if ns is None:
+            return self
+        return self.model_copy(
+            update={
+                "pools": _in(ns, self.pools),
+                "advertisements": _in(ns, self.advertisements),
+                "peers": _in(ns, self.peers),
+            }
+        )
+
+    def ignored(self) -> list[str]:
+        """The objects outside the speaker's namespace, which MetalLB does not use ("Kind
+        namespace/name"); none when that namespace is not known."""
+        ns = self.speaker.namespace if self.speaker is not None else None
+        if ns is None:
+            return []
+        kinds = {"l2": "L2Advertisement", "bgp": "BGPAdvertisement"}
+        found = [
+            *(("IPAddressPool", p.namespace, p.name) for p in self.pools or ()),
+            *((kinds[a.kind], a.namespace, a.name) for a in self.advertisements or ()),
+            *(("BGPPeer", p.namespace, p.name) for p in self.peers or ()),
+        ]
+        return [f"{kind} {space}/{name}" for kind, space, name in found if space != ns]
+
+
+_T = TypeVar("_T", MetalLBPool, MetalLBAdvertisement, MetalLBPeer)
+
+
+def _in(namespace: str, items: tuple[_T, ...] | None) -> tuple[_T, ...] | None:
+    """The items of one namespace; None (not read) stays None."""
+    return None if items is None else tuple(i for i in items if i.namespace == namespace)
 
 
 class KubeVip(_Record):

@@ -23,6 +23,8 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "rep.warn.title.cilium-health": "Security groups drop Cilium's health probes between nodes",
         "rep.warn.title.calico-ebpf-kube-proxy": "kube-proxy still runs beside Calico's eBPF data "
         "plane",
+        "rep.warn.title.lb-two-controllers": "MetalLB and OCCM both serve a Service of type "
+        "LoadBalancer",
         "rep.warn.title.mtu-pmtud": "The pods' MTU is above the tunnel's: large packets rely on "
         "path MTU discovery",
         "rep.rca.none": "No network root cause: every check was decided, and none found an outage.",
@@ -61,6 +63,8 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "rep.warn.title.cilium-health": "보안 그룹이 노드 간 Cilium 헬스 체크를 차단함",
         "rep.warn.title.calico-ebpf-kube-proxy": "Calico eBPF 데이터 플레인과 함께 kube-proxy가 "
         "아직 실행 중임",
+        "rep.warn.title.lb-two-controllers": "MetalLB와 OCCM이 같은 LoadBalancer 타입 Service를 "
+        "함께 처리함",
         "rep.warn.title.mtu-pmtud": "Pod MTU가 터널 MTU보다 커서 큰 패킷은 경로 MTU 탐색(PMTUD)에 "
         "의존함",
         "rep.rca.none": "네트워크 근본 원인이 없습니다: 모든 점검이 판단을 마쳤고 장애를 찾은 점검은 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from kostack.analyze.checks import (
+    inv_lb_two_controllers,
     inv_node_port_match,
     lb_etp_local,
     lb_floating_ip,
@@ -82,6 +83,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_sg_metallb_bgp,
     net_sg_calico_ebpf,
     net_calico_ebpf_kube_proxy,
+    inv_lb_two_controllers,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

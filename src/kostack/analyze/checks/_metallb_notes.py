@@ -1,6 +1,6 @@
 """What neutron-vip-pairs leaves out of MetalLB, said on its findings: the nodes whose speaker
 announces nothing (`_vips.metallb_silent`) and the objects outside the speaker's namespace
-(`_vips.metallb_ignored`). Both as evidence lines, in English and Korean."""
+(`MetalLB.ignored`). Both as evidence lines, in English and Korean."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks._vips import metallb_ignored, metallb_silent
+from kostack.analyze.checks._vips import metallb_silent
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.model.cluster import EXCLUDE_LABEL
@@ -54,7 +54,7 @@ def metallb_notes(metallb: MetalLB, nodes: Sequence[Node]) -> tuple[str, ...]:
                 f"{ID}.silent-{why}", nodes=nodes_label(names), n=len(names), label=EXCLUDE_LABEL
             )
             out.append(message)
-    ignored = metallb_ignored(metallb)
+    ignored = metallb.ignored()
     if ignored and metallb.speaker is not None:
         shown = ", ".join(ignored[:SHOWN]) + (", ..." if len(ignored) > SHOWN else "")
         namespace = metallb.speaker.namespace

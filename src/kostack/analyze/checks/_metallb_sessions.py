@@ -10,15 +10,21 @@ Neutron port of the project (a router VM) must admit the nodes in its own ingres
 
 Only the sessions that carry an announcement are judged: a peer's sessions on the nodes that
 announce a pool to it (`_vips.metallb_announced` does the same sum per pool), so a peer on an
-excluded node costs nothing. Cost: peers x nodes, each session's hops evaluated once.
+excluded node costs nothing. A session leaves by the port of the node's server whose subnet
+holds the peer's address (a second NIC's when that is where it is), else by whichever port of
+the family the node's routes pick: it is judged on each such port, UNKNOWN when they disagree
+(`session_views`; docs/facts.md). Cost: peers x nodes x the server's ports, each session's hops
+evaluated once per port.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from ipaddress import ip_network
 
-from kostack.analyze.checks._vips import any_selects, metallb_scope, metallb_silent
+from kostack.analyze.checks._vip_ports import carriers, reply_ports
+from kostack.analyze.checks._vips import any_selects, metallb_silent
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import Disposition, Hop, Wire
@@ -31,14 +37,22 @@ register(
         "net-sg-metallb-bgp.no-ip": {
             "en": "node {node} has no IPv{v} address in the snapshot to open the session from",
             "ko": "스냅샷에 세션을 열 노드 {node}의 IPv{v} 주소가 없습니다",
-        }
+        },
+        "net-sg-metallb-bgp.disagree": {
+            "en": "more than one port of node {node}'s server may carry the session and their "
+            "security groups judge it differently ({ports}); which one the node's routes pick is not "
+            "collected",
+            "ko": "노드 {node}의 서버에서 세션을 실을 수 있는 포트가 여럿이고 보안 그룹 판단이 "
+            "서로 다릅니다({ports}). 노드의 라우팅이 어느 포트를 고르는지는 수집하지 않습니다",
+        },
     }
 )
 
 
 @dataclass
 class PeerSessions:
-    """One BGPPeer's judged sessions, grouped by outcome: (node, the deciding hop)."""
+    """One BGPPeer's judged sessions, grouped by outcome: (node, the deciding hop), once per
+    port that may carry a node's session when they agree (a node may be there twice)."""
 
     peer: MetalLBPeer
     port: Port | None  # the peer's own Neutron port, when it is one of the project's
@@ -56,7 +70,7 @@ def announcing_peers(metallb: MetalLB, views: Sequence[NodeView]) -> dict[str, s
     nodes = [v.node for v in views]
     silent = metallb_silent(metallb, nodes)
     speaking = [n for n in nodes if n.name not in silent]
-    scoped = metallb_scope(metallb)
+    scoped = metallb.scoped()
     ads = [
         (a.peers, {n.name for n in speaking if any_selects(a.node_selectors, n.labels)})
         for a in scoped.advertisements or ()
@@ -74,41 +88,75 @@ def announcing_peers(metallb: MetalLB, views: Sequence[NodeView]) -> dict[str, s
     return out
 
 
+def session_views(topo: Topology, view: NodeView, address: IPAddress) -> list[NodeView]:
+    """The node as each port of its server that may carry its session to ``address`` sees it:
+    the ports whose subnet holds the address (the peer is on that link), else every port of
+    the address's family (a routed peer: the node's routes pick one, `_vip_ports.reply_ports`).
+    A port other than the node's own gives a view with that port, its subnet and its fixed IP
+    there (the source the kernel picks). The node itself when it has no matched port."""
+    if view.port is None:
+        return [view]
+    found = carriers(topo, view, ip_network(address)) or reply_ports(topo, view, address.version)
+    out: list[NodeView] = []
+    for c in found:
+        if c.port.id == view.port.id:
+            out.append(view)
+            continue
+        ip = next((f.ip_address for f in c.port.fixed_ips if f.ip_address in c.subnet.cidr), None)
+        out.append(replace(view, ip=ip, port=c.port, subnet=c.subnet))
+    return out or [view]
+
+
 def judge_peer(
     topo: Topology,
     peer: MetalLBPeer,
     views: Sequence[NodeView],
     ports_by_ip: dict[IPAddress, Port],
 ) -> PeerSessions:
-    """The sessions of ``views`` with ``peer`` (its address known)."""
+    """The sessions of ``views`` with ``peer`` (its address known), each judged on the port(s)
+    `session_views` gives: when several may carry it and their outcomes differ, UNKNOWN naming
+    them (which one the node's routes pick is not collected)."""
     address = peer.address
     assert address is not None
     port = ports_by_ip.get(address)
     out = PeerSessions(peer, port)
     for v in views:
-        source = peer.source_address or v.ip_of(address.version)
-        if v.port is None:
-            out.undecided.append((v, no_port_hop("sg", v)))
-            continue
-        if source is None:
-            detail = Msg("net-sg-metallb-bgp.no-ip", node=v.name, v=address.version)
+        judged = [_judge_one(topo, peer, s, port) for s in session_views(topo, v, address)]
+        if len({kind for kind, _, _ in judged}) > 1:
+            where = ", ".join(f"{s.port.id} ({s.port.name or '-'})" for _, s, _ in judged if s.port)
+            detail = Msg("net-sg-metallb-bgp.disagree", node=v.name, ports=where)
             out.undecided.append((v, Hop("sg", v.name, Disposition.UNKNOWN, detail, cause="gap")))
             continue
-        wire = Wire(source, address, 6, peer.port)
-        there = security_groups(topo, v.port, wire, "egress", v.port_label())
-        if not there.passes:
-            if there.disposition == Disposition.UNKNOWN:
-                out.undecided.append((v, there))
-                continue
-            out.dropped.append((v, there))
+        kind = judged[0][0]
+        if kind == "working":
+            out.working += 1
             continue
-        if port is not None and port.id != v.port.id:
-            into = security_groups(topo, port, wire, "ingress", f"port {port.name or port.id}")
-            if into.disposition == Disposition.UNKNOWN:
-                out.undecided.append((v, into))
-                continue
-            if not into.passes:
-                out.refused.append((v, into))
-                continue
-        out.working += 1
+        into = {"dropped": out.dropped, "refused": out.refused}.get(kind, out.undecided)
+        into += [(seen, hop) for _, seen, hop in judged if hop is not None]
     return out
+
+
+def _judge_one(
+    topo: Topology, peer: MetalLBPeer, v: NodeView, port: Port | None
+) -> tuple[str, NodeView, Hop | None]:
+    """One session from one port: ("working" | "dropped" | "refused" | "undecided", the view,
+    the deciding hop)."""
+    address = peer.address
+    assert address is not None
+    source = peer.source_address or v.ip_of(address.version)
+    if v.port is None:
+        return "undecided", v, no_port_hop("sg", v)
+    if source is None:
+        detail = Msg("net-sg-metallb-bgp.no-ip", node=v.name, v=address.version)
+        return "undecided", v, Hop("sg", v.name, Disposition.UNKNOWN, detail, cause="gap")
+    wire = Wire(source, address, 6, peer.port)
+    there = security_groups(topo, v.port, wire, "egress", v.port_label())
+    if not there.passes:
+        return ("undecided" if there.disposition == Disposition.UNKNOWN else "dropped"), v, there
+    if port is not None and port.id != v.port.id:
+        into = security_groups(topo, port, wire, "ingress", f"port {port.name or port.id}")
+        if into.disposition == Disposition.UNKNOWN:
+            return "undecided", v, into
+        if not into.passes:
+            return "refused", v, into
+    return "working", v, None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
 
 from kostack.analyze.topology import PrefixIndex
 from kostack.model.cluster import EXCLUDE_LABEL
@@ -35,14 +34,6 @@ from kostack.model.snapshot import (
     Node,
     Snapshot,
 )
-
-
-class _Namespaced(Protocol):
-    @property
-    def namespace(self) -> str: ...
-
-
-T = TypeVar("T", bound=_Namespaced)
 
 
 def selects(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
@@ -128,39 +119,6 @@ def metallb_silent(metallb: MetalLB, nodes: Sequence[Node]) -> dict[str, str]:
     return out
 
 
-def metallb_ignored(metallb: MetalLB) -> list[str]:
-    """The objects outside the speaker's namespace, which MetalLB does not use ("Kind
-    namespace/name"); none when that namespace is not known."""
-    ns = metallb.speaker.namespace if metallb.speaker is not None else None
-    if ns is None:
-        return []
-    kinds = {"l2": "L2Advertisement", "bgp": "BGPAdvertisement"}
-    found = [
-        *(("IPAddressPool", p.namespace, p.name) for p in metallb.pools or ()),
-        *((kinds[a.kind], a.namespace, a.name) for a in metallb.advertisements or ()),
-        *(("BGPPeer", p.namespace, p.name) for p in metallb.peers or ()),
-    ]
-    return [f"{kind} {space}/{name}" for kind, space, name in found if space != ns]
-
-
-def metallb_scope(metallb: MetalLB) -> MetalLB:
-    """MetalLB with only the objects of its speaker's namespace (all when it is not known)."""
-    ns = metallb.speaker.namespace if metallb.speaker is not None else None
-    if ns is None:
-        return metallb
-
-    def mine(items: Sequence[T] | None) -> tuple[T, ...] | None:
-        return None if items is None else tuple(i for i in items if i.namespace == ns)
-
-    return metallb.model_copy(
-        update={
-            "pools": mine(metallb.pools),
-            "advertisements": mine(metallb.advertisements),
-            "peers": mine(metallb.peers),
-        }
-    )
-
-
 def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced]:
     """Every pool of the speaker's namespace, with the nodes its L2Advertisements announce it
     from, whether a BGPAdvertisement announces it and from which nodes (``pools``/
@@ -168,7 +126,7 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
     (`metallb_silent`) is in no set."""
     silent = metallb_silent(metallb, nodes)
     nodes = [n for n in nodes if n.name not in silent]
-    metallb = metallb_scope(metallb)
+    metallb = metallb.scoped()
     ads = metallb.advertisements or ()
     sessions = _bgp_sessions(metallb, nodes)
     node_sets = [_ad_nodes(ad, nodes, sessions) for ad in ads]

@@ -18,7 +18,6 @@ from kostack.analyze.checks._metallb_sessions import (
     judge_peer,
 )
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks._vips import metallb_scope
 from kostack.analyze.checks.base import (
     CheckContext,
     Says,
@@ -114,7 +113,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if not sessions:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
     ports_by_ip = _ports_by_ip(ctx)
-    by_name = {p.name: p for p in metallb_scope(metallb).peers or () if p.name in sessions}
+    by_name = {p.name: p for p in metallb.scoped().peers or () if p.name in sessions}
     out: list[Finding] = []
     working = 0
     for name in sorted(sessions):
@@ -162,13 +161,14 @@ def _findings(ctx: CheckContext, judged: PeerSessions) -> list[Finding]:
         if not items:
             continue
         views = [v for v, _ in items]
+        nodes = list(dict.fromkeys(v.name for v in views))  # a node judged on two ports: once
         hop = items[0][1]
         port = judged.port
         message = Msg(
             f"{ID}.{kind}",
-            nodes=nodes_label([v.name for v in views], len(ctx.topo.node_views)),
+            nodes=nodes_label(nodes, len(ctx.topo.node_views)),
             peer=what,
-            n=len(items),
+            n=len(nodes),
             detail=hop.detail,
             port=(port.name or port.id) if port is not None else "-",
         )
@@ -186,9 +186,9 @@ def _findings(ctx: CheckContext, judged: PeerSessions) -> list[Finding]:
                 remedies,
                 cause=CAUSE if failed else (hop.cause or "gap"),
                 affected=affected,
-                nodes=tuple(v.name for v in views),
+                nodes=tuple(nodes),
                 key=("peer", peer.name, kind),
-                counts=(("sessions", len(items)),),
+                counts=(("sessions", len(nodes)),),
             )
         )
     return out
@@ -202,6 +202,26 @@ def _remedies(
     v = peer.address.version
     reason = Msg(f"{ID}.reason", peer=_what(peer))
     description = f"kostack: MetalLB BGP sessions with {peer.name}"
+    prefix = f"{peer.address}/{32 if v == 4 else 128}"
+    if kind == "dropped" and any(_moved(ctx, view) for view in views):
+        # a second NIC carries some sessions: egress rules into the groups of those ports
+        groups = {p.security_group_ids[-1] for w in views if (p := w.port) and p.security_group_ids}
+        return tuple(
+            rule_remedy(
+                group,
+                protocol="tcp",
+                port=peer.port,
+                port_max=peer.port,
+                remote_prefix=prefix,
+                reason=reason,
+                cause=CAUSE,
+                description=description,
+                ethertype=None if v == 4 else "IPv6",
+                direction="egress",
+            )
+            for gid in sorted(groups)
+            if (group := ctx.topo.groups.get(gid)) is not None
+        )
     if kind == "dropped":
         return rule_remedies(
             ctx,
@@ -212,7 +232,7 @@ def _remedies(
             reason=reason,
             cause=CAUSE,
             description=description,
-            remote_prefixes=(f"{peer.address}/{32 if v == 4 else 128}",),
+            remote_prefixes=(prefix,),
             family=v if v != 4 else None,
             direction="egress",
         )
@@ -241,13 +261,13 @@ def _remedies(
 
 
 def _sources(ctx: CheckContext, peer: MetalLBPeer, views: list[NodeView]) -> list[str]:
-    """The nodes' subnets of the peer's family (the session's source address when it is
-    set and in none)."""
+    """The nodes' subnets of the peer's family, a second NIC's where it carries the session
+    (the session's source address when it is set and in none)."""
     assert peer.address is not None
     v = peer.address.version
     out: list[str] = []
     for view in views:
-        subnet = ctx.topo.node_subnet(view, v)
+        subnet = view.subnet if _moved(ctx, view) else ctx.topo.node_subnet(view, v)
         if peer.source_address is not None and (
             subnet is None or peer.source_address not in subnet.cidr
         ):
@@ -255,3 +275,9 @@ def _sources(ctx: CheckContext, peer: MetalLBPeer, views: list[NodeView]) -> lis
         elif subnet is not None:
             out.append(str(subnet.cidr))
     return out
+
+
+def _moved(ctx: CheckContext, view: NodeView) -> bool:
+    """The session leaves by a port of the node's server other than its own (`session_views`)."""
+    own = ctx.topo.node_views.get(view.name)
+    return own is not None and view.port is not None and own.port != view.port

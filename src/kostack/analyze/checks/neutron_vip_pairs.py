@@ -34,7 +34,6 @@ from kostack.analyze.checks._vips import (
     in_use,
     kube_vip_announced,
     metallb_announced,
-    metallb_scope,
 )
 from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
@@ -423,7 +422,7 @@ def _nowhere(ctx: CheckContext, a: Announced) -> Finding:
     a session: MetalLB tells no router, so only a route kostack does not see reaches it."""
     cl = ctx.snapshot.cluster
     metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips is not None else None
-    scoped = metallb_scope(metallb) if metallb is not None else None
+    scoped = metallb.scoped() if metallb is not None else None
     names = [p.name for p in (scoped.peers if scoped is not None else None) or ()]
     peers = Msg(f"{ID}.peer-list", names=", ".join(names[:8])) if names else Msg(f"{ID}.no-peer")
     said = cidrs_label([str(c) for c in a.cidrs])

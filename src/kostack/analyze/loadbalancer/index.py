@@ -180,14 +180,16 @@ class LBIndex:
 
     @cached_property
     def _metallb_pools(self) -> tuple[bool, PrefixIndex[str] | None]:
-        """(MetalLB runs, its pools' index; None when they were not read)."""
+        """(MetalLB runs, the index of the pools it uses: its speaker's namespace's,
+        `MetalLB.scoped`; None when they were not read)."""
         cl = self.topo.snapshot.cluster
         metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips else None
         if metallb is None:
             return False, None
-        if metallb.pools is None:
+        pools = metallb.scoped().pools
+        if pools is None:
             return True, None
-        return True, PrefixIndex((c, p.name) for p in metallb.pools for c in p.cidrs)
+        return True, PrefixIndex((c, p.name) for p in pools for c in p.cidrs)
 
     @cached_property
     def _antrea_gate(self) -> bool:
@@ -211,8 +213,10 @@ class LBIndex:
 
     def metallb_serves(self, svc: Service) -> bool:
         """MetalLB gives the Service its address: MetalLB runs, OCCM has not annotated the
-        Service with its load balancer, and the Service's address is in a MetalLB pool (or it
-        has none yet, or the pools were not read). docs/loadbalancer.md "MetalLB"."""
+        Service with its load balancer, and the Service's address is in a pool MetalLB uses (or
+        it has none yet, or the pools were not read). An address only in a pool of another
+        namespace is not MetalLB's (its controller clears an address no pool of its own allows):
+        the Service is judged as OCCM's. docs/loadbalancer.md "MetalLB"."""
         runs, pools = self._metallb_pools
         if not runs or svc.annotations.get(LB_ID_ANNOTATION):
             return False
