@@ -11,15 +11,19 @@ import pytest
 
 import kostack.analyze.diagnose
 from kostack.analyze.checks.base import Check, CheckContext
-from kostack.analyze.findings import Finding
+from kostack.analyze.diagnose import SYMPTOM_CHECKS
+from kostack.analyze.findings import Finding, Status
 from kostack.model import Snapshot
 from kostack_testkit.builders import build, example_doc, seed_doc
 
+FAILING = (Status.FAIL, Status.CONDITIONAL)
 pytest_plugins = ["conftest_neutron", "conftest_octavia", "conftest_signals", "conftest_xdist"]
 
 
-def _declared(check: Check) -> Callable[[CheckContext], list[Finding]]:
-    """``check.run``, failing when a finding carries a remedy the check does not declare."""
+def _declared(check: Check, everyone: frozenset[str]) -> Callable[[CheckContext], list[Finding]]:
+    """``check.run``, failing when a finding carries a remedy the check does not declare, or
+    a failing finding a cause it does not declare (a symptom check: no check declares)."""
+    causes = everyone if check.id in SYMPTOM_CHECKS else frozenset(check.causes)
 
     def run(ctx: CheckContext) -> list[Finding]:
         found = check.run(ctx)
@@ -27,6 +31,11 @@ def _declared(check: Check) -> Callable[[CheckContext], list[Finding]]:
         assert ops <= check.remedies, (
             f"{check.id} drives {sorted(ops - check.remedies)} but its REMEDIES does not say "
             "so: guard would not hold its removals on the check's UNKNOWN (guard/drift_model.py)"
+        )
+        named = {g.cause for f in found for g in (f, *f.consequences) if g.status in FAILING}
+        assert named <= causes, (
+            f"{check.id} names {sorted(named - causes)} but its CAUSE_KINDS does not say so: "
+            "diagnose would not know it as a warning, a port cause or an address cause"
         )
         return found
 
@@ -37,7 +46,8 @@ def _declared(check: Check) -> Callable[[CheckContext], list[Finding]]:
 def _checks_drive_what_they_declare() -> Iterator[None]:
     """Every diagnosis in every test in-process holds each check to its REMEDIES."""
     checks = kostack.analyze.diagnose.CHECKS
-    kostack.analyze.diagnose.CHECKS = tuple(replace(c, run=_declared(c)) for c in checks)
+    everyone = frozenset(c for check in checks for c in check.causes)
+    kostack.analyze.diagnose.CHECKS = tuple(replace(c, run=_declared(c, everyone)) for c in checks)
     yield
     kostack.analyze.diagnose.CHECKS = checks
 

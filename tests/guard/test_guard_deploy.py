@@ -19,6 +19,7 @@ import yaml
 
 from kostack.cli.guard import guard as guard_command
 from kostack.guard.kwatch import KINDS
+from kostack.guard.lease import LEASE_NAME
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
 
@@ -123,7 +124,7 @@ def test_rbac_reads_nodes_and_cni_ranges_and_writes_only_events_and_its_lease() 
     assert role["metadata"]["namespace"] == "kostack"
     for rule in role["rules"]:
         assert rule["apiGroups"] == ["coordination.k8s.io"] and rule["resources"] == ["leases"]
-        assert rule.get("resourceNames") == ["kostack-guard"] or rule["verbs"] == ["create"]
+        assert rule.get("resourceNames") == [LEASE_NAME] or rule["verbs"] == ["create"]
     (binding,) = by_kind("RoleBinding")
     assert binding["subjects"][0]["name"] == "kostack-guard"
 

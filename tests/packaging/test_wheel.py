@@ -367,8 +367,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branch seams, +47); MetalLB's silent nodes, its own namespace and net-sg-metallb-bgp (branch
 # metallb, +661); Calico's eBPF data plane: collect, proxy names, the VXLAN NodePort leg, DSR,
 # net-sg-calico-ebpf and net-calico-ebpf-kube-proxy (branch ebpf, +446); the merge's REMEDIES
-# lines and the kube-proxy warning's report title (+7). Budget = the measured 82,051.
-SHIPPED_LINES_BUDGET = 82_051
+# lines and the kube-proxy warning's report title (+7). Budget = the measured 82,051. Then
+# Calico eBPF DSR's pairs planned on the endpoints' nodes' ports and bpfDSROptoutCIDRs (branch
+# ebpf2, +194); MetalLB's scope in the model, sessions judged on the port that carries them,
+# the check inv-lb-two-controllers (branch mlb2, +234); each check's CAUSE_KINDS and diagnose's
+# cause sets derived from them, guard's Lease name one constant (branch seams2, +99).
+# Budget = the measured 82,578.
+SHIPPED_LINES_BUDGET = 82_578
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

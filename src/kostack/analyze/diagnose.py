@@ -20,7 +20,7 @@ from typing import Protocol
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.checks._native_routes import CAUSE as NATIVE
 from kostack.analyze.checks._native_routes import cause_message
-from kostack.analyze.checks.base import Check, CheckContext
+from kostack.analyze.checks.base import Check, CheckContext, Kind
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
@@ -40,48 +40,20 @@ SYMPTOM_CHECKS = (
     "lb-members-down",
     "lb-pending-service",
 )
+
+
+def declared(kind: Kind) -> frozenset[str]:
+    """The causes some check declares of ``kind`` (its CAUSE_KINDS): the sets below follow
+    from the checks, so a new check's cause cannot be forgotten in one of them."""
+    return frozenset(c for check in CHECKS for c, k in check.causes.items() if kind in k)
+
+
 # causes that are no outage: said as warnings, never root causes, left alone by the plan
-WARNING_CAUSES = frozenset(
-    {
-        "antispoof-off",
-        "cidr-overlap-latent",
-        "cilium-health",
-        "calico-ebpf-kube-proxy",
-        "lb-two-controllers",
-        "mtu-pmtud",
-        "vip-allocation-pool",
-        "kube-ovn-allocation-pool",
-    }
-)
-PORT_CAUSES = frozenset(
-    {
-        "antispoof",
-        "sg-encap",
-        "sg-pod-source",
-        "sg-node",
-        "sg-outside",
-        "sg-stateless",
-        "bgp-blocked",
-        "vip-antispoof",
-        "egress-antispoof",
-        "antrea-memberlist",
-        "calico-ebpf-tunnel",
-    }
-)
+WARNING_CAUSES = declared(Kind.WARNING)
+# causes fixed on the nodes' ports: `--method disable-port-security` may replace their fix
+PORT_CAUSES = declared(Kind.PORT)
 # causes whose reading of addresses a pod range that contains node addresses invalidates
-ADDRESS_CAUSES = frozenset(
-    {
-        "antispoof",
-        "sg-pod-source",
-        "sg-node",
-        "sg-outside",
-        "native-cross-subnet",
-        "router-no-route-back",
-        "ipv6-egress-no-nat",
-        "router-wrong-route",
-        "antispoof-off",
-    }
-)
+ADDRESS_CAUSES = declared(Kind.ADDRESS)
 
 ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof": {

@@ -191,6 +191,7 @@ def guard(ctx: click.Context, /, **opts: Any) -> int:
 def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any:
     from kostack.guard.breaker import BreakerSettings
     from kostack.guard.drift import DriftOptions
+    from kostack.guard.lease import LEASE_NAME
     from kostack.guard.loop import GuardSettings
     from kostack.guard.messages import say
     from kostack.serve.http import parse_listen
@@ -214,7 +215,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
         if opts["lease"]:
             lease = namespaced_name(opts["lease"], "error.lease", "hint.lease", lang, say)
         elif namespace:
-            lease = (namespace, "kostack-guard")
+            lease = (namespace, LEASE_NAME)
     events = (
         opts["events"] if opts["events"] is not None else (collect is not None and not opts["once"])
     )

@@ -26,9 +26,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["LeaderElector", "LeaseSettings"]
+__all__ = ["LEASE_NAME", "LeaderElector", "LeaseSettings"]
+
+# the Lease replicas in a pod elect their leader on (in POD_NAMESPACE): the one Lease
+# deploy/guard/rbac.yaml lets guard update (tests/guard/test_guard_deploy.py holds them equal)
+LEASE_NAME: Final = "kostack-guard"
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,10 @@ _MODULES: tuple[ModuleType, ...] = (
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard
-# holds its removals on the UNKNOWN of a check that drives pairs or rules)
+# holds its removals on the UNKNOWN of a check that drives pairs or rules) and which causes
+# they name, of what kind (CAUSE_KINDS, required: analyze/diagnose.py's cause sets are their union)
 CHECKS: tuple[Check, ...] = tuple(
-    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__, m.REMEDIES) for m in _MODULES
+    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__, m.REMEDIES, m.CAUSE_KINDS)
+    for m in _MODULES
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}

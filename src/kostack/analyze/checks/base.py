@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Flag, auto
 from functools import cached_property
 from importlib import resources
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
@@ -31,6 +32,19 @@ class CheckContext:
     world: int = 0
 
 
+class Kind(Flag):
+    """What a cause a check's failing findings name is to the diagnosis and the plan.
+
+    Each cause is ROOT or WARNING, plus PORT and ADDRESS where they hold; the sets
+    analyze/diagnose.py acts on are the union of what the checks declare (CAUSES).
+    """
+
+    ROOT = auto()  # a failing finding with it leads (or joins) a root cause
+    WARNING = auto()  # no outage: said as a warning, never a root cause, left alone by the plan
+    PORT = auto()  # fixed on the nodes' ports: `--method disable-port-security` may replace it
+    ADDRESS = auto()  # read from addresses: a pod range holding node addresses puts it in doubt
+
+
 Context = TypeVar("Context")
 
 
@@ -51,6 +65,9 @@ class CheckOf(Generic[Context]):
     # the remedy operations (`Remedy.op`) its findings may carry: what its answer drives in
     # `kostack fix plan` and guard (whose holds follow from it: guard/drift_model.py)
     remedies: frozenset[str] = frozenset()
+    # the causes its failing findings may name, each with its Kind: what diagnose makes of
+    # them (root cause or warning, port fix, doubt from overlapping addresses) follows from it
+    causes: Mapping[str, Kind] = field(default_factory=dict)
 
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:

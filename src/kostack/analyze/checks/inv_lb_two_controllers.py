@@ -15,7 +15,7 @@ pass over the Services.
 
 from __future__ import annotations
 
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.index import LB_ID_ANNOTATION, LBIndex
@@ -30,6 +30,7 @@ SAY = Says(ID, SEVERITY)
 CAUSE = "lb-two-controllers"
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.WARNING}
 SEVERITY_NOTE = (
     "medium: the Service has an address, but two controllers keep rewriting it and OCCM's "
     "Octavia load balancer and floating IP are paid for while MetalLB's address is the one shown."

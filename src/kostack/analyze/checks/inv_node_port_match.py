@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, Says, node_resource, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, node_resource, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -13,6 +13,7 @@ SEVERITY = Severity.MEDIUM
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {"no-port": Kind.ROOT}
 
 register(
     {

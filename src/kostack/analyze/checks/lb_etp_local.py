@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource, names
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
@@ -22,6 +22,11 @@ TITLE = (
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "lb-etp-local": Kind.ROOT,
+    "lb-nodeport-blocked": Kind.ROOT,
+    "no-endpoints": Kind.ROOT,
+}
 CHECK = LBCheck(ID, SEVERITY)
 
 register(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
@@ -27,6 +27,7 @@ TITLE = "Each LoadBalancer Service's floating IP is attached to its load balance
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {"lb-fip": Kind.ROOT}
 VIP_OWNERS = ("Octavia", "ovn-lb:vip")
 CHECK = LBCheck(ID, SEVERITY)
 

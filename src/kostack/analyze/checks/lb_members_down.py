@@ -7,7 +7,7 @@ from typing import Any
 
 from kostack.analyze.checks._ebpf_dsr import backend_ports, backends, dsr_pairs
 from kostack.analyze.checks._lb import LBCheck, names
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
@@ -23,6 +23,20 @@ SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 # the pairs DSR's answers need on the endpoints' nodes' ports (checks/_ebpf_dsr.py)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP, PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "lb-members-down": Kind.ROOT,
+    "lb-nodeport-blocked": Kind.ROOT,
+    "no-endpoints": Kind.ROOT,
+    "lb-node-not-ready": Kind.ROOT,
+    "lb-stale-members": Kind.ROOT,
+    "lb-admin-down": Kind.ROOT,
+    "lb-member-port": Kind.ROOT,
+    "lb-no-members": Kind.ROOT,
+    "calico-ebpf-dsr": Kind.ROOT,
+    "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT,
+    "port-down": Kind.ROOT,
+    "port-unbound": Kind.ROOT,
+}
 CHECK = LBCheck(ID, SEVERITY)
 
 # why a member is down -> (root-cause key, failing?)

@@ -12,7 +12,7 @@ from kostack.analyze.checks._lb import (
     node_group,
     nodeport_rule,
 )
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import RULE_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
@@ -29,6 +29,7 @@ TITLE = "Node security groups admit each LoadBalancer NodePort from where the pr
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services", "openstack.security_groups", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"lb-nodeport-blocked": Kind.ROOT}
 CAUSE = "lb-nodeport-blocked"
 CHECK = LBCheck(ID, SEVERITY)
 

@@ -17,7 +17,7 @@ TCP on the NodePort.
 from __future__ import annotations
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.admission import Coverage
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
@@ -31,6 +31,7 @@ TITLE = "Services on the OVN load balancer provider ask only for what it support
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {"lb-ovn-unsupported": Kind.ROOT}
 
 ALGORITHMS = ("SOURCE_IP_PORT", "SOURCE_IP")
 PROTOCOLS = ("TCP", "UDP", "SCTP")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
 from kostack.analyze.findings import Finding, Severity, Status
@@ -29,6 +29,16 @@ TITLE = "Every Service of type LoadBalancer has an external address (no <pending
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {
+    "lb-stuck": Kind.ROOT,
+    "lb-quota": Kind.ROOT,
+    "lb-subnet": Kind.ROOT,
+    "lb-ovn-unsupported": Kind.ROOT,
+    "lb-error": Kind.ROOT,
+    "lb-fip": Kind.ROOT,
+    "lb-occm": Kind.ROOT,
+    "lb-no-controller": Kind.ROOT,
+}
 INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 JUST_CREATED_S = 120
 CHECK = LBCheck(ID, SEVERITY)

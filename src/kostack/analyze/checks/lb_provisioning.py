@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, Finding, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
@@ -19,6 +19,12 @@ TITLE = "Each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR
 SEVERITY = Severity.CRITICAL
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "lb-stuck": Kind.ROOT,
+    "lb-error": Kind.ROOT,
+    "lb-listener": Kind.ROOT,
+    "lb-admin-down": Kind.ROOT,
+}
 # Octavia's amphora build gives up after amp_active_retries x amp_active_wait_sec
 # (30 x 10 s by default, octavia common/config.py); OCCM waits a similar time.
 # Ten minutes in PENDING_* is past every default: stuck, not busy.

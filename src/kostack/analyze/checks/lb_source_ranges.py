@@ -15,7 +15,7 @@ allowed_cidrs narrower than the ranges refuses clients the Service admits.
 from __future__ import annotations
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.loadbalancer.admission import uncovered
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
@@ -31,6 +31,7 @@ TITLE = "Each amphora listener enforces its Service's loadBalancerSourceRanges"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {"lb-source-ranges": Kind.ROOT}
 CAUSE = "lb-source-ranges"
 CHECK = LBCheck(ID, SEVERITY)
 

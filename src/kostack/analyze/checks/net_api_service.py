@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.findings import ROUTE_OP, Finding, Resource, Severity
 from kostack.analyze.messages import register
 
@@ -13,6 +13,7 @@ SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"service-port": Kind.ROOT, "no-endpoints": Kind.ROOT}
 
 register(
     {

@@ -11,7 +11,7 @@ eBPF data plane"). Services keep working through Felix, so this is a warning (ca
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import calico_of
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import Pod
@@ -24,6 +24,7 @@ SAY = Says(ID, SEVERITY)
 CAUSE = "calico-ebpf-kube-proxy"
 NEEDS = ("cluster.cni",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.WARNING}
 SEVERITY_NOTE = (
     "low: Felix serves the Services either way, but it removes kube-proxy's iptables chains "
     "while kube-proxy writes them back, and both spend CPU on every Service change."

@@ -14,6 +14,7 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import (
     CheckContext,
+    Kind,
     Says,
     view_ports,
     when_collected,
@@ -34,6 +35,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {"antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
 
 register(
     {

@@ -26,7 +26,7 @@ from kostack.analyze.checks._calico_address import (
     ports_unknown,
     split_ports,
 )
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.calico_moved import calico_views, port_by_ip, split
 from kostack.analyze.findings import MANUAL_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg
@@ -38,6 +38,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {"calico-address": Kind.ROOT}
 
 __all__ = ["CAUSE", "ID", "NEEDS", "SEVERITY", "TITLE", "run"]
 

@@ -14,7 +14,7 @@ rest.
 from __future__ import annotations
 
 from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding, verdict_of
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.cidr_sweep import PodOverlapSet, Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -26,6 +26,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.pod_cidrs", "cluster.service_cidrs", "openstack.subnets")
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {"cidr-overlap": Kind.ROOT, "cidr-overlap-latent": Kind.WARNING}
 MAX_NAMED = 8  # ranges named in one finding's message and evidence; the rest are counted
 
 register(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.calico_moved import calico_view
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -22,6 +22,7 @@ SAY_CANAL = Says(ID, Severity.LOW)
 CANAL_CAUSE = "mtu-pmtud"
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {"mtu": Kind.ROOT, "mtu-pmtud": Kind.WARNING}
 
 register(
     {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import (
     CheckContext,
+    Kind,
     Says,
     view_ports,
     when_collected,
@@ -22,6 +23,13 @@ SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.routers", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
+    "router-no-route-back": Kind.ROOT | Kind.ADDRESS,
+    "ipv6-egress-no-nat": Kind.ROOT | Kind.ADDRESS,
+    "router-wrong-route": Kind.ROOT | Kind.ADDRESS,
+    "no-router": Kind.ROOT,
+}
 
 register(
     {

@@ -8,6 +8,7 @@ from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._pools import node_pairs, on_node
 from kostack.analyze.checks.base import (
     CheckContext,
+    Kind,
     Says,
     view_ports,
     when_collected,
@@ -33,6 +34,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {"antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
 CAUSE = "antispoof"
 
 register(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks._native_routes import EXTRA, native_routes, with_why
-from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import ROUTE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -15,6 +15,11 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS,
+    "antrea-gre-ipv6": Kind.ROOT,
+    "bgp-no-peer": Kind.ROOT,
+}
 
 register(
     {

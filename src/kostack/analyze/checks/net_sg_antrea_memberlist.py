@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks._vips import antrea_announced
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.cni import Antrea
@@ -40,6 +40,7 @@ SEVERITY_NOTE = (
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.PORT}
 
 register(
     {

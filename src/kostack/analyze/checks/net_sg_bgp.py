@@ -16,7 +16,7 @@ from kostack.analyze.checks._sg import (
     node_traffic_findings,
     rule_remedies,
 )
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.cni import (
     bgp_dependent,
     bgp_port,
@@ -113,6 +113,11 @@ register(
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "bgp-blocked": Kind.ROOT | Kind.PORT,
+    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
+    "sg-stateless": Kind.ROOT | Kind.PORT,
+}
 
 
 @SAY.only_for(("calico", "kube-router"), f"{ID}.not-calico")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_of, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -29,6 +29,7 @@ SAY = Says(ID, SEVERITY)
 CAUSE = "calico-ebpf-tunnel"
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.PORT}
 
 register(
     {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.cni import Cilium
@@ -56,6 +56,7 @@ register(
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.WARNING}
 
 
 @SAY.only_for("cilium", f"{ID}.not-cilium")

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from kostack.analyze.checks._facts import pools_label
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -18,6 +18,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-encap": Kind.ROOT | Kind.PORT}
 CAUSE = "sg-encap"
 
 register(

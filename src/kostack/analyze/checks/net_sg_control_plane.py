@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -27,6 +27,7 @@ register(
 )
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
 
 
 # (message, port, port_max, scope): the API server, kubelet, and etcd between control planes

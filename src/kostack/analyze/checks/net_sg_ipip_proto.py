@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, view_ports, when_collected
 from kostack.analyze.engine.calico_moved import calico_view
 from kostack.analyze.findings import RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -24,6 +24,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-encap": Kind.ROOT | Kind.PORT}
 
 register(
     {

@@ -20,6 +20,7 @@ from kostack.analyze.checks._metallb_sessions import (
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import (
     CheckContext,
+    Kind,
     Says,
     port_resource,
     view_ports,
@@ -42,6 +43,7 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("cluster.virtual_ips", *NODE_SG_NEEDS)
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT}
 
 register(
     {

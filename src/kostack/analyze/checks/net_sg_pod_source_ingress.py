@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -24,6 +24,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
 CAUSE = "sg-pod-source"
 
 _OVN_NOTE_EN = (

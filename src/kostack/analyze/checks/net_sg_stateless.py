@@ -13,7 +13,7 @@ import json
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.family_records import End, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
@@ -29,6 +29,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP, MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-stateless": Kind.ROOT | Kind.PORT}
 KINDS = ("pods", "nodes", "pods-out", "nodes-out")  # who talks to whom, in that order
 
 register(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_of
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity
 from kostack.analyze.messages import register
 
@@ -31,6 +31,7 @@ register(
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
+CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
 
 
 @SAY.only_for("calico", f"{ID}.not-calico")

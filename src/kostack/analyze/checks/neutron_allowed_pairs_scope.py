@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import PAIR_OP, Finding, Severity, Status
@@ -32,6 +32,10 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
+    "antispoof-off": Kind.WARNING | Kind.ADDRESS,
+}
 
 register(
     {

@@ -16,7 +16,7 @@ from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._egress import Held, antrea_held, cilium_held
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._vip_ports import pair_covers
-from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, Kind, Says, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
 from kostack.analyze.findings import PAIR_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -38,6 +38,10 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("cluster.egress_ips", "cluster.nodes", "openstack.ports", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "egress-antispoof": Kind.ROOT | Kind.PORT,
+    "vip-allocation-pool": Kind.WARNING,
+}
 CAUSE = "egress-antispoof"
 USERS_SHOWN = 4
 

@@ -10,7 +10,7 @@ not ACTIVE is evidence only when its node is not Ready (docs/facts.md "Port admi
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
@@ -24,6 +24,11 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "port-down": Kind.ROOT,
+    "port-unbound": Kind.ROOT,
+    "port-inactive": Kind.ROOT,
+}
 INACTIVE = "port-inactive"
 _READY = {False: "false", None: "?"}
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
+    Kind,
     Says,
     node_resource,
     view_ports,
@@ -28,6 +29,7 @@ SEVERITY = Severity.MEDIUM
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset()
+CAUSE_KINDS: dict[str, Kind] = {"antispoof-off": Kind.WARNING | Kind.ADDRESS}
 CAUSE = "antispoof-off"
 
 register(

@@ -28,7 +28,7 @@ from kostack.analyze.checks._spans import (
     span_text,
     within,
 )
-from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
+from kostack.analyze.checks.base import CheckContext, Kind, Says, missing, port_resource
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import KubeOvn, KubeOvnSubnet, Port, Subnet
@@ -45,6 +45,10 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("cluster.cni", "openstack.subnets", "openstack.ports", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "kube-ovn-address": Kind.ROOT,
+    "kube-ovn-allocation-pool": Kind.WARNING,
+}
 CAUSE = "kube-ovn-address"
 POOL_CAUSE = "kube-ovn-allocation-pool"
 SHOWN = 6

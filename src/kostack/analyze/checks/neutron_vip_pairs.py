@@ -35,7 +35,7 @@ from kostack.analyze.checks._vips import (
     kube_vip_announced,
     metallb_announced,
 )
-from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
+from kostack.analyze.checks.base import CheckContext, Kind, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
 from kostack.analyze.findings import PAIR_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -57,6 +57,10 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("cluster.virtual_ips", "cluster.nodes", "openstack.ports", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
+CAUSE_KINDS: dict[str, Kind] = {
+    "vip-antispoof": Kind.ROOT | Kind.PORT,
+    "vip-allocation-pool": Kind.WARNING,
+}
 CAUSE = "vip-antispoof"
 
 register(
