@@ -361,6 +361,7 @@ def seed_doc() -> Doc:
                     "feature_detect_override": "",
                     "bpf_enabled": False,
                     "bpf_external_service_mode": "Tunnel",
+                    "bpf_dsr_optout_cidrs": [],
                 },
             },
         },
@@ -734,7 +735,12 @@ def example_mtu_wireguard_unknown(doc: Doc) -> None:
     example_mtu_1500(doc)
     calico = doc["cluster"]["cni"]["calico"]
     unread = ("wireguard", "wireguard_v4", "wireguard_v6", "nat_outgoing_exclusions")
-    felix = ("program_cluster_routes", "feature_detect_override", "bpf_external_service_mode")
+    felix = (
+        "program_cluster_routes",
+        "feature_detect_override",
+        "bpf_external_service_mode",
+        "bpf_dsr_optout_cidrs",
+    )
     for key in (*unread, *felix, "bpf_enabled"):
         calico[key] = None
     error = "; ".join(

@@ -108,6 +108,7 @@ def test_calico_manifest(
         "feature_detect_override": "",
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
+        "bpf_dsr_optout_cidrs": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -147,6 +148,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "feature_detect_override": "",
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
+        "bpf_dsr_optout_cidrs": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
