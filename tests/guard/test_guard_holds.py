@@ -91,3 +91,24 @@ def test_every_examples_checks_carry_only_the_remedies_they_declare(path: Path) 
         for f in (finding, *finding.consequences):
             ops = {r.op for r in f.remedies}
             assert ops <= by_id[f.check_id].remedies, (f.check_id, ops)
+
+
+def test_guard_leaves_calico_dsr_pairs_to_kostack_fix() -> None:
+    """The DSR pairs are needed only as long as Octavia reports members down: once guard had
+    added them the members are ONLINE, the need is no longer seen, and guard would take them
+    away and add them back every few cycles. `kostack fix` plans them; guard adds none."""
+    from kostack.plan.build import build_plan
+    from kostack.plan.model import Operation
+    from kostack_testkit.calico_ebpf import ebpf_doc
+
+    doc = ebpf_doc(mode="DSR")
+    for lb in doc["openstack"]["load_balancers"]:
+        for member in lb["pools"][0]["members"]:
+            if member["name"] in ("k8s-cp-1", "k8s-w-3"):
+                member["operating_status"] = "ERROR"
+    snap = build(doc)
+    assert [rc.key for rc in diagnose(snap).root_causes] == ["calico-ebpf-dsr"]
+    planned = [a for a in build_plan(snap).automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
+    assert len(planned) == 2  # kostack fix: the endpoints' nodes' ports (k8s-w-1, k8s-w-2)
+    drift = compute(snap)
+    assert not any(p.add for p in drift.ports), [(p.node, p.add) for p in drift.ports]

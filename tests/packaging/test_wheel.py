@@ -372,8 +372,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # ebpf2, +194); MetalLB's scope in the model, sessions judged on the port that carries them,
 # the check inv-lb-two-controllers (branch mlb2, +234); each check's CAUSE_KINDS and diagnose's
 # cause sets derived from them, guard's Lease name one constant (branch seams2, +99).
-# Budget = the measured 82,578.
-SHIPPED_LINES_BUDGET = 82_578
+# Budget = the measured 82,578. Then guard leaving causes seen only in the cloud's state
+# (Kind.OBSERVED: Calico eBPF DSR's pairs) to kostack fix (+16); net-sg-metallb-bgp's three
+# rule remedies built from one set of arguments (-18). Budget = the measured 82,576.
+SHIPPED_LINES_BUDGET = 82_576
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

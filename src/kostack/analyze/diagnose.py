@@ -54,6 +54,8 @@ WARNING_CAUSES = declared(Kind.WARNING)
 PORT_CAUSES = declared(Kind.PORT)
 # causes whose reading of addresses a pod range that contains node addresses invalidates
 ADDRESS_CAUSES = declared(Kind.ADDRESS)
+# causes whose need is seen in the cloud's state, not predicted: guard leaves their remedies out
+OBSERVED_CAUSES = declared(Kind.OBSERVED)
 
 ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof": {

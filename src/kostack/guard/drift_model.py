@@ -40,7 +40,9 @@ class DriftOptions:
     tight: bool = False
 
     def plan_options(self) -> PlanOptions:
-        return PlanOptions(Method.PAIRS, tight=self.tight, service_cidr=self.service_cidr)
+        return PlanOptions(
+            Method.PAIRS, tight=self.tight, service_cidr=self.service_cidr, observed=False
+        )
 
 
 @dataclass(frozen=True)

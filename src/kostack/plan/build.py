@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from kostack.analyze.diagnose import (
+    OBSERVED_CAUSES,
     PORT_CAUSES,
     SILENT,
     Diagnosis,
@@ -117,6 +118,8 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
     differs (``rc.fix.cases``), marked conditional.
     """
     for rc in d.root_causes:
+        if not options.observed and rc.key in OBSERVED_CAUSES:
+            continue  # guard: the need is seen only until it is fixed
         disable = options.method == Method.DISABLE_PORT_SECURITY and rc.key in PORT_CAUSES
         if disable and rc.fix.alternative:
             yield from ((r, rc.key, False) for r in rc.fix.alternative)
@@ -136,6 +139,8 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
     # under ML2/OVN when the backend is not known): included, marked conditional; by
     # --method disable-port-security, their fast alternative, which says its case
     for rc in d.conditional:
+        if not options.observed and rc.key in OBSERVED_CAUSES:
+            continue
         disable = options.method == Method.DISABLE_PORT_SECURITY and rc.key in PORT_CAUSES
         if disable and rc.fix.alternative:
             yield from ((_in_case(r, rc.condition), rc.key, True) for r in rc.fix.alternative)

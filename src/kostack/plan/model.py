@@ -407,6 +407,9 @@ class PlanOptions:
     # the service CIDR as a pair too: never needed for traffic (kube-proxy rewrites service
     # IPs before packets leave the node), so off by default, like diagnose's advice
     service_cidr: bool = False
+    # the remedies of causes seen only in the cloud's observed state (OBSERVED_CAUSES): off for
+    # guard, which must not keep what it cannot see is still needed once it is fixed
+    observed: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": str(self.method), "tight": self.tight, "service_cidr": self.service_cidr}

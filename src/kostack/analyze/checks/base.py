@@ -43,6 +43,10 @@ class Kind(Flag):
     WARNING = auto()  # no outage: said as a warning, never a root cause, left alone by the plan
     PORT = auto()  # fixed on the nodes' ports: `--method disable-port-security` may replace it
     ADDRESS = auto()  # read from addresses: a pod range holding node addresses puts it in doubt
+    # its need is read from the cloud's observed state (Octavia's member statuses), not
+    # predicted: `kostack fix` may plan its remedy, guard never keeps it (once fixed the need is
+    # no longer seen, and guard would take away what it added, then add it back)
+    OBSERVED = auto()
 
 
 Context = TypeVar("Context")

@@ -32,7 +32,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-admin-down": Kind.ROOT,
     "lb-member-port": Kind.ROOT,
     "lb-no-members": Kind.ROOT,
-    "calico-ebpf-dsr": Kind.ROOT,
+    "calico-ebpf-dsr": Kind.ROOT | Kind.OBSERVED,
     "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT,
     "port-down": Kind.ROOT,
     "port-unbound": Kind.ROOT,

@@ -10,6 +10,8 @@ it (an egress rule on the nodes' group, an ingress rule on the peer's).
 
 from __future__ import annotations
 
+from typing import Any
+
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._lb import names
 from kostack.analyze.checks._metallb_sessions import (
@@ -205,22 +207,19 @@ def _remedies(
     reason = Msg(f"{ID}.reason", peer=_what(peer))
     description = f"kostack: MetalLB BGP sessions with {peer.name}"
     prefix = f"{peer.address}/{32 if v == 4 else 128}"
+    common: dict[str, Any] = {
+        "protocol": "tcp",
+        "port": peer.port,
+        "port_max": peer.port,
+        "reason": reason,
+        "cause": CAUSE,
+        "description": description,
+    }
     if kind == "dropped" and any(_moved(ctx, view) for view in views):
         # a second NIC carries some sessions: egress rules into the groups of those ports
         groups = {p.security_group_ids[-1] for w in views if (p := w.port) and p.security_group_ids}
         return tuple(
-            rule_remedy(
-                group,
-                protocol="tcp",
-                port=peer.port,
-                port_max=peer.port,
-                remote_prefix=prefix,
-                reason=reason,
-                cause=CAUSE,
-                description=description,
-                ethertype=None if v == 4 else "IPv6",
-                direction="egress",
-            )
+            rule_remedy(group, remote_prefix=prefix, direction="egress", **common)
             for gid in sorted(groups)
             if (group := ctx.topo.groups.get(gid)) is not None
         )
@@ -228,15 +227,10 @@ def _remedies(
         return rule_remedies(
             ctx,
             views,
-            protocol="tcp",
-            port=peer.port,
-            port_max=peer.port,
-            reason=reason,
-            cause=CAUSE,
-            description=description,
             remote_prefixes=(prefix,),
             family=v if v != 4 else None,
             direction="egress",
+            **common,
         )
     port = judged.port
     group = (
@@ -247,19 +241,7 @@ def _remedies(
     if group is None:
         return ()
     sources = sorted(set(_sources(ctx, peer, views)))
-    return tuple(
-        rule_remedy(
-            group,
-            protocol="tcp",
-            port=peer.port,
-            port_max=peer.port,
-            remote_prefix=prefix,
-            reason=reason,
-            cause=CAUSE,
-            description=description,
-        )
-        for prefix in sources
-    )
+    return tuple(rule_remedy(group, remote_prefix=source, **common) for source in sources)
 
 
 def _sources(ctx: CheckContext, peer: MetalLBPeer, views: list[NodeView]) -> list[str]:
