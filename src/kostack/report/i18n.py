@@ -120,7 +120,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "short.net-sg-metallb-bgp": "MetalLB BGP sessions",
         "short.net-sg-calico-ebpf": "Calico eBPF VXLAN 4789",
         "short.net-calico-ebpf-kube-proxy": "Calico eBPF without kube-proxy",
-        "short.inv-lb-two-controllers": "One controller per Service",
+        "short.inv-lb-two-controllers": "one controller per Service",
         "short.net-sg-control-plane": "API 6443 / kubelet 10250",
         "short.net-dns": "DNS",
         "short.net-api-service": "kubernetes service",
