@@ -45,6 +45,8 @@ def network_base() -> Doc:
     doc["openstack"]["subnets"][0]["cidr"] = "10.0.0.0/16"
     # one pair, so the pair arrays can grow too
     doc["openstack"]["ports"][1]["allowed_address_pairs"] = [{"ip_address": "10.244.1.0/24"}]
+    # one DSR opt-out CIDR (read, unset in the seed: []), so that array can grow too
+    doc["cluster"]["cni"]["calico"]["bpf_dsr_optout_cidrs"] = ["192.0.2.0/24"]
     return doc
 
 

@@ -374,8 +374,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # cause sets derived from them, guard's Lease name one constant (branch seams2, +99).
 # Budget = the measured 82,578. Then guard leaving causes seen only in the cloud's state
 # (Kind.OBSERVED: Calico eBPF DSR's pairs) to kostack fix (+16); net-sg-metallb-bgp's three
-# rule remedies built from one set of arguments (-18). Budget = the measured 82,576.
-SHIPPED_LINES_BUDGET = 82_576
+# rule remedies built from one set of arguments (-18). Budget = the measured 82,576. Then
+# net-sg-bgp declaring native-cross-subnet, which it names for kube-router (+2). Budget = the
+# measured 82,578.
+SHIPPED_LINES_BUDGET = 82_578
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -117,6 +117,8 @@ CAUSE_KINDS: dict[str, Kind] = {
     "bgp-blocked": Kind.ROOT | Kind.PORT,
     "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
     "sg-stateless": Kind.ROOT | Kind.PORT,
+    # kube-router without encapsulation across subnets: the routes, not the groups (_native_routes)
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS,
 }
 
 
