@@ -16,25 +16,12 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, ROUTE_OP, RULE_OP, Remedy, command_for
 from kostack.model.load import load_snapshot
 from kostack.model.snapshot import Snapshot
+from kostack.plan.assemble import rule_of
 from kostack.plan.build import build_plan
-from kostack.plan.model import Operation, Plan, Rule
+from kostack.plan.model import Operation, Plan
 from kostack_testkit.builders import build
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
-
-
-def rule(r: Remedy) -> tuple[object, ...]:
-    lo, hi = r.param("port_range_min"), r.param("port_range_max")
-    prefix = r.param("remote_ip_prefix")
-    return Rule(
-        direction=r.param("direction", "ingress"),
-        ethertype=r.param("ethertype", "IPv4"),
-        protocol=r.param("protocol") or None,
-        port_range_min=int(lo) if lo else None,
-        port_range_max=int(hi) if hi else None,
-        remote_ip_prefix=str(net(prefix)) if prefix else None,
-        remote_group_id=r.param("remote_group_id") or None,
-    ).key()
 
 
 def net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -53,7 +40,7 @@ def planned(plan: Plan, r: Remedy) -> bool:
             for have in pairs
         )
     if r.op == RULE_OP:
-        return rule(r) in {a.rule.key() for a in actions if a.rule is not None}
+        return rule_of(r).key() in {a.rule.key() for a in actions if a.rule is not None}
     if r.op == ROUTE_OP:
         route = (str(net(r.param("destination"))), r.param("nexthop"))
         return route in {(x.destination, x.nexthop) for a in actions for x in a.routes}

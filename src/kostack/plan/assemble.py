@@ -110,7 +110,7 @@ class Builder:
         for remedy, key, conditional in items:
             changed |= self._add(remedy, key, conditional)
             if remedy.op == "add-sg-rule" and not conditional:
-                self.unconditional.add((remedy.target_id, _rule_of(remedy).key()))
+                self.unconditional.add((remedy.target_id, rule_of(remedy).key()))
         return changed
 
     @property
@@ -186,7 +186,7 @@ class Builder:
         return item.fixes.add(key, reason) or new
 
     def _add_rule(self, r: Remedy, key: str, reason: str) -> bool:
-        rule = _rule_of(r)
+        rule = rule_of(r)
         if (
             rule.remote_ip_prefix is not None
             and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
@@ -482,7 +482,8 @@ def _public_nodeport(r: Remedy, rule: Rule) -> bool:
     )
 
 
-def _rule_of(r: Remedy) -> Rule:
+def rule_of(r: Remedy) -> Rule:
+    """The security-group rule a rule remedy asks for (its network written canonically)."""
     lo, hi = r.param("port_range_min"), r.param("port_range_max")
     prefix = r.param("remote_ip_prefix") or None
     return Rule(
