@@ -107,7 +107,7 @@ def test_member_addresses_outside_kube_proxy_node_port_addresses() -> None:
         (["fd00::/64"], False),  # no IPv4 CIDR: every IPv4 address
         (["192.168.100.0/24", "10.0.0.0/16"], False),
         (["10.0.0.12/32"], True),  # k8s-w-1's only: the three others are outside
-        (None, False),  # not read: judged as before
+        (None, False),  # not read: undecided, not blamed (below)
     ],
 )
 def test_kube_proxy_node_port_addresses_forms(written: list[str] | None, blamed: bool) -> None:
@@ -162,3 +162,24 @@ def test_antrea_semantics() -> None:
     assert antrea_answers((net("10.0.0.0/24"),), ip("10.0.0.11")) is True
     assert antrea_answers((net("10.0.1.0/24"),), ip("10.0.0.11")) is False
     assert antrea_answers((net("fd00::/64"),), ip("10.0.0.11")) is None
+
+
+def test_unread_node_port_addresses_are_undecided_where_kube_proxy_runs() -> None:
+    """kube-proxy's pods run and its ConfigMap was not read: some values of nodePortAddresses
+    leave the members out, so their ERROR is undecided, never unexplained nor blamed; without
+    the pod count (older snapshots) the hop is judged as before."""
+
+    def unread(doc: Doc) -> None:
+        outside_addresses(doc)
+        doc["cluster"]["kube_proxy_node_port_addresses"] = None
+
+    (down,) = [f for f in _members_down(node_port_doc(unread)) if f.status == Status.FAIL]
+    assert "cannot decide" in down.message
+    assert "its nodePortAddresses were not read" in down.message
+
+    def old(doc: Doc) -> None:
+        unread(doc)
+        doc["cluster"]["kube_proxy_pods"] = None
+
+    (down,) = [f for f in _members_down(node_port_doc(old)) if f.status == Status.FAIL]
+    assert "finds nothing in the cloud or the cluster" in down.message

@@ -7,7 +7,9 @@ Two ways a load balancer member is down with every rule open:
   Service traffic (docs/antrea-proxy.md), flannel none at all;
 - the member's address is outside the serving proxy's ``nodePortAddresses``
   (model/node_ports.py).
-Unread settings judge nothing here (the hop stays as it was); the causes' checks say UNKNOWN.
+Settings not read: UNKNOWN where kube-proxy's pods run (some values of nodePortAddresses leave
+the member out); snapshots without the pod count (older ones, k3s, MicroK8s) are judged as
+before.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ register(
             "its nodePortAddresses ({allowed}) list no CIDR of that address's family",
             "ko": "AntreaProxy가 {address}({node})에서 NodePort {port}에 응답하는지 알 수 "
             "없습니다: nodePortAddresses({allowed})에 그 주소 계열의 CIDR이 없습니다",
+        },
+        "np.unread": {
+            "en": "whether kube-proxy answers NodePort {port} on {address} ({node}) is not "
+            "known: its nodePortAddresses were not read (`kubectl -n kube-system get configmap "
+            "kube-proxy -o yaml`)",
+            "ko": "kube-proxy가 {address}({node})에서 NodePort {port}에 응답하는지 알 수 "
+            "없습니다: nodePortAddresses를 읽지 못했습니다(`kubectl -n kube-system get configmap "
+            "kube-proxy -o yaml`)",
         },
         # the health monitor's sentence (loadbalancer/monitor.py health_text)
         "lb.health-no-proxy": {
@@ -135,6 +145,12 @@ def outside_addresses(
         answers = kube_proxy_answers(written, address, node.internal_ips)
         allowed = ", ".join(written)
         ev = Evidence("configmap", "kube-system/kube-proxy", "nodePortAddresses", allowed)
+    elif proxy == "kube-proxy" and cl.kube_proxy_pods:
+        # kube-proxy's pods run but its setting was not read (its ConfigMap denied, a --config
+        # file kostack cannot see): some values leave this address out, others do not
+        why = Msg("np.unread", port=port, address=address, node=node.name)
+        ev = Evidence("configmap", "kube-system/kube-proxy", "nodePortAddresses", "?")
+        return Unanswered(Disposition.UNKNOWN, "gap", why, (ev,))
     else:
         return None
     params = {"port": port, "address": address, "node": node.name, "allowed": allowed}
