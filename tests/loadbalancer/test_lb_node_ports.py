@@ -183,3 +183,16 @@ def test_unread_node_port_addresses_are_undecided_where_kube_proxy_runs() -> Non
 
     (down,) = [f for f in _members_down(node_port_doc(old)) if f.status == Status.FAIL]
     assert "finds nothing in the cloud or the cluster" in down.message
+
+
+def test_antrea_proxy_off_names_enable() -> None:
+    """antreaProxy.enable false: AntreaProxy serves nothing, the fix turns it on too."""
+
+    def edit(doc: Doc) -> None:
+        antrea_no_proxy(doc)
+        doc["cluster"]["cni"]["antrea"]["antrea_proxy"] = False
+
+    (down,) = [f for f in _members_down(node_port_doc(edit)) if f.status == Status.FAIL]
+    assert down.cause == "lb-no-node-port-proxy"
+    assert "antreaProxy.enable is false" in " ".join(down.evidence)
+    assert "antreaProxy.enable: true, antreaProxy.proxyAll: true" in down.message

@@ -23,6 +23,14 @@ register(
             "kubeAPIServerOverride를 API 서버 주소로 지정하세요(kube-proxy가 없으면 에이전트가 "
             "kubernetes Service를 쓸 수 없음). 또는 kube-proxy를 다시 실행하세요(DaemonSet)",
         },
+        "np-fix.proxy-on": {
+            "en": "in antrea-agent.conf set antreaProxy.enable: true, antreaProxy.proxyAll: true "
+            "and kubeAPIServerOverride to the API server's address; or run kube-proxy again "
+            "(its DaemonSet)",
+            "ko": "antrea-agent.conf에서 antreaProxy.enable: true, antreaProxy.proxyAll: true로 "
+            "설정하고 kubeAPIServerOverride를 API 서버 주소로 지정하세요. 또는 kube-proxy를 다시 "
+            "실행하세요(DaemonSet)",
+        },
         "np-fix.addresses": {
             "en": "in {file} add the member addresses ({cidrs}) to {field}, or remove the "
             "setting (every address answers)",
@@ -65,7 +73,7 @@ def node_port_fixes(
     where, field = found
     antrea = field.startswith("antreaProxy.")
     if cause == NO_PROXY and antrea:
-        what = Msg("np-fix.proxy-all")
+        what = Msg("np-fix.proxy-on" if field == "antreaProxy.enable" else "np-fix.proxy-all")
     elif cause == OUTSIDE:
         file, field_name = ("antrea-agent.conf", field) if antrea else ("config.conf", field)
         addresses = [

@@ -37,6 +37,12 @@ register(
             "(ConfigMap만 남음) Antrea의 antreaProxy.proxyAll이 꺼져 있어 AntreaProxy는 Pod의 "
             "Service 트래픽만 처리합니다",
         },
+        "np.no-proxy-antrea-off": {
+            "en": "nothing serves NodePort {port} on {node}: no kube-proxy pod runs (its "
+            "ConfigMap is kept) and Antrea's antreaProxy.enable is false",
+            "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: kube-proxy Pod가 없고"
+            "(ConfigMap만 남음) Antrea의 antreaProxy.enable이 false입니다",
+        },
         "np.no-proxy": {
             "en": "nothing serves NodePort {port} on {node}: no kube-proxy pod runs (its "
             "ConfigMap is kept) and {cni} does not replace it",
@@ -110,11 +116,11 @@ def removed_proxy(topo: Topology, node: str, port: object) -> Unanswered | None:
     antrea = antrea_of(topo)
     if antrea is not None:
         where = f"kube-system/{antrea.config_map or 'antrea-config'}"
-        field, value = "antreaProxy.proxyAll", antrea.proxy_all
+        field, value, key = "antreaProxy.proxyAll", antrea.proxy_all, "np.no-proxy-antrea"
         if antrea.antrea_proxy is False:
-            field, value = "antreaProxy.enable", False
+            field, value, key = "antreaProxy.enable", False, "np.no-proxy-antrea-off"
         setting = Evidence("configmap", where, field, str(value).lower())
-        why = Msg("np.no-proxy-antrea", port=port, node=node)
+        why = Msg(key, port=port, node=node)
         return Unanswered(Disposition.DENIED, NO_PROXY, why, (pods, kept, setting))
     cni = cl.cni.type or "the CNI"
     if cl.cni.type == "flannel":
