@@ -48,6 +48,10 @@ EXPECTED: dict[str, list[str]] = {
     "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],
     "lb-pending-create": ["lb-stuck"],
     "lb-etp-local-by-design": [],
+    # members ERROR with every rule open: nothing serves NodePorts (Antrea without proxyAll,
+    # kube-proxy's pods gone), or their addresses are outside kube-proxy's nodePortAddresses
+    "antrea-no-node-port-proxy": ["lb-no-node-port-proxy"],
+    "lb-node-port-addresses": ["lb-node-port-addresses"],
     # Calico's eBPF data plane: Felix forwards NodePorts in VXLAN (udp 4789) between nodes
     "calico-ebpf-healthy": [],
     "calico-ebpf-nodeport-no-4789": ["calico-ebpf-tunnel"],

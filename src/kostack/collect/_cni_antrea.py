@@ -11,6 +11,7 @@ names. A key left out takes the agent's default (cmd/antrea-agent/options.go
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -26,7 +27,7 @@ from kostack.model.cni import (
     ANTREA_TUNNELS,
     ANTREA_WIREGUARD_PORT,
 )
-from kostack.model.snapshot import CNI, Antrea
+from kostack.model.snapshot import CNI, Antrea, IPNetwork
 
 NAMESPACE: Final = "kube-system"
 CONFIG_MAP: Final = "antrea-config"
@@ -58,6 +59,22 @@ def _port(value: object, key: str, notes: Notes, least: int = 1) -> int | None:
     if port is None:
         notes.skip(SOURCE, Msg("skip.not-modelled", field=key, value=repr(value)))
     return port
+
+
+def _node_port_cidrs(proxy: Mapping[str, Any], notes: Notes) -> tuple[IPNetwork, ...] | None:
+    """antreaProxy.nodePortAddresses: CIDRs (host bits dropped, as Go's net.ParseCIDR does);
+    () unset; None after a note when an entry is not a CIDR."""
+    values = proxy.get("nodePortAddresses")
+    if values is None or values == []:
+        return ()
+    try:
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError
+        return tuple(dict.fromkeys(ipaddress.ip_network(v.strip(), strict=False) for v in values))
+    except ValueError:
+        field = "antreaProxy.nodePortAddresses"
+        notes.skip(SOURCE, Msg("skip.not-modelled", field=field, value=repr(values)))
+        return None
 
 
 def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> Antrea | None:
@@ -109,6 +126,7 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         default_mtu=0 if mtu == 0 else _port(mtu, "defaultMTU", notes, least=68),
         antrea_proxy=_flag(proxy, "enable", True, notes),
         proxy_all=_flag(proxy, "proxyAll", False, notes),
+        node_port_addresses=_node_port_cidrs(proxy, notes),
         config_map=config_map,
         egress=_flag(gates, "Egress", True, notes),
         service_external_ip=_flag(gates, "ServiceExternalIP", None, notes),

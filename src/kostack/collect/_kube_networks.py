@@ -24,12 +24,14 @@ from kostack.collect._kube_objects import (
     KubeadmNetworking,
     container_args,
     flag_value,
+    kube_proxy_document,
     parse_cidrs,
     parse_kube_proxy,
     proxy_mode,
 )
 from kostack.collect._kube_types import JsonObject, ReadFailure, joined
 from kostack.gap_words import Msg, quoted
+from kostack.model.node_ports import node_port_address, primary_alone
 from kostack.model.snapshot import IPNetwork, KubeProxyMode
 
 # One module per CNI reads its settings, a constant number of requests whatever the node count.
@@ -230,3 +232,48 @@ def gap_hint(facts: ClusterFacts, key: str, *, proxy: bool = False) -> str:
     if facts.k3s is not None and facts.k3s.partial:
         return Msg("gap.hint.k3s.partial")
     return Msg(key)
+
+
+def kube_proxy_pods(reads: ClusterReads) -> int | None:
+    """kube-proxy's pods listed; None when the pods were not listed or the distribution runs
+    kube-proxy inside another process (k3s, MicroK8s), where no pod of it is expected."""
+    facts = reads.facts
+    if not facts.pods_known or facts.microk8s or facts.k3s is not None:
+        return None
+    return facts.kube_proxy_pods
+
+
+def _addresses(values: object, where: str, reads: ClusterReads) -> tuple[str, ...] | None:
+    """nodePortAddresses as kube-proxy takes them (CIDRs, or "primary" alone); None after a
+    note when they are something else."""
+    if values is None:
+        return ()
+    try:
+        if not isinstance(values, list):  # kube-proxy's strict decoding refuses a scalar
+            raise ValueError(values)
+        return primary_alone(tuple(node_port_address(text) for text in values))
+    except ValueError:
+        reads.notes.skip(
+            "cluster.kube_proxy_node_port_addresses",
+            Msg("skip.not-modelled", field=where, value=repr(values)),
+        )
+        return None
+
+
+def kube_proxy_node_port_addresses(
+    reads: ClusterReads, proxy_cm: JsonObject | None
+) -> tuple[str, ...] | None:
+    """kube-proxy's nodePortAddresses: config.conf in its ConfigMap, else its
+    --nodeport-addresses flag (comma-separated; flags only, as RKE2's static pods); None when
+    neither was read."""
+    if proxy_cm is not None:
+        document = kube_proxy_document(proxy_cm)
+        if document is None:
+            return None
+        return _addresses(document.get("nodePortAddresses"), "nodePortAddresses", reads)
+    flags = reads.facts.kube_proxy_args
+    if flags and flag_value(flags, "--config") is None:
+        flag = flag_value(flags, "--nodeport-addresses")
+        values = [v for v in (flag or "").split(",") if v.strip()] or None
+        return _addresses(values, "--nodeport-addresses", reads)
+    return None

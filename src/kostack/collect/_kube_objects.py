@@ -510,13 +510,18 @@ def proxy_mode(text: str) -> KubeProxyMode | None:
     return _PROXY_MODES.get(text) if text else "iptables"
 
 
+def kube_proxy_document(configmap: Mapping[str, Any]) -> dict[str, Any] | None:
+    """kube-system/kube-proxy ``config.conf`` (a KubeProxyConfiguration); None when missing."""
+    return _yaml_document(as_dict(configmap.get("data")).get("config.conf"))
+
+
 def parse_kube_proxy(configmap: Mapping[str, Any]) -> tuple[KubeProxyMode | None, str, str | None]:
     """kube-system/kube-proxy ``config.conf``: (mode, the raw mode text, clusterCIDR).
 
     An empty mode means the platform default, iptables on Linux (kube-proxy
     docs: "If blank, use the best-available proxy (currently iptables on Linux)").
     """
-    document = _yaml_document(as_dict(configmap.get("data")).get("config.conf"))
+    document = kube_proxy_document(configmap)
     if document is None:
         return None, "<config.conf missing or not YAML>", None
     raw = document.get("mode")

@@ -15,6 +15,7 @@ from kostack.model._sets import once_by
 from kostack.model.cni import CNI
 from kostack.model.egress import EgressIPs
 from kostack.model.helm import KubeEvent
+from kostack.model.node_ports import NodePortAddress, primary_alone
 from kostack.model.types import CIDR, IP, CIDRSet, IPAddress, Name, Once, Record, StrSet
 from kostack.model.vip import VirtualIPs
 
@@ -209,6 +210,15 @@ class Cluster(Record):
     # MicroK8s) and no replacement: what translates ClusterIPs is not known (a systemd unit,
     # or nothing). False in snapshots from before the field.
     kube_proxy_absent: bool = False
+    # kube-proxy's pods listed (kubeadm's DaemonSet, a static pod); None: the pods were not
+    # listed, kube-proxy runs inside another process (k3s, MicroK8s) or a snapshot from before
+    # the field. 0 beside a kept ConfigMap: kube-proxy was removed (engine/node_ports.py).
+    kube_proxy_pods: int | None = Field(default=None, ge=0)
+    # kube-proxy's nodePortAddresses as written (config.conf, or --nodeport-addresses): CIDRs,
+    # or the one word "primary"; () unset (every address); None: not read (model/node_ports.py)
+    kube_proxy_node_port_addresses: Annotated[
+        tuple[NodePortAddress, ...] | None, AfterValidator(primary_alone)
+    ] = None
     cni: CNI = Field(default_factory=CNI)
     # Events about type LoadBalancer services (the cloud controller's reasons); None: not read
     service_events: tuple[KubeEvent, ...] | None = None

@@ -308,6 +308,9 @@ class Antrea(Record):
     # still runs for the nodes' own traffic).
     antrea_proxy: bool | None = None
     proxy_all: bool | None = None
+    # antreaProxy.nodePortAddresses: the CIDRs whose node addresses answer NodePorts with
+    # proxyAll; () unset (every address but Antrea's own devices); None: not read
+    node_port_addresses: CIDRSet | None = None
     # The ConfigMap read ("antrea-config", or a v1.6-and-older "antrea-config-<hash>").
     config_map: Name | None = None
     # featureGates.Egress (beta and on by default since v1.6; read as on when unset)

@@ -7,6 +7,7 @@ from typing import Any
 
 from kostack.analyze.checks._ebpf_dsr import backend_ports, backends, dsr_pairs
 from kostack.analyze.checks._lb import LBCheck, names
+from kostack.analyze.checks._node_port_fix import node_port_fixes
 from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
@@ -32,6 +33,8 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-admin-down": Kind.ROOT,
     "lb-member-port": Kind.ROOT,
     "lb-no-members": Kind.ROOT,
+    "lb-no-node-port-proxy": Kind.ROOT,
+    "lb-node-port-addresses": Kind.ROOT,
     "calico-ebpf-dsr": Kind.ROOT | Kind.OBSERVED,
     "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT,
     "port-down": Kind.ROOT,
@@ -54,6 +57,10 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "ebpf-tunnel": ("calico-ebpf-tunnel", True),
     # DSR: the endpoint's node answers from the ingress node's address, which Neutron drops
     "ebpf-dsr": ("calico-ebpf-dsr", True),
+    # kube-proxy removed and the CNI serves no NodePort (engine/node_ports.py)
+    "no-proxy": ("lb-no-node-port-proxy", True),
+    # the member address is outside the serving proxy's nodePortAddresses
+    "node-port-addresses": ("lb-node-port-addresses", True),
     "unexplained": ("lb-members-down", True),
     # the prediction is undecided (a hop kostack cannot judge): not "nothing blocks"
     "undecided": ("lb-members-down", True),
@@ -342,6 +349,8 @@ def _down(
         ingress = [v for h in pa.health if (v := h.member.node) is not None]
         affected = backend_ports(answering)
         remedies, over = dsr_pairs(topo, answering, ingress)
+    elif reason in ("no-proxy", "node-port-addresses"):
+        why, remedies = node_port_fixes(rows, cause, why)
     return CHECK.finding(
         Status.FAIL,
         resource,

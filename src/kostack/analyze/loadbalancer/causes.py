@@ -76,6 +76,15 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "A Service port has no listener or pool on its load balancer",
         "ko": "Service 포트에 대한 리스너나 풀이 로드밸런서에 없음",
     },
+    "lb-no-node-port-proxy": {
+        "en": "Nothing serves NodePorts: kube-proxy was removed and the CNI does not replace it",
+        "ko": "NodePort를 처리하는 것이 없음: kube-proxy가 제거되었고 CNI가 이를 대신하지 않음",
+    },
+    "lb-node-port-addresses": {
+        "en": "Load balancer member addresses are outside the nodePortAddresses that answer "
+        "NodePorts",
+        "ko": "로드밸런서 멤버 주소가 NodePort에 응답하는 nodePortAddresses 밖에 있음",
+    },
     "lb-no-members": {
         "en": "A load balancer pool has no members",
         "ko": "로드밸런서 풀에 멤버가 없음",

@@ -14,6 +14,7 @@ from functools import partial
 from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, dsr_for, node_port_proxy
 from kostack.analyze.engine.kube_proxy import proxy_unseen
+from kostack.analyze.engine.node_ports import outside_addresses, removed_proxy
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
@@ -150,6 +151,14 @@ def kube_proxy_hop(
             (Evidence("node", node.name, "status.conditions[Ready]", "False"),),
             cause="lb-node-not-ready",
         )
+    if node is not None:
+        unanswered = removed_proxy(index.topo, node.name, node_port) or outside_addresses(
+            index.topo, node.node, mv.address or node.ip, node_port
+        )
+        if unanswered is not None:
+            return at(
+                unanswered.disposition, unanswered.why, unanswered.evidence, cause=unanswered.cause
+            )
     if svc.endpoints is None:
         why = Msg("hop.no-endpoints-collected", svc=bs.key)
         return at(Disposition.UNKNOWN, why, cause="gap")

@@ -26,6 +26,7 @@ from typing import Literal
 
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
 from kostack.analyze.engine.calico_ebpf import TUNNEL_PATCH, calico_bpf, node_port_proxy
+from kostack.analyze.engine.node_ports import NO_PROXY, OUTSIDE
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import ebpf_tunnel, kube_proxy_hop, security_group_hop
@@ -149,6 +150,8 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         "lb-no-local-endpoint": "no-local-endpoint",
         "no-endpoints": "no-endpoints",
         "lb-node-not-ready": "node-not-ready",
+        NO_PROXY: "no-proxy",
+        OUTSIDE: "node-port-addresses",
     }
     if proxy.disposition == Disposition.DENIED:
         return seen("down", reasons.get(proxy.cause, "no-endpoints"))
@@ -190,6 +193,8 @@ def health_text(h: MemberHealth) -> Msg:
         "no-local-endpoint": "lb.health-no-local",
         "no-endpoints": "lb.health-no-endpoints",
         "node-not-ready": "lb.health-not-ready",
+        "no-proxy": "lb.health-no-proxy",
+        "node-port-addresses": "lb.health-node-port-addresses",
         "admin-down": "lb.health-admin-down",
         PORT_DOWN: "lb.health-port-down",
         PORT_UNBOUND: "lb.health-port-unbound",
