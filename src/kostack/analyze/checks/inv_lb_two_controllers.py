@@ -18,7 +18,8 @@ from __future__ import annotations
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
-from kostack.analyze.loadbalancer.index import LB_ID_ANNOTATION, LBIndex
+from kostack.analyze.loadbalancer.index import LBIndex
+from kostack.analyze.loadbalancer.owner import LB_ID_ANNOTATION
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.snapshot import Service
@@ -52,6 +53,12 @@ register(
             "({n} without loadBalancerClass).",
             "ko": "MetalLB와 OCCM이 함께 처리한 흔적이 있는 LoadBalancer 타입 Service는 없습니다"
             "(loadBalancerClass 없는 Service {n}개).",
+        },
+        f"{ID}.classed": {
+            "en": "MetalLB's controller runs with --lb-class={lb_class}: it leaves every Service "
+            "without that class to OCCM.",
+            "ko": "MetalLB 컨트롤러가 --lb-class={lb_class:으로/로} 실행되어 그 class가 아닌 Service는 "
+            "모두 OCCM에 맡깁니다.",
         },
         f"{ID}.fail": {
             "en": "Service {svc} is served by two controllers, MetalLB and OCCM (it has no "
@@ -104,10 +111,13 @@ def run(ctx: CheckContext) -> list[Finding]:
     metallb = vips.metallb if vips is not None else None
     if cl is None or metallb is None:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+    index = lb_analysis(ctx.topo).index
+    if index.takers.metallb is False:
+        lb_class = metallb.controller.lb_class if metallb.controller else None
+        return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.classed", lb_class=lb_class or "?"))]
     pools: PrefixIndex[str] = PrefixIndex(
         (c, p.name) for p in metallb.scoped().pools or () for c in p.cidrs
     )
-    index = lb_analysis(ctx.topo).index
     candidates = [
         s for s in cl.services or () if s.type == "LoadBalancer" and not s.load_balancer_class
     ]
