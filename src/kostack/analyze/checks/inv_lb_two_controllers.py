@@ -9,8 +9,9 @@ a floating IP) and writes its address into the Service's status, and MetalLB rew
 address its own pools do not allow with one of them (docs/facts.md "MetalLB and OCCM"). The
 evidence: OCCM's annotation or a load balancer named for the Service, and MetalLB's annotation
 or an address in a pool MetalLB uses. A warning (cause ``lb-two-controllers``), never a root
-cause: the Service has an address; the waste and the flapping status are the harm. Cost: one
-pass over the Services.
+cause: the Service has an address; the waste and the flapping status are the harm. PASS when
+MetalLB's controller runs with ``--lb-class`` (it then takes no Service without a class;
+analyze/loadbalancer/owner.py). Cost: one pass over the Services.
 """
 
 from __future__ import annotations
