@@ -69,3 +69,33 @@ def test_controllers_flag_as_the_controller_manager_reads_it(
     controllers: str | None, runs: bool | None
 ) -> None:
     assert service_controller(controllers) is runs
+
+
+def test_occm_is_recognised_by_name_image_or_program() -> None:
+    from kostack.collect._occm import parse_occm
+
+    def pod(container: dict[str, object]) -> dict[str, object]:
+        meta = {"name": "occm-1", "namespace": "kube-system"}
+        return {"metadata": meta, "spec": {"containers": [container]}}
+
+    mirror = "docker.io/rancher/mirrored-k8scloudprovider-openstack-cloud-controller-manager:v1.30"
+    seen = [
+        pod({"name": "ccm", "image": mirror}),
+        pod({"name": "openstack-cloud-controller-manager", "image": "x/y:1"}),
+        pod(
+            {
+                "name": "ccm",
+                "image": "x/y:1",
+                "command": ["/bin/openstack-cloud-controller-manager"],
+            }
+        ),
+    ]
+    assert all((found := parse_occm(p)) is not None and found.found for p in seen)
+    # kube-vip's cloud provider, or any other cloud controller, is not OCCM
+    other = pod(
+        {
+            "name": "kube-vip-cloud-provider",
+            "image": "ghcr.io/kube-vip/kube-vip-cloud-provider:v0.0.10",
+        }
+    )
+    assert parse_occm(other) is None

@@ -23,10 +23,12 @@ SERVICE_CONTROLLER: Final = frozenset({"service", "service-lb-controller"})
 
 
 def _is_occm(container: Mapping[str, Any]) -> bool:
+    """By its container's name, its image's name (a mirror's name holds it too:
+    ``mirrored-...-openstack-cloud-controller-manager``) or its program."""
     image = str(container.get("image") or "").split("@", 1)[0].rsplit("/", 1)[-1]
     words = container_args(container)
     first = words[0].rsplit("/", 1)[-1] if words else ""
-    return PROGRAM in (container.get("name"), image.split(":", 1)[0], first)
+    return PROGRAM in (container.get("name"), first) or PROGRAM in image.split(":", 1)[0]
 
 
 def _controllers(words: Sequence[str]) -> str | None:

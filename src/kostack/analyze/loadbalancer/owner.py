@@ -9,7 +9,8 @@ Who takes it (each True, False or not known) and whose address its status holds 
 in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decide:
 
 - an address of one controller that may take the Service: that controller's (OCCM's
-  annotation on a Service showing MetalLB's address does not make it Octavia's);
+  annotation on a Service showing MetalLB's address does not make it Octavia's); addresses of
+  both: ``unknown`` (inv-lb-two-controllers names them);
 - no such address: the only controller that takes it; none: ``none`` (it stays Pending);
   OCCM's annotation while OCCM may run: OCCM's; MetalLB's class not known and OCCM possible,
   with no address to tell: ``unknown``; both: an address no MetalLB pool allows makes it
@@ -17,8 +18,8 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
 
 Antrea's ExternalIPPool annotation comes first (model/egress.py); without MetalLB every
 Service without a class is OCCM's, as before (lb-pending-service says when no cloud
-controller acts). Linear: one pass over the
-Services for OCCM's marks, then one decision per Service.
+controller acts). Linear: one pass over the Services for OCCM's marks, then one decision per
+Service.
 """
 
 from __future__ import annotations
