@@ -123,3 +123,11 @@ def test_two_controllers_is_no_warning_when_metallb_takes_only_its_class() -> No
         if f.check_id == "inv-lb-two-controllers"
     ]
     assert [f.status for f in found] == [Status.FAIL]
+
+
+def test_octavia_checks_do_not_say_there_is_no_load_balancer_service() -> None:
+    doc = doc_with("metallb.io/metallb", ABSENT, load_balancer_ingress=[])
+    found = [f for f in diagnose(build(doc)).findings if f.check_id == "lb-provisioning"]
+    assert [f.status for f in found] == [Status.NOT_APPLICABLE]
+    text = localize(found[0].message, "en")
+    assert "no Service of type LoadBalancer" not in text and "Octavia's (1 in all)" in text
