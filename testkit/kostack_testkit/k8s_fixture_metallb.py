@@ -65,10 +65,12 @@ def metallb_objects(
     peers: Sequence[JsonObject] = (),
     helm_labels: bool = False,
     peer_crd: bool = True,
+    controller_args: Sequence[str] = (),
 ) -> list[JsonObject]:
     """MetalLB's pods and CRDs, with one pool and an L2Advertisement of every pool unless
     given, and ``peers``. ``helm_labels``: the Helm chart's app.kubernetes.io/* labels
-    instead; ``peer_crd`` False: no BGPPeer CRD (the list is refused)."""
+    instead; ``peer_crd`` False: no BGPPeer CRD (the list is refused); ``controller_args``
+    after the controller's own (``--lb-class=...``)."""
 
     def labels(component: str) -> dict[str, str]:
         if helm_labels:
@@ -88,7 +90,7 @@ def metallb_objects(
     controller = container_spec(
         "controller",
         f"quay.io/metallb/controller:{VERSION}",
-        args=["--port=7472", "--log-level=info"],
+        args=["--port=7472", "--log-level=info", *controller_args],
     )
     worker = next((n for n in nodes if not n.control_plane), nodes[0])
     objects: list[JsonObject] = [
@@ -142,3 +144,27 @@ def kube_vip_pods(
         for n in nodes
         if n.control_plane
     ]
+
+
+def occm_objects(nodes: Sequence[NodeSpec], controllers: str | None = None) -> list[JsonObject]:
+    """openstack-cloud-controller-manager's DaemonSet on the control plane, as
+    cloud-provider-openstack's manifests/controller-manager/openstack-cloud-controller-manager-
+    ds.yaml runs it (its first argument the program); ``controllers``: a --controllers value."""
+    args = [
+        "/bin/openstack-cloud-controller-manager",
+        "--v=1",
+        "--cloud-config=$(CLOUD_CONFIG)",
+        "--cloud-provider=openstack",
+        *([f"--controllers={controllers}"] if controllers is not None else []),
+    ]
+    occm = container_spec(
+        "openstack-cloud-controller-manager",
+        "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.31.1",
+        args=args,
+        env=[env_var("CLOUD_CONFIG", "/etc/config/cloud.conf")],
+    )
+    planes = [n for n in nodes if n.control_plane] or list(nodes[:1])
+    labels = {"k8s-app": "openstack-cloud-controller-manager"}
+    return daemonset_objects(
+        "kube-system", "openstack-cloud-controller-manager", labels, [occm], planes
+    )

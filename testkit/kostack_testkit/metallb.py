@@ -173,6 +173,43 @@ def metallb_bgp_egress_fixed(doc: Doc) -> None:
     nodes["rules"].append(_egress_rule("bgp", "tcp", 179, f"{ROUTER}/32"))
 
 
+# openstack-cloud-controller-manager's pod as the collector records it, with its service
+# controller (cloud-provider-openstack manifests/controller-manager, --controllers "*")
+OCCM_RUNS = {
+    "found": True,
+    "namespace": "kube-system",
+    "pod": "openstack-cloud-controller-manager-x7k2p",
+    "service_controller": True,
+}
+OCCM_ID = "loadbalancer.openstack.org/load-balancer-id"
+METALLB_CLASS = "metallb.io/metallb"
+
+
+def metallb_occm_annotation(doc: Doc) -> None:
+    """`metallb_l2_fixed` (the pool's pairs in place) beside OCCM: MetalLB's controller runs
+    without --lb-class and OCCM with its service controller, so both take shop/web (no
+    loadBalancerClass). Its status shows MetalLB's 10.0.0.201 and it carries OCCM's
+    load-balancer-id annotation, naming a load balancer no longer in the project."""
+    metallb_l2_fixed(doc)
+    doc["cluster"]["virtual_ips"]["metallb"]["speaker"] = dict(SPEAKER)
+    doc["cluster"]["virtual_ips"]["metallb"]["controller"] = {"lb_class": ""}
+    doc["cluster"]["virtual_ips"]["occm"] = dict(OCCM_RUNS)
+    svc = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    svc["annotations"] = {OCCM_ID: "5d1c7a90-3f4e-4b8a-9c61-2e0f8d7b4a13"}
+
+
+def metallb_lb_class_no_controller(doc: Doc) -> None:
+    """`metallb_l2_fixed` with MetalLB's controller run with --lb-class=metallb.io/metallb,
+    no OCCM pod in the cluster, and shop/web created without a loadBalancerClass: no
+    controller takes it, and it stays <pending>."""
+    metallb_l2_fixed(doc)
+    doc["cluster"]["virtual_ips"]["metallb"]["speaker"] = dict(SPEAKER)
+    doc["cluster"]["virtual_ips"]["metallb"]["controller"] = {"lb_class": METALLB_CLASS}
+    doc["cluster"]["virtual_ips"]["occm"] = {"found": False}
+    svc = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    svc["load_balancer_ingress"] = []
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -199,6 +236,20 @@ METALLB_EXAMPLES = {
         "the speakers cannot open their BGP sessions to the router at 10.0.0.250 (tcp 179), "
         "so no router learns the pool.",
         metallb_bgp_egress_blocked,
+    ),
+    "metallb-occm-annotation": (
+        "The fixed seed with MetalLB in L2 mode (the pool's pairs in place) beside OCCM: MetalLB "
+        "runs without --lb-class and OCCM with its service controller, so both take shop/web. "
+        "Its status shows MetalLB's 10.0.0.201 and it carries OCCM's load-balancer-id "
+        "annotation: the Service is MetalLB's, not judged as Octavia's; a warning that two "
+        "controllers take it.",
+        metallb_occm_annotation,
+    ),
+    "metallb-lb-class-no-controller": (
+        "The fixed seed with MetalLB in L2 mode run with --lb-class=metallb.io/metallb, no "
+        "OCCM in the cluster, and shop/web created without a loadBalancerClass: no controller "
+        "takes it, so it stays <pending>.",
+        metallb_lb_class_no_controller,
     ),
 }
 FIXED = {

@@ -87,6 +87,9 @@ EXPECTED: dict[str, list[str]] = {
     "metallb-kubeadm-excluded": ["vip-antispoof"],
     # MetalLB in BGP mode: the nodes' narrowed egress drops the sessions to the router
     "metallb-bgp-egress-blocked": ["metallb-bgp-blocked"],
+    # OCCM's annotation on a Service MetalLB serves: only the two-controllers warning
+    "metallb-occm-annotation": [],
+    "metallb-lb-class-no-controller": ["lb-no-controller"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports
     "antrea-egress-no-pairs": ["egress-antispoof"],
     # Antrea's Service external IPs: the ExternalIPPool a LoadBalancer Service takes its IP from

@@ -228,11 +228,17 @@ def test_metallbs_service_is_no_missing_octavia_load_balancer() -> None:
     lb = [f for f in d.findings if f.check_id.startswith("lb-")]
     assert lb and all(f.status == Status.NOT_APPLICABLE for f in lb)
     assert "from MetalLB" in str(lb[0].message)
-    # an OCCM Service next to MetalLB (its annotation) is still Octavia's
+    # OCCM's annotation on a Service whose status shows MetalLB's address does not make it
+    # Octavia's (the status says who serves it)
     doc = metallb_doc()
-    doc["cluster"]["services"][-1]["annotations"] = {
+    web = doc["cluster"]["services"][-1]
+    web["annotations"] = {
         "loadbalancer.openstack.org/load-balancer-id": "8b9d3d0e-0000-4000-8000-000000000001"
     }
+    lb = [f for f in diagnose(build(doc)).findings if f.check_id.startswith("lb-")]
+    assert lb and all(f.status == Status.NOT_APPLICABLE for f in lb)
+    # an OCCM Service next to MetalLB (its annotation, no address of MetalLB's) is Octavia's
+    web["load_balancer_ingress"] = []
     assert any(
         f.check_id.startswith("lb-") and f.status != Status.NOT_APPLICABLE
         for f in diagnose(build(doc)).findings

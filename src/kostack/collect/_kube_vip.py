@@ -29,14 +29,17 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
-from kostack.collect._metallb_speaker import parse_speaker
+from kostack.collect._metallb_speaker import parse_controller, parse_speaker
+from kostack.collect._occm import parse_occm
 from kostack.gap_words import Msg
 from kostack.model.snapshot import (
+    CloudController,
     IPNetwork,
     KubeVip,
     LabelSelector,
     MetalLB,
     MetalLBAdvertisement,
+    MetalLBController,
     MetalLBPeer,
     MetalLBPool,
     MetalLBSpeaker,
@@ -106,6 +109,10 @@ class VipPods:
     metallb_image: str | None = None
     # the first speaker pod's settings (a DaemonSet's pods share them)
     metallb_speaker: MetalLBSpeaker | None = None
+    # the first controller pod's settings
+    metallb_controller: MetalLBController | None = None
+    # the first OpenStack cloud controller pod's (collect/_occm.py)
+    occm: CloudController | None = None
     kube_vip: list[KubeVip] = field(default_factory=list)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
@@ -117,6 +124,8 @@ class VipPods:
             component = labels.get("component") or labels.get("app.kubernetes.io/component")
             if component == "speaker" and self.metallb_speaker is None:
                 self.metallb_speaker = parse_speaker(pod)
+            if component == "controller" and self.metallb_controller is None:
+                self.metallb_controller = parse_controller(pod)
             if component == "speaker" and self.metallb_image is None:
                 self.metallb_image = next(
                     (
@@ -127,6 +136,8 @@ class VipPods:
                     None,
                 )
             return
+        if self.occm is None:
+            self.occm = parse_occm(pod)
         vip = parse_kube_vip(pod)
         if vip is not None:
             self.kube_vip.append(vip)
@@ -292,6 +303,7 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
         speaker=pods.metallb_speaker,
+        controller=pods.metallb_controller,
         pools=pools,
         advertisements=ads,
         peers=peers,
@@ -310,6 +322,7 @@ def read_virtual_ips(
         return None
     return VirtualIPs(
         metallb=read_metallb(reader, pods, gap),
+        occm=pods.occm or CloudController(found=False),
         kube_vip=tuple(pods.kube_vip),
         control_plane_endpoint=control_plane_endpoint,
     )

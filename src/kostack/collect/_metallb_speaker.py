@@ -1,5 +1,6 @@
-"""MetalLB's speaker settings, read from its pod's ``speaker`` container (docs/facts.md
-"Virtual IPs": metallb/metallb speaker/main.go).
+"""MetalLB's speaker and controller settings, read from their pods' ``speaker`` and
+``controller`` containers (docs/facts.md "Virtual IPs": metallb/metallb speaker/main.go,
+controller/main.go).
 
 Each flag defaults to an environment variable: ``--namespace`` to METALLB_NAMESPACE, and when
 both are empty the speaker takes its service account's namespace (its pod's);
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kostack.collect._kube_objects import as_dict, as_list, namespace_of, pod_containers
-from kostack.model.snapshot import MetalLBSpeaker
+from kostack.model.snapshot import MetalLBController, MetalLBSpeaker
 
 _TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # strconv.ParseBool
 _FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
@@ -67,17 +68,31 @@ def _known(text: object) -> str | None:
     return text
 
 
+def _argv(container: Mapping[str, Any]) -> list[str]:
+    """The arguments after the program: command (its first word the program) replaces the
+    image's entrypoint; args follow it."""
+    return [
+        str(a) for a in (*as_list(container.get("command"))[1:], *as_list(container.get("args")))
+    ]
+
+
+def parse_controller(pod: Mapping[str, Any]) -> MetalLBController | None:
+    """The controller's ``--lb-class`` (a plain flag with no environment variable, default "");
+    None when the pod has no ``controller`` container."""
+    container = next((c for c in pod_containers(pod) if c.get("name") == "controller"), None)
+    if container is None:
+        return None
+    said = _flags(_argv(container)).get("lb-class", "")
+    return MetalLBController(lb_class=_known(said))
+
+
 def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
     """The speaker's settings; None when the pod has no ``speaker`` container."""
     container = next((c for c in pod_containers(pod) if c.get("name") == "speaker"), None)
     if container is None:
         return None
     namespace = namespace_of(pod)
-    # command (its first word the program) replaces the image's entrypoint; args follow it
-    argv = [
-        str(a) for a in (*as_list(container.get("command"))[1:], *as_list(container.get("args")))
-    ]
-    flags = _flags(argv)
+    flags = _flags(_argv(container))
     env = _env(container, namespace)
     said = flags["namespace"] if "namespace" in flags else env.get("METALLB_NAMESPACE", "")
     config_ns = _known(said)

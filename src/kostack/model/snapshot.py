@@ -97,10 +97,12 @@ from kostack.model.types import (
     Text,
 )
 from kostack.model.vip import (
+    CloudController,
     KubeVip,
     LabelSelector,
     MetalLB,
     MetalLBAdvertisement,
+    MetalLBController,
     MetalLBPeer,
     MetalLBPool,
     MetalLBSpeaker,
@@ -127,6 +129,7 @@ __all__ = [
     "Cilium",
     "CiliumNodeIPAM",
     "ClaimTemplate",
+    "CloudController",
     "Cluster",
     "ContainerState",
     "Direction",
@@ -160,6 +163,7 @@ __all__ = [
     "ManifestStatefulSet",
     "MetalLB",
     "MetalLBAdvertisement",
+    "MetalLBController",
     "MetalLBPeer",
     "MetalLBPool",
     "MetalLBSpeaker",

@@ -93,12 +93,24 @@ class MetalLBSpeaker(_Record):
     ignore_exclude_lb: bool | None = None
 
 
+class MetalLBController(_Record):
+    """What MetalLB's controller container says (controller/main.go): ``--lb-class``, the
+    Services it gives addresses to: "" (the flag's default) those without
+    spec.loadBalancerClass, else only those of that class; None: set from something kostack
+    does not read."""
+
+    lb_class: Name | None = ""
+
+
 class MetalLB(_Record):
     namespace: Name
     version: Name | None = None
     # None: no speaker pod seen, or a snapshot from before it was read (every object counts,
     # every selected node may announce)
     speaker: MetalLBSpeaker | None = None
+    # None: no controller pod seen, or a snapshot from before it was read (which Services
+    # MetalLB takes is not known)
+    controller: MetalLBController | None = None
     # None: not read (a gap says why); () : none defined
     pools: tuple[MetalLBPool, ...] | None = None
     advertisements: tuple[MetalLBAdvertisement, ...] | None = None
@@ -159,10 +171,25 @@ class KubeVip(_Record):
     interface: Name | None = None
 
 
+class CloudController(_Record):
+    """The OpenStack cloud controller (OCCM) as the pod list shows it: ``found`` an OCCM pod
+    runs in the cluster (it may also run outside it, which the pods cannot show), and whether
+    its ``--controllers`` runs the service controller (k8s.io/controller-manager
+    ``IsControllerEnabled``; None: not known)."""
+
+    found: bool
+    namespace: Name | None = None
+    pod: Name | None = None
+    service_controller: bool | None = None
+
+
 class VirtualIPs(_Record):
-    """What announces addresses no Neutron port owns."""
+    """What announces addresses no Neutron port owns, and who serves Services of type
+    LoadBalancer."""
 
     metallb: MetalLB | None = None
+    # None: a snapshot from before the cloud controller's pod was looked for
+    occm: CloudController | None = None
     kube_vip: tuple[KubeVip, ...] = ()
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

@@ -29,6 +29,14 @@ register(
             "ko": "LoadBalancer 타입 Service {n}개 모두 Octavia가 아니라 MetalLB나 Antrea에서 "
             "주소를 받습니다(그 주소는 neutron-vip-pairs 점검이 판단합니다).",
         },
+        "lb.na-not-octavia": {
+            "en": "No Service of type LoadBalancer is Octavia's ({n} in all): each is "
+            "MetalLB's or Antrea's, another loadBalancerClass's, or one no controller (or none "
+            "kostack can name) serves (lb-pending-service names those).",
+            "ko": "LoadBalancer 타입 Service(모두 {n}개) 중 Octavia의 것은 없습니다: 모두 MetalLB나 "
+            "Antrea의 것, 다른 loadBalancerClass의 것, 또는 어떤 컨트롤러도(혹은 kostack이 이름을 "
+            "댈 수 있는 컨트롤러가) 맡지 않는 것입니다(lb-pending-service가 알려 줍니다).",
+        },
         "lb.unknown-services": {
             "en": "Cannot decide: the Services of type LoadBalancer were not collected: {error}.",
             "ko": "판단할 수 없음: LoadBalancer 타입 Service를 수집하지 못했습니다: {error}.",
@@ -78,9 +86,11 @@ def start(
     analysis = lb_analysis(ctx.topo)
     if not analysis.index.load_balancer_services:
         index = analysis.index
-        metallb = [s for s in ctx.topo.services.values() if s.type == "LoadBalancer"]
-        metallb = [s for s in metallb if not s.load_balancer_class and index.node_serves(s)]
+        typed = [s for s in ctx.topo.services.values() if s.type == "LoadBalancer"]
+        metallb = [s for s in typed if not s.load_balancer_class and index.node_serves(s)]
         said = Msg("lb.na-metallb", n=len(metallb)) if metallb else Msg("lb.na-none")
+        if typed and len(metallb) < len(typed):
+            said = Msg("lb.na-not-octavia", n=len(typed))
         return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, said)]
     if not analysis.index.lbs_known:
         og = snap.gap_for("openstack.load_balancers", "openstack")

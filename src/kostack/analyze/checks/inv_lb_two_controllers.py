@@ -9,8 +9,9 @@ a floating IP) and writes its address into the Service's status, and MetalLB rew
 address its own pools do not allow with one of them (docs/facts.md "MetalLB and OCCM"). The
 evidence: OCCM's annotation or a load balancer named for the Service, and MetalLB's annotation
 or an address in a pool MetalLB uses. A warning (cause ``lb-two-controllers``), never a root
-cause: the Service has an address; the waste and the flapping status are the harm. Cost: one
-pass over the Services.
+cause: the Service has an address; the waste and the flapping status are the harm. PASS when
+MetalLB's controller runs with ``--lb-class`` (it then takes no Service without a class;
+analyze/loadbalancer/owner.py). Cost: one pass over the Services.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
-from kostack.analyze.loadbalancer.index import LB_ID_ANNOTATION, LBIndex
+from kostack.analyze.loadbalancer.index import LBIndex
+from kostack.analyze.loadbalancer.owner import LB_ID_ANNOTATION
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.snapshot import Service
@@ -52,6 +54,12 @@ register(
             "({n} without loadBalancerClass).",
             "ko": "MetalLB와 OCCM이 함께 처리한 흔적이 있는 LoadBalancer 타입 Service는 없습니다"
             "(loadBalancerClass 없는 Service {n}개).",
+        },
+        f"{ID}.classed": {
+            "en": "MetalLB's controller runs with --lb-class={lb_class}: it leaves every Service "
+            "without that class to OCCM.",
+            "ko": "MetalLB 컨트롤러가 --lb-class={lb_class:으로/로} 실행되어 그 class가 아닌 Service는 "
+            "모두 OCCM에 맡깁니다.",
         },
         f"{ID}.fail": {
             "en": "Service {svc} is served by two controllers, MetalLB and OCCM (it has no "
@@ -104,10 +112,13 @@ def run(ctx: CheckContext) -> list[Finding]:
     metallb = vips.metallb if vips is not None else None
     if cl is None or metallb is None:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+    index = lb_analysis(ctx.topo).index
+    if index.takers.metallb is False:
+        lb_class = metallb.controller.lb_class if metallb.controller else None
+        return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.classed", lb_class=lb_class or "?"))]
     pools: PrefixIndex[str] = PrefixIndex(
         (c, p.name) for p in metallb.scoped().pools or () for c in p.cidrs
     )
-    index = lb_analysis(ctx.topo).index
     candidates = [
         s for s in cl.services or () if s.type == "LoadBalancer" and not s.load_balancer_class
     ]

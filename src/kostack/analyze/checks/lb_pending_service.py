@@ -7,6 +7,9 @@ IP), Octavia's quota, the subnets and networks the Service's annotations
 name, what the OVN provider refuses, and the last warning OCCM recorded on
 the Service (reason SyncLoadBalancerFailed, "Error syncing load balancer:
 failed to ensure load balancer: ..." from the Kubernetes service controller).
+A Service no controller will serve (MetalLB's --lb-class names another class and OCCM does
+not run its service controller), or whose controller kostack cannot name, is said apart
+(_lb_unowned.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import re
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
+from kostack.analyze.checks._lb_unowned import unowned
 from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
@@ -241,8 +245,17 @@ def _why_annotation(
     return None
 
 
-@CHECK.each_service
-def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+def run(ctx: CheckContext) -> list[Finding]:
+    """Each of OCCM's Services judged (`judge`), and the Services no controller, or none
+    kostack can name, will serve (_lb_unowned.py); those replace a NOT-APPLICABLE."""
+    found = _each(ctx)
+    extra = unowned(ctx, SEVERITY)
+    if extra and all(f.status == Status.NOT_APPLICABLE for f in found):
+        return extra
+    return [*found, *extra]
+
+
+def judge(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     resource = lb_resource(bs)
     if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
         ip = (
@@ -274,3 +287,6 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
             why=text,
         )
     ]
+
+
+_each = CHECK.each_service(judge)

@@ -25,15 +25,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final, Literal
 
+from kostack.analyze.loadbalancer.owner import LB_ID_ANNOTATION, Owner, Takers, owner_of, takers
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.prefixes import PrefixIndex
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
 
-LB_ID_ANNOTATION: Final = "loadbalancer.openstack.org/load-balancer-id"
 PREFIX: Final = "kube_service_"
 MAX_NAME: Final = 255
 _DESCRIPTION = re.compile(
@@ -170,26 +169,38 @@ class LBIndex:
 
     @cached_property
     def load_balancer_services(self) -> tuple[Service, ...]:
-        """Services of type LoadBalancer that OCCM handles (no loadBalancerClass of another,
-        not MetalLB's nor Antrea's: `node_serves`)."""
-        return tuple(
-            s
-            for s in self.topo.services.values()
-            if s.type == "LoadBalancer" and not s.load_balancer_class and not self.node_serves(s)
-        )
+        """Services of type LoadBalancer that OCCM serves (`owner`: not another class's, not
+        MetalLB's nor Antrea's, nor one whose owner cannot be decided)."""
+        return tuple(s for s in self.topo.services.values() if self.owner(s) == "occm")
 
     @cached_property
-    def _metallb_pools(self) -> tuple[bool, PrefixIndex[str] | None]:
-        """(MetalLB runs, the index of the pools it uses: its speaker's namespace's,
-        `MetalLB.scoped`; None when they were not read)."""
-        cl = self.topo.snapshot.cluster
-        metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips else None
-        if metallb is None:
-            return False, None
-        pools = metallb.scoped().pools
-        if pools is None:
-            return True, None
-        return True, PrefixIndex((c, p.name) for p in pools for c in p.cidrs)
+    def takers(self) -> Takers:
+        """Who may take a Service without a class (owner.py), computed once."""
+        return takers(self.topo.snapshot.cluster, self.topo.services.values())
+
+    def owner(self, svc: Service) -> Owner:
+        """The controller that gives a Service of type LoadBalancer its address (owner.py);
+        "other" for any other type."""
+        if svc.type != "LoadBalancer":
+            return "other"
+        key = (svc.namespace, svc.name)
+        found = self._owners.get(key)
+        if found is None:
+            found = owner_of(svc, self.takers, self._octavia_addresses, self.antrea_serves)
+            self._owners[key] = found
+        return found
+
+    @cached_property
+    def _owners(self) -> dict[tuple[str, str], Owner]:
+        return {}
+
+    def _octavia_addresses(self, svc: Service) -> frozenset[IPAddress]:
+        """The VIP and floating IPs of the Octavia load balancer matched to the Service."""
+        lb = self.match(svc)[0]
+        if lb is None:
+            return frozenset()
+        fips = (f.floating_ip_address for f in self.fips_by_port.get(lb.vip_port_id or "", ()))
+        return frozenset((*((lb.vip_address,) if lb.vip_address else ()), *fips))
 
     @cached_property
     def _antrea_gate(self) -> bool:
@@ -212,18 +223,8 @@ class LBIndex:
         return self.metallb_serves(svc) or self.antrea_serves(svc)
 
     def metallb_serves(self, svc: Service) -> bool:
-        """MetalLB gives the Service its address: MetalLB runs, OCCM has not annotated the
-        Service with its load balancer, and the Service's address is in a pool MetalLB uses (or
-        it has none yet, or the pools were not read). An address only in a pool of another
-        namespace is not MetalLB's (its controller clears an address no pool of its own allows):
-        the Service is judged as OCCM's. docs/loadbalancer.md "MetalLB"."""
-        runs, pools = self._metallb_pools
-        if not runs or svc.annotations.get(LB_ID_ANNOTATION):
-            return False
-        ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
-        if pools is None or not ips:
-            return True
-        return any(pools.first_listed(ip) is not None for ip in ips)
+        """MetalLB gives the Service its address (`owner`; docs/loadbalancer.md "MetalLB")."""
+        return self.owner(svc) == "metallb"
 
     @cached_property
     def node_ports_in_use(self) -> frozenset[int]:

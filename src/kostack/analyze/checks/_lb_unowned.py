@@ -1,0 +1,113 @@
+"""lb-pending-service's Services that no controller, or no controller kostack can name, will
+give an address (analyze/loadbalancer/owner.py): MetalLB runs with ``--lb-class`` and the
+Service has no class while OCCM does not run its service controller (FAIL, cause
+``lb-no-controller``: it stays Pending whatever its age), or MetalLB's class was not read and
+OCCM may take it (UNKNOWN). One pass over the Services."""
+
+from __future__ import annotations
+
+from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import lb_analysis
+from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import Service
+
+ID = "lb-pending-service"
+CAUSE = "lb-no-controller"
+
+register(
+    {
+        f"{ID}.no-owner": {
+            "en": "Service {svc} has no external address and no controller will give it one: "
+            "MetalLB's controller takes only Services of class {lb_class} (its --lb-class) and "
+            "this one has no loadBalancerClass, and {occm}. Recreate it with "
+            "spec.loadBalancerClass: {lb_class} (the field is set when a Service is created), "
+            "or run OCCM with its service controller.",
+            "ko": "Service {svc}에 외부 주소가 없고 주소를 줄 컨트롤러도 없습니다: MetalLB "
+            "컨트롤러는 class가 {lb_class}인 Service만 맡는데(--lb-class) 이 Service에는 "
+            "loadBalancerClass가 없고, {occm}. spec.loadBalancerClass: {lb_class:으로/로} Service를 "
+            "다시 만들거나(이 필드는 Service를 만들 때 정합니다), OCCM을 service 컨트롤러와 "
+            "함께 실행하세요.",
+        },
+        f"{ID}.occm-absent": {
+            "en": "no openstack-cloud-controller-manager pod runs in the cluster and no Service "
+            "carries its annotation",
+            "ko": "클러스터에 openstack-cloud-controller-manager 파드가 없고 그 애너테이션을 단 "
+            "Service도 없습니다",
+        },
+        f"{ID}.occm-no-service": {
+            "en": "openstack-cloud-controller-manager {pod} runs without its service controller "
+            "(--controllers)",
+            "ko": "openstack-cloud-controller-manager {pod:은/는} service 컨트롤러 없이 "
+            "실행됩니다(--controllers)",
+        },
+        f"{ID}.owner-unknown": {
+            "en": "Cannot tell which controller will give Service {svc} an address: MetalLB's "
+            "controller takes it only without --lb-class, which was not read (no controller pod "
+            "seen, or the value comes from something kostack does not read), and OCCM may take "
+            "it.",
+            "ko": "Service {svc}에 어느 컨트롤러가 주소를 줄지 알 수 없음: MetalLB 컨트롤러는 "
+            "--lb-class 없이 실행될 때만 이 Service를 맡는데 그 값을 읽지 못했고(컨트롤러 "
+            "파드가 없거나 kostack이 읽지 않는 곳에서 값을 가져옴), OCCM이 맡을 수도 있습니다.",
+        },
+    }
+)
+
+
+def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
+    """A finding for each Service of type LoadBalancer without an address whose owner is
+    ``none`` or ``unknown``; none when the Services were not read."""
+    cl = ctx.snapshot.cluster
+    if cl is None or cl.services is None or ctx.snapshot.gap_for("cluster.services"):
+        return []
+    index = lb_analysis(ctx.topo).index
+    out = []
+    for svc in ctx.topo.services.values():
+        if svc.type != "LoadBalancer" or svc.load_balancer_ingress:
+            continue
+        owner = index.owner(svc)
+        if owner == "none":
+            out.append(_nobody(ctx, svc, severity))
+        elif owner == "unknown":
+            message = Msg(f"{ID}.owner-unknown", svc=_key(svc))
+            evidence = (f"service {_key(svc)} spec.loadBalancerClass: unset", _occm_seen(ctx))
+            out.append(Finding(ID, Status.UNKNOWN, severity, _where(svc), message, evidence))
+    return out
+
+
+def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
+    vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster else None
+    metallb = vips.metallb if vips is not None else None
+    controller = metallb.controller if metallb is not None else None
+    lb_class = (controller.lb_class if controller is not None else None) or "?"
+    occm = vips.occm if vips is not None else None
+    if occm is not None and occm.found:
+        said = Msg(f"{ID}.occm-no-service", pod=f"{occm.namespace}/{occm.pod}")
+    else:
+        said = Msg(f"{ID}.occm-absent")
+    message = Msg(f"{ID}.no-owner", svc=_key(svc), lb_class=lb_class, occm=said)
+    evidence = (
+        f"service {_key(svc)} spec.loadBalancerClass: unset, status.loadBalancer.ingress=[]",
+        f"metallb controller --lb-class={lb_class}",
+        _occm_seen(ctx),
+    )
+    return Finding(ID, Status.FAIL, severity, _where(svc), message, evidence, cause=CAUSE)
+
+
+def _occm_seen(ctx: CheckContext) -> str:
+    vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster else None
+    occm = vips.occm if vips is not None else None
+    if occm is None:
+        return "openstack-cloud-controller-manager pod: not looked for"
+    if not occm.found:
+        return "openstack-cloud-controller-manager pod: none in the cluster"
+    running = {True: "on", False: "off", None: "not known"}[occm.service_controller]
+    return f"openstack-cloud-controller-manager pod {occm.namespace}/{occm.pod}: service controller {running}"
+
+
+def _key(svc: Service) -> str:
+    return f"{svc.namespace}/{svc.name}"
+
+
+def _where(svc: Service) -> Resource:
+    return Resource("service", _key(svc), svc.name, namespace=svc.namespace)

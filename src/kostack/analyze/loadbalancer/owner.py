@@ -1,0 +1,112 @@
+"""Which controller gives a Service of type LoadBalancer its address (docs/facts.md "MetalLB
+and OCCM", docs/loadbalancer.md "Who owns a Service").
+
+Decided by construction, never by one stray mark. A Service with ``spec.loadBalancerClass``
+belongs to the controller of that class (not judged here). One without a class is taken by
+OCCM's service controller (k8s.io/cloud-provider ``wantsLoadBalancer``) when OCCM runs it, and
+by MetalLB's controller when it runs without ``--lb-class`` (``filterByLoadBalancerClass``).
+Who takes it (each True, False or not known) and whose address its status holds (an address
+in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decide:
+
+- an address of one controller that may take the Service: that controller's (OCCM's
+  annotation on a Service showing MetalLB's address does not make it Octavia's); addresses of
+  both: ``unknown`` (inv-lb-two-controllers names them);
+- no such address: the only controller that takes it; none: ``none`` (it stays Pending);
+  OCCM's annotation while OCCM may run: OCCM's; MetalLB's class not known and OCCM possible,
+  with no address to tell: ``unknown``; both: an address no MetalLB pool allows makes it
+  Octavia's, else MetalLB's (as before).
+
+Antrea's ExternalIPPool annotation comes first (model/egress.py); without MetalLB every
+Service without a class is OCCM's, as before (lb-pending-service says when no cloud
+controller acts). Linear: one pass over the Services for OCCM's marks, then one decision per
+Service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from kostack.analyze.prefixes import PrefixIndex
+from kostack.model.snapshot import Cluster, IPAddress, Service
+
+Owner = Literal["metallb", "occm", "none", "unknown", "other"]
+LB_ID_ANNOTATION: Final = "loadbalancer.openstack.org/load-balancer-id"
+
+
+@dataclass(frozen=True)
+class Takers:
+    """Who may take a Service without a class: True, False, None (not known)."""
+
+    metallb: bool | None
+    occm: bool | None
+    # MetalLB runs, and the index of the pools it uses (None: not read)
+    metallb_runs: bool
+    pools: PrefixIndex[str] | None
+
+
+def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
+    vips = cluster.virtual_ips if cluster is not None else None
+    metallb = vips.metallb if vips is not None else None
+    m: bool | None = False
+    pools: PrefixIndex[str] | None = None
+    if metallb is not None:
+        lb_class = metallb.controller.lb_class if metallb.controller is not None else None
+        m = None if lb_class is None else lb_class == ""
+        read = metallb.scoped().pools
+        if read is not None:
+            pools = PrefixIndex((c, p.name) for p in read for c in p.cidrs)
+    occm = vips.occm if vips is not None else None
+    o: bool | None = None
+    if occm is not None and occm.found:
+        o = occm.service_controller
+    elif occm is not None:
+        # no OCCM pod: one outside the cluster still marks the Services it serves
+        marked = any(s.annotations.get(LB_ID_ANNOTATION) for s in services)
+        o = None if marked else False
+    return Takers(m, o, metallb is not None, pools)
+
+
+def owner_of(
+    svc: Service,
+    who: Takers,
+    octavia: Callable[[Service], frozenset[IPAddress]],
+    antrea: Callable[[Service], bool],
+) -> Owner:
+    """The controller that serves ``svc`` (see the module docstring)."""
+    if svc.load_balancer_class:
+        return "other"
+    if antrea(svc):
+        return "other"
+    if not who.metallb_runs:
+        return "occm"  # as before: lb-pending-service says when no cloud controller acts
+    m, o = who.metallb, who.occm
+    ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
+    pools = who.pools
+    in_pool = pools is not None and any(pools.first_listed(ip) is not None for ip in ips)
+    octavia_ips = octavia(svc) if ips and o is not False else frozenset()
+    is_octavia = any(ip in octavia_ips for ip in ips)
+    if in_pool and is_octavia:
+        return "unknown"
+    if in_pool and m is not False:
+        return "metallb"
+    if is_octavia:
+        return "occm"
+    if m is False:
+        return "occm" if o is not False else ("other" if ips else "none")
+    if o is not False and svc.annotations.get(LB_ID_ANNOTATION):
+        return "occm"  # OCCM has acted on it, and no address of MetalLB's is shown
+    if m is None and o is not False and not ips:
+        return "unknown"
+    if o is False:
+        return "metallb" if not ips or pools is None else "other"
+    return _old_rule(ips, who)
+
+
+def _old_rule(ips: list[IPAddress], who: Takers) -> Owner:
+    """Both may take it and no address or annotation tells: an address no pool MetalLB uses
+    allows makes it Octavia's."""
+    if who.pools is None or not ips:
+        return "metallb"
+    return "occm"
