@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import (
     CheckContext,
     Kind,
+    Role,
     Says,
     view_ports,
     when_collected,
@@ -30,6 +33,8 @@ CAUSE_KINDS: dict[str, Kind] = {
     "router-wrong-route": Kind.ROOT | Kind.ADDRESS,
     "no-router": Kind.ROOT,
 }
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
+CRITICAL_PATH: Final = "egress"
 
 register(
     {
