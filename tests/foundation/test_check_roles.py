@@ -10,12 +10,14 @@ from test_cause_kinds import failing_cases, kinds
 
 import kostack.analyze.diagnose as diagnose_module
 from kostack.analyze.checks import CHECKS, with_role
-from kostack.analyze.checks.base import Kind, Role
+from kostack.analyze.checks.base import LESSONS, Kind, Role
 from kostack.analyze.diagnose import ADDRESS_CHECKS, SYMPTOM_CHECKS, diagnose
 from kostack.analyze.findings import Status
 from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import CATALOG
 from kostack.report import lb_text
+from kostack.report.incident import build_incident
+from kostack.report.incident_solution import ROUTES_LESSON_CAUSES, SG_LESSON_CAUSES
 from kostack.report.text import render_diagnosis
 from kostack.watch.assess import CRITICAL_CHECKS
 from kostack_testkit.builders import build, example_doc
@@ -51,6 +53,11 @@ OLD_LB_STATUS = frozenset(
     {"lb-stuck", "lb-error", "lb-quota", "lb-subnet", "lb-ovn-unsupported", "lb-occm", "lb-fip"}
 )
 OLD_LB_SYMPTOMS = ("lb-members-down", "lb-pending-service")
+# report/incident_solution.py
+OLD_SG_LESSON = frozenset({"sg-encap", "sg-node", "sg-pod-source", "sg-outside"})
+OLD_ROUTES_LESSON = frozenset(
+    {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}
+)
 
 
 def test_the_derived_sets_are_the_lists_they_replace() -> None:
@@ -63,6 +70,10 @@ def test_the_derived_sets_are_the_lists_they_replace() -> None:
     assert lb_text.LB_BLOCKED == OLD_LB_BLOCKED
     assert lb_text.LB_STATUS == OLD_LB_STATUS
     assert lb_text._SYMPTOMS == OLD_LB_SYMPTOMS
+    # one deliberate change: bgp-blocked, security groups dropping BGP between nodes, gets the
+    # lesson that names BGP (test_blocked_bgp_gets_the_security_group_lesson)
+    assert OLD_SG_LESSON | {"bgp-blocked"} == SG_LESSON_CAUSES
+    assert ROUTES_LESSON_CAUSES == OLD_ROUTES_LESSON
 
 
 def test_a_critical_path_is_a_symptom_named_in_every_language() -> None:
@@ -75,7 +86,7 @@ def test_a_critical_path_is_a_symptom_named_in_every_language() -> None:
 
 def test_a_lesson_is_drawn_from_a_root_cause_and_one_at_most() -> None:
     for cause, kind in kinds().items():
-        lessons = [k for k in (Kind.NODEPORT_LESSON, Kind.LB_STATUS_LESSON) if k in kind]
+        lessons = [k for k in LESSONS if k in kind]
         assert len(lessons) <= 1, cause
         assert not lessons or Kind.ROOT in kind, cause
 
@@ -136,3 +147,13 @@ def test_with_role_keeps_the_order_the_checks_run_in() -> None:
     for role in Role:
         found = with_role(role)
         assert list(found) == sorted(found, key=order.index) and found, role
+
+
+def test_blocked_bgp_gets_the_security_group_lesson() -> None:
+    """The lesson says the groups must admit what the CNI sends between nodes, BGP among it;
+    the old list left bgp-blocked out, and its report had no lesson about the groups."""
+    snapshot = build(example_doc("bgp-blocked"))
+    d = diagnose(snapshot)
+    assert [rc.key for rc in d.root_causes] == ["bgp-blocked"]
+    titles = [lesson.title for lesson in build_incident(snapshot, d, (), "en").lessons]
+    assert "Open the CNI's protocols between nodes first" in titles

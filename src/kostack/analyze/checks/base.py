@@ -48,10 +48,14 @@ class Kind(Flag):
     # predicted: `kostack fix` may plan its remedy, guard never keeps it (once fixed the need is
     # no longer seen, and guard would take away what it added, then add it back)
     OBSERVED = auto()
-    # the lesson the incident report draws from it (report/incident_solution.py): open the NodePorts to
-    # the load balancer's real source, or watch the load balancers' status
-    NODEPORT_LESSON = auto()
-    LB_STATUS_LESSON = auto()
+    # the lesson the incident report draws from it (report/incident_solution.py), one at most:
+    SG_LESSON = auto()  # open the CNI's protocols between nodes (in the groups) first
+    ROUTES_LESSON = auto()  # give unencapsulated pod traffic routes on the router
+    NODEPORT_LESSON = auto()  # open the NodePorts to the load balancer's real source
+    LB_STATUS_LESSON = auto()  # watch the load balancers, not only the Service
+
+
+LESSONS: Final = (Kind.SG_LESSON, Kind.ROUTES_LESSON, Kind.NODEPORT_LESSON, Kind.LB_STATUS_LESSON)
 
 
 class Role(Flag):

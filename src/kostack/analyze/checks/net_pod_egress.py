@@ -27,11 +27,11 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.routers", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
-    "router-no-route-back": Kind.ROOT | Kind.ADDRESS,
+    "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON,
+    "router-no-route-back": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "ipv6-egress-no-nat": Kind.ROOT | Kind.ADDRESS,
-    "router-wrong-route": Kind.ROOT | Kind.ADDRESS,
-    "no-router": Kind.ROOT,
+    "router-wrong-route": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
+    "no-router": Kind.ROOT | Kind.ROUTES_LESSON,
 }
 ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
 CRITICAL_PATH: Final = "egress"

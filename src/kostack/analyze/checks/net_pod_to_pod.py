@@ -25,7 +25,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS,
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "antrea-gre-ipv6": Kind.ROOT,
     "bgp-no-peer": Kind.ROOT,
 }

@@ -33,7 +33,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON
+}
 ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "sg-pod-source"
 
