@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 import kostack.analyze.diagnose
-from kostack.analyze.checks.base import Check, CheckContext
-from kostack.analyze.diagnose import SYMPTOM_CHECKS
+from kostack.analyze.checks.base import Check, CheckContext, Role
 from kostack.analyze.findings import Finding, Status
 from kostack.model import Snapshot
 from kostack_testkit.builders import build, example_doc, seed_doc
@@ -22,8 +21,9 @@ pytest_plugins = ["conftest_neutron", "conftest_octavia", "conftest_signals", "c
 
 def _declared(check: Check, everyone: frozenset[str]) -> Callable[[CheckContext], list[Finding]]:
     """``check.run``, failing when a finding carries a remedy the check does not declare, or
-    a failing finding a cause it does not declare (a symptom check: no check declares)."""
-    causes = everyone if check.id in SYMPTOM_CHECKS else frozenset(check.causes)
+    a failing finding a cause it does not declare (a symptom, ROLE = Role.SYMPTOM: no check
+    declares)."""
+    causes = everyone if Role.SYMPTOM in check.role else frozenset(check.causes)
 
     def run(ctx: CheckContext) -> list[Finding]:
         found = check.run(ctx)
@@ -34,7 +34,8 @@ def _declared(check: Check, everyone: frozenset[str]) -> Callable[[CheckContext]
         )
         named = {g.cause for f in found for g in (f, *f.consequences) if g.status in FAILING}
         assert named <= causes, (
-            f"{check.id} names {sorted(named - causes)} but its CAUSE_KINDS does not say so: "
+            f"{check.id} names {sorted(named - causes)} but its CAUSE_KINDS does not say so "
+            "(nor is it a symptom, ROLE = Role.SYMPTOM, naming a cause another check declares): "
             "diagnose would not know it as a warning, a port cause or an address cause"
         )
         return found

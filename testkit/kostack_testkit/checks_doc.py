@@ -1,9 +1,9 @@
 """docs/checks.md, generated from the check registries (scripts/make_examples.py writes it;
 tests/foundation/test_checks_doc.py keeps it current).
 
-Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, REMEDIES, run; optional
-SEVERITY_NOTE), one page next to it (`<module>.md`, English and Korean) and one test case:
-nothing here is kept by hand.
+Adding a check is one module (ID, TITLE, SEVERITY, NEEDS, REMEDIES, CAUSE_KINDS, run; where
+it has one ROLE, CRITICAL_PATH, SEVERITY_NOTE), one page next to it (`<module>.md`, English
+and Korean) and one test case (docs/dev/checks.md): nothing here is kept by hand.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks.base import Role
 from kostack.analyze.findings import Severity
 from kostack.analyze.release_checks import RELEASE_CHECKS
 
@@ -85,10 +86,26 @@ def _table(checks: Iterable[_Registered], *, fix: bool = False) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def _roles() -> list[str]:
+    """Which network checks are symptoms, and which answer a critical path of the verdict."""
+    symptoms = ", ".join(
+        f"`{c.id}`" + (f" (`{c.critical_path}`)" if c.critical_path else "")
+        for c in CHECKS
+        if Role.SYMPTOM in c.role
+    )
+    return [
+        "",
+        "Symptoms (a flow or a Service that breaks: their failures join the root cause they",
+        "name and never lead one; in brackets, the critical path of the verdict each answers):",
+        f"{symptoms}.",
+    ]
+
+
 def render() -> str:
     """The whole of docs/checks.md."""
     parts = [HEADER, "## Network checks (`kostack diagnose`)", "", FIX_NOTE]
     parts += _table(CHECKS, fix=True)
+    parts += _roles()
     parts += [
         "",
         "## Release checks (`kostack release check`)",

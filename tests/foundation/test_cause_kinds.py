@@ -1,7 +1,8 @@
 """What diagnose makes of a cause (warning or root cause, port fix, doubt from overlapping
 addresses) follows from what the checks declare (each module's CAUSE_KINDS), and a cause
 left out of those sets changes the answer: each test below fails on a set missing one entry.
-tests/conftest.py holds every check in every test to the causes it declares."""
+tests/conftest.py holds every check in every test to the causes it declares; what a check is
+beside its causes (a symptom, a reading of addresses, a critical path) is in test_check_roles.py."""
 
 from __future__ import annotations
 
@@ -15,16 +16,13 @@ from kostack.analyze.checks import CHECKS
 from kostack.analyze.checks.base import Kind
 from kostack.analyze.diagnose import (
     ADDRESS_CAUSES,
-    ADDRESS_CHECKS,
     PORT_CAUSES,
     ROOT_CAUSE_TITLES,
-    SYMPTOM_CHECKS,
     WARNING_CAUSES,
     Diagnosis,
     diagnose,
 )
 from kostack.report.i18n import MESSAGES
-from kostack.report.lb_text import LB_BLOCKED, LB_STATUS
 from kostack_testkit.builders import build, example_doc
 
 LANGS = ("en", "ko")
@@ -109,11 +107,3 @@ def test_an_address_cause_left_out_is_no_longer_in_doubt(monkeypatch: pytest.Mon
         with monkeypatch.context() as m:
             without(m, "ADDRESS_CAUSES", cause)
             assert cause not in explained(diagnose(snapshot)), cause
-
-
-def test_the_hand_kept_lists_left_name_declared_causes_and_real_checks() -> None:
-    """What stays by hand is a choice, not a kind: which checks are symptoms, whose PASS
-    reads addresses, which lesson a load balancer's cause gets. Each names what exists."""
-    ids = {c.id for c in CHECKS}
-    assert set(SYMPTOM_CHECKS) <= ids and ids >= ADDRESS_CHECKS
-    assert set(kinds()) >= LB_BLOCKED | LB_STATUS

@@ -17,10 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks import CHECKS, with_role
 from kostack.analyze.checks._native_routes import CAUSE as NATIVE
 from kostack.analyze.checks._native_routes import cause_message
-from kostack.analyze.checks.base import Check, CheckContext, Kind
+from kostack.analyze.checks.base import Check, CheckContext, Kind, Role
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
@@ -32,14 +32,10 @@ from kostack.analyze.topology import Topology
 from kostack.collector import collector_paused
 from kostack.model.snapshot import IPAddress, Snapshot
 
-SYMPTOM_CHECKS = (
-    "net-dns",
-    "net-api-service",
-    "net-pod-to-pod",
-    "net-pod-egress",
-    "lb-members-down",
-    "lb-pending-service",
-)
+# checks whose failures are symptoms: they join the root cause they name, never lead one
+SYMPTOM_CHECKS = with_role(Role.SYMPTOM)
+# checks whose PASS is read from addresses: a pod range holding node addresses puts it in doubt
+ADDRESS_CHECKS = frozenset(with_role(Role.READS_ADDRESSES))
 
 
 def declared(kind: Kind) -> frozenset[str]:
@@ -423,17 +419,6 @@ def _explained_by_overlap(findings: list[Finding], topo: Topology) -> list[Findi
             f = replace(f, explained_by="cidr-overlap")
         out.append(f)
     return out
-
-
-ADDRESS_CHECKS = frozenset(
-    {
-        *SYMPTOM_CHECKS,
-        "net-pod-src-antispoof",
-        "net-sg-pod-source-ingress",
-        "neutron-allowed-pairs-scope",
-        "net-calico-host-nat",
-    }
-)
 
 
 def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCause, ...]:

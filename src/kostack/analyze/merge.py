@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from kostack.analyze.checks import CHECKS
 from kostack.analyze.engine.cases import World, condition, holds_either_way, how_to_tell, varying
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import CATALOG, Msg, register
@@ -29,12 +30,8 @@ from kostack.model.snapshot import Snapshot
 if TYPE_CHECKING:
     from kostack.analyze.diagnose import RootCause
 
-CRITICAL_PATHS: dict[str, str] = {
-    "dns": "net-dns",
-    "api-service": "net-api-service",
-    "pod-to-pod": "net-pod-to-pod",
-    "egress": "net-pod-egress",
-}
+# the flows every cluster needs, each the answer of the check that names it (its CRITICAL_PATH)
+CRITICAL_PATHS: dict[str, str] = {c.critical_path: c.id for c in CHECKS if c.critical_path}
 SYMPTOMS = frozenset(CRITICAL_PATHS.values())
 
 register(

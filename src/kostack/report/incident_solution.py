@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.checks.base import Kind
+from kostack.analyze.diagnose import Diagnosis, RootCause, declared, root_cause_title
 from kostack.analyze.findings import Remedy, Status, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.summary import cni_mode, describe_cni
@@ -36,6 +37,11 @@ from kostack.report.markup import Marked, concat, join, marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.shell import Cmd, command
+
+# root causes whose lesson is "open the CNI's protocols between nodes first", and those whose
+# lesson is "give pod traffic a way back": what their checks declare
+SG_LESSON_CAUSES = declared(Kind.SG_LESSON)
+ROUTES_LESSON_CAUSES = declared(Kind.ROUTES_LESSON)
 
 
 def _norm(command: str) -> str:
@@ -288,13 +294,13 @@ def lessons(
                 ),
             )
         )
-    if keys & {"sg-encap", "sg-node", "sg-pod-source", "sg-outside"}:
+    if keys & SG_LESSON_CAUSES:
         out.append(Lesson(t(lang, "rep.lesson.sg.title"), t(lang, "rep.lesson.sg", cni=cni)))
     if "mtu" in keys:
         out.append(Lesson(t(lang, "rep.lesson.mtu.title"), t(lang, "rep.lesson.mtu")))
     if "no-port" in keys:
         out.append(Lesson(t(lang, "rep.lesson.no_port.title"), t(lang, "rep.lesson.no_port")))
-    if keys & {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}:
+    if keys & ROUTES_LESSON_CAUSES:
         out.append(
             Lesson(t(lang, "rep.lesson.routes.title"), t(lang, "rep.lesson.routes", pods=pods))
         )

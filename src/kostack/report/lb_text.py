@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from kostack.analyze.checks import with_role
+from kostack.analyze.checks.base import Kind, Role
+from kostack.analyze.diagnose import declared
 from kostack.analyze.findings import Finding
+from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import localize
 from kostack.report.i18n import t
 from kostack.report.markup import Marked, marked, mt
 
 # Root causes whose lesson is "open NodePorts to the provider's real source", and
-# those whose lesson is "watch the load balancers' status".
-LB_BLOCKED: Final = frozenset({"lb-nodeport-blocked", "lb-etp-local"})
-LB_STATUS: Final = frozenset(
-    {"lb-stuck", "lb-error", "lb-quota", "lb-subnet", "lb-ovn-unsupported", "lb-occm", "lb-fip"}
-)
-_SYMPTOMS: Final = ("lb-members-down", "lb-pending-service")
+# those whose lesson is "watch the load balancers' status": what their checks declare.
+LB_BLOCKED: Final = declared(Kind.NODEPORT_LESSON)
+LB_STATUS: Final = declared(Kind.LB_STATUS_LESSON)
+# The symptoms said by their own message: the way in (members down, an address pending); a
+# critical path's have their own words (report/breaks.py).
+_SYMPTOMS: Final = tuple(c for c in with_role(Role.SYMPTOM) if c not in CRITICAL_PATHS.values())
 
 
 # Symptom lines shown under one root cause; the rest are counted (a thousand Services behind one

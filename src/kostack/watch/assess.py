@@ -44,7 +44,7 @@ __all__ = [
 
 VERDICTS = ("healthy", "root-causes", "undecided")
 # An UNKNOWN on one of these means the cluster's basic connectivity is not decided.
-CRITICAL_CHECKS = ("net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress")
+CRITICAL_CHECKS = tuple(CRITICAL_PATH_CHECKS.values())
 OTHER = "other"
 FLOW_KINDS = ("pod-to-pod", "dns-udp", "dns-tcp", "api-service", "egress")
 FLOW_VERDICTS = ("open", "blocked", "unknown")

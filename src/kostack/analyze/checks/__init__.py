@@ -43,7 +43,7 @@ from kostack.analyze.checks import (
     neutron_underlay_addresses,
     neutron_vip_pairs,
 )
-from kostack.analyze.checks.base import Check
+from kostack.analyze.checks.base import NO_ROLE, Check, Role
 
 _MODULES: tuple[ModuleType, ...] = (
     net_pod_src_antispoof,
@@ -88,9 +88,28 @@ _MODULES: tuple[ModuleType, ...] = (
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard
 # holds its removals on the UNKNOWN of a check that drives pairs or rules) and which causes
-# they name, of what kind (CAUSE_KINDS, required: analyze/diagnose.py's cause sets are their union)
+# they name, of what kind (CAUSE_KINDS, required: analyze/diagnose.py's cause sets are their union);
+# a check that is a symptom or reads addresses says so (ROLE), and one whose answer is a
+# critical path of the verdict names it (CRITICAL_PATH): where they have one, none by default;
+# the check sets diagnose, the verdict and the reports act on are what the checks declare
 CHECKS: tuple[Check, ...] = tuple(
-    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__, m.REMEDIES, m.CAUSE_KINDS)
+    Check(
+        m.ID,
+        m.TITLE,
+        m.SEVERITY,
+        m.NEEDS,
+        m.run,
+        m.__name__,
+        m.REMEDIES,
+        m.CAUSE_KINDS,
+        getattr(m, "ROLE", NO_ROLE),
+        getattr(m, "CRITICAL_PATH", ""),
+    )
     for m in _MODULES
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
+
+
+def with_role(role: Role) -> tuple[str, ...]:
+    """The ids of the checks whose ROLE holds ``role``, in the order they run."""
+    return tuple(check.id for check in CHECKS if role in check.role)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 from functools import cached_property
 from importlib import resources
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar
 
 from kostack.analyze.engine.family_records import End
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
@@ -35,8 +35,9 @@ class CheckContext:
 class Kind(Flag):
     """What a cause a check's failing findings name is to the diagnosis and the plan.
 
-    Each cause is ROOT or WARNING, plus PORT and ADDRESS where they hold; the sets
-    analyze/diagnose.py acts on are the union of what the checks declare (CAUSES).
+    Each cause is ROOT or WARNING, plus PORT, ADDRESS, OBSERVED and a lesson where they hold;
+    the sets analyze/diagnose.py and the reports act on are the union of what the checks
+    declare (CAUSE_KINDS).
     """
 
     ROOT = auto()  # a failing finding with it leads (or joins) a root cause
@@ -47,7 +48,30 @@ class Kind(Flag):
     # predicted: `kostack fix` may plan its remedy, guard never keeps it (once fixed the need is
     # no longer seen, and guard would take away what it added, then add it back)
     OBSERVED = auto()
+    # the lesson the incident report draws from it (report/incident_solution.py), one at most:
+    SG_LESSON = auto()  # open the CNI's protocols between nodes (in the groups) first
+    ROUTES_LESSON = auto()  # give unencapsulated pod traffic routes on the router
+    NODEPORT_LESSON = auto()  # open the NodePorts to the load balancer's real source
+    LB_STATUS_LESSON = auto()  # watch the load balancers, not only the Service
 
+
+LESSONS: Final = (Kind.SG_LESSON, Kind.ROUTES_LESSON, Kind.NODEPORT_LESSON, Kind.LB_STATUS_LESSON)
+
+
+class Role(Flag):
+    """What a check's findings are to the diagnosis, beside the causes they name: its ROLE,
+    declared on the module where it has one (none by default); the check sets
+    analyze/diagnose.py and the reports act on are what the checks declare."""
+
+    # its failures are symptoms (a flow or a Service that breaks): they join the root cause
+    # they name, never lead one, and may name any cause some check declares
+    SYMPTOM = auto()
+    # its PASS is read from addresses (which are pods', which a node's): a pod range holding
+    # node addresses puts it in doubt, so it is not said to be ok (diagnose's ADDRESS_CHECKS)
+    READS_ADDRESSES = auto()
+
+
+NO_ROLE: Final = Role(0)
 
 Context = TypeVar("Context")
 
@@ -72,6 +96,11 @@ class CheckOf(Generic[Context]):
     # the causes its failing findings may name, each with its Kind: what diagnose makes of
     # them (root cause or warning, port fix, doubt from overlapping addresses) follows from it
     causes: Mapping[str, Kind] = field(default_factory=dict)
+    # what its findings are beside their causes (a symptom, a reading of addresses)
+    role: Role = NO_ROLE
+    # the critical path its answer is in the verdict (CRITICAL_PATH: "dns", "egress"..., a
+    # flow every cluster needs; analyze/merge.py), or ""
+    critical_path: str = ""
 
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:

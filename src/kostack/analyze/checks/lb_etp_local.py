@@ -23,8 +23,8 @@ SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "lb-etp-local": Kind.ROOT,
-    "lb-nodeport-blocked": Kind.ROOT,
+    "lb-etp-local": Kind.ROOT | Kind.NODEPORT_LESSON,
+    "lb-nodeport-blocked": Kind.ROOT | Kind.NODEPORT_LESSON,
     "no-endpoints": Kind.ROOT,
 }
 CHECK = LBCheck(ID, SEVERITY)

@@ -27,7 +27,7 @@ TITLE = "Each LoadBalancer Service's floating IP is attached to its load balance
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {"lb-fip": Kind.ROOT}
+CAUSE_KINDS: dict[str, Kind] = {"lb-fip": Kind.ROOT | Kind.LB_STATUS_LESSON}
 VIP_OWNERS = ("Octavia", "ovn-lb:vip")
 CHECK = LBCheck(ID, SEVERITY)
 

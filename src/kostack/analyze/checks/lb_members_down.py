@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Final
 
 from kostack.analyze.checks._ebpf_dsr import backend_ports, backends, dsr_pairs
 from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks._node_port_fix import node_port_fixes
-from kostack.analyze.checks.base import CheckContext, Kind
+from kostack.analyze.checks.base import CheckContext, Kind, Role
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
@@ -26,7 +26,7 @@ NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP, PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {
     "lb-members-down": Kind.ROOT,
-    "lb-nodeport-blocked": Kind.ROOT,
+    "lb-nodeport-blocked": Kind.ROOT | Kind.NODEPORT_LESSON,
     "no-endpoints": Kind.ROOT,
     "lb-node-not-ready": Kind.ROOT,
     "lb-stale-members": Kind.ROOT,
@@ -40,6 +40,8 @@ CAUSE_KINDS: dict[str, Kind] = {
     "port-down": Kind.ROOT,
     "port-unbound": Kind.ROOT,
 }
+# its members are matched to nodes by address (loadbalancer/index.py)
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
 CHECK = LBCheck(ID, SEVERITY)
 
 # why a member is down -> (root-cause key, failing?)

@@ -29,7 +29,7 @@ TITLE = "Node security groups admit each LoadBalancer NodePort from where the pr
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services", "openstack.security_groups", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"lb-nodeport-blocked": Kind.ROOT}
+CAUSE_KINDS: dict[str, Kind] = {"lb-nodeport-blocked": Kind.ROOT | Kind.NODEPORT_LESSON}
 CAUSE = "lb-nodeport-blocked"
 CHECK = LBCheck(ID, SEVERITY)
 

@@ -31,7 +31,7 @@ TITLE = "Services on the OVN load balancer provider ask only for what it support
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset()
-CAUSE_KINDS: dict[str, Kind] = {"lb-ovn-unsupported": Kind.ROOT}
+CAUSE_KINDS: dict[str, Kind] = {"lb-ovn-unsupported": Kind.ROOT | Kind.LB_STATUS_LESSON}
 
 ALGORITHMS = ("SOURCE_IP_PORT", "SOURCE_IP")
 PROTOCOLS = ("TCP", "UDP", "SCTP")

@@ -15,10 +15,11 @@ not run its service controller), or whose controller kostack cannot name, is sai
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks._lb_unowned import unowned
-from kostack.analyze.checks.base import CheckContext, Kind
+from kostack.analyze.checks.base import CheckContext, Kind, Role
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
 from kostack.analyze.findings import Finding, Severity, Status
@@ -34,15 +35,17 @@ SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset()
 CAUSE_KINDS: dict[str, Kind] = {
-    "lb-stuck": Kind.ROOT,
-    "lb-quota": Kind.ROOT,
-    "lb-subnet": Kind.ROOT,
-    "lb-ovn-unsupported": Kind.ROOT,
-    "lb-error": Kind.ROOT,
-    "lb-fip": Kind.ROOT,
-    "lb-occm": Kind.ROOT,
+    "lb-stuck": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-quota": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-subnet": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-ovn-unsupported": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-error": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-fip": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-occm": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-no-controller": Kind.ROOT,
 }
+# its PASS reads the Service's status, no address: a pod range over node addresses leaves it
+ROLE: Final = Role.SYMPTOM
 INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 JUST_CREATED_S = 120
 CHECK = LBCheck(ID, SEVERITY)

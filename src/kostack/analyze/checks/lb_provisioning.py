@@ -20,8 +20,8 @@ SEVERITY = Severity.CRITICAL
 NEEDS = ("cluster.services",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "lb-stuck": Kind.ROOT,
-    "lb-error": Kind.ROOT,
+    "lb-stuck": Kind.ROOT | Kind.LB_STATUS_LESSON,
+    "lb-error": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-listener": Kind.ROOT,
     "lb-admin-down": Kind.ROOT,
 }

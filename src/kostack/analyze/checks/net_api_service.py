@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Kind,
+    Role,
+    Says,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.findings import ROUTE_OP, Finding, Resource, Severity
 from kostack.analyze.messages import register
 
@@ -14,6 +23,8 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {"service-port": Kind.ROOT, "no-endpoints": Kind.ROOT}
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
+CRITICAL_PATH: Final = "api-service"
 
 register(
     {

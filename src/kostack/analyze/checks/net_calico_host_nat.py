@@ -10,11 +10,14 @@ NotDestIPSet(all-hosts-net)).
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import (
     CheckContext,
     Kind,
+    Role,
     Says,
     view_ports,
     when_collected,
@@ -36,6 +39,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {"antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+ROLE: Final = Role.READS_ADDRESSES
 
 register(
     {

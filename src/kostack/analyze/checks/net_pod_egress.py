@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import (
     CheckContext,
     Kind,
+    Role,
     Says,
     view_ports,
     when_collected,
@@ -24,12 +27,14 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.routers", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
-    "router-no-route-back": Kind.ROOT | Kind.ADDRESS,
+    "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON,
+    "router-no-route-back": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "ipv6-egress-no-nat": Kind.ROOT | Kind.ADDRESS,
-    "router-wrong-route": Kind.ROOT | Kind.ADDRESS,
-    "no-router": Kind.ROOT,
+    "router-wrong-route": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
+    "no-router": Kind.ROOT | Kind.ROUTES_LESSON,
 }
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
+CRITICAL_PATH: Final = "egress"
 
 register(
     {

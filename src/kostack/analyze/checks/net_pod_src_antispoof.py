@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Final
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._pools import node_pairs, on_node
 from kostack.analyze.checks.base import (
     CheckContext,
     Kind,
+    Role,
     Says,
     view_ports,
     when_collected,
@@ -35,6 +37,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {"antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "antispoof"
 
 register(

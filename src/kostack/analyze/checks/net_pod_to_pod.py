@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks._native_routes import EXTRA, native_routes, with_why
-from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Kind,
+    Role,
+    Says,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import ROUTE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -16,10 +25,12 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS,
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "antrea-gre-ipv6": Kind.ROOT,
     "bgp-no-peer": Kind.ROOT,
 }
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
+CRITICAL_PATH: Final = "pod-to-pod"
 
 register(
     {

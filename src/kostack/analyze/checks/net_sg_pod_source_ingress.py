@@ -10,9 +10,18 @@ remote prefix (docs/facts.md section 2).
 
 from __future__ import annotations
 
+from typing import Final
+
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Kind,
+    Role,
+    Says,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import RULE_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -24,7 +33,10 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON
+}
+ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "sg-pod-source"
 
 _OVN_NOTE_EN = (

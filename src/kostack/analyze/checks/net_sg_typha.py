@@ -31,7 +31,7 @@ register(
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON}
 
 
 @SAY.only_for("calico", f"{ID}.not-calico")

@@ -9,10 +9,11 @@ subnet): the same risk as port security off, same severity and cause key
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Final
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
-from kostack.analyze.checks.base import CheckContext, Kind, Says, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Kind, Role, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import PAIR_OP, Finding, Severity, Status
@@ -36,6 +37,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
     "antispoof-off": Kind.WARNING | Kind.ADDRESS,
 }
+ROLE: Final = Role.READS_ADDRESSES
 
 register(
     {
