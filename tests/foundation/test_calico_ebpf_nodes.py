@@ -101,3 +101,23 @@ def test_an_unknown_service_proxy_is_not_called_kube_proxy() -> None:
     doc["cluster"]["kube_proxy_mode"] = "iptables"
     story = ping_story(Topology(build(doc)), "10.96.0.1")
     assert "the Service proxy" not in story and "kube-proxy" in story, story
+
+
+def test_the_manifest_env_example_names_the_ebpf_root_cause() -> None:
+    """examples/calico-ebpf-env-no-4789.json: eBPF on by calico-node's FELIX_BPFENABLED (its
+    Calico fields are what the collector read from the API double), UDP 4789 dropped between
+    the nodes: the root cause is Felix's VXLAN, in both languages, not kube-proxy's NodePort."""
+    from pathlib import Path
+
+    from kostack.model import load_snapshot
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "calico-ebpf-env-no-4789.json"
+    snap = load_snapshot(path)
+    calico = snap.cluster.cni.calico if snap.cluster else None
+    assert calico is not None and calico.install_method == "manifest"
+    assert (calico.bpf_enabled, calico.felix_nodes, calico.felix_env_unread) == (True, {}, ())
+    d = diagnose(snap)
+    (rc,) = d.root_causes
+    assert rc.key == "calico-ebpf-tunnel"
+    assert "drop Calico eBPF NodePort forwarding (VXLAN) (udp 4789)" in rc.message, rc.message
+    assert "Calico eBPF NodePort 전달(VXLAN)" in localize(rc.message, "ko")
