@@ -744,8 +744,8 @@ def example_mtu_wireguard_unknown(doc: Doc) -> None:
     for key in (*unread, *felix, "bpf_enabled"):
         calico[key] = None
     error = "; ".join(
-        f"GET /apis/{group}/{version}/felixconfigurations/default: 403 Forbidden: "
-        f'felixconfigurations.{group} "default" is forbidden: User "k8s-viewer" cannot get '
+        f"GET /apis/{group}/{version}/felixconfigurations: 403 Forbidden: "
+        f'felixconfigurations.{group} is forbidden: User "k8s-viewer" cannot list '
         f'resource "felixconfigurations" in API group "{group}" at the cluster scope'
         for group, version in (("crd.projectcalico.org", "v1"), ("projectcalico.org", "v3"))
     )

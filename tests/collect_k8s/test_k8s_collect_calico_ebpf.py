@@ -70,3 +70,96 @@ def test_operator_linux_dataplane_bpf_decides_when_felix_is_unreadable(serve: Se
     assert calico is not None
     assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, None)
     assert calico.bpf_dsr_optout_cidrs is None
+
+
+def _calico_node_env(objects: list[JsonObject], *env: JsonObject) -> list[JsonObject]:
+    """Add ``env`` to calico-node's container in its DaemonSet and every pod of it."""
+    for obj in objects:
+        if "calico-node" not in obj["metadata"]["name"] or obj["kind"] not in ("Pod", "DaemonSet"):
+            continue
+        spec = obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
+        for container in spec["containers"]:
+            if container["name"] == "calico-node":
+                container.setdefault("env", []).extend(env)
+    return objects
+
+
+def _node_felix(name: str, **spec: Any) -> JsonObject:
+    return {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "FelixConfiguration",
+        "metadata": {"name": f"node.{name}"},
+        "spec": spec,
+    }
+
+
+def test_calico_node_env_beats_felix_configuration(serve: ServeFn) -> None:
+    """A manifest install turns eBPF on in calico-node's environment (names in any case,
+    Felix's boolean words): that wins over `default`, and over a node's own object."""
+    objects = _calico_node_env(
+        calico_fx.calico_manifest_published("v3.31.7", "ipip"),
+        {"name": "FELIX_BPFENABLED", "value": "Yes"},
+        {"name": "felix_bpfExternalServiceMode", "value": "DSR"},
+        {"name": "FELIX_BPFDSROPTOUTCIDRS", "value": "10.0.0.0/24, 192.0.2.7"},
+        {"name": "FELIX_VXLANPORT", "value": "4799"},
+    )
+    objects.append(_node_felix("k8s-w-1", bpfEnabled=False, vxlanPort=4800))
+    calico = serve(_felix(objects, bpfEnabled=False)).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, "DSR")
+    assert [str(c) for c in calico.bpf_dsr_optout_cidrs or ()] == ["10.0.0.0/24", "192.0.2.7/32"]
+    assert calico.vxlan_port == 4799
+    assert calico.felix_nodes == {}  # the environment wins on every node
+    assert calico.felix_env_unread == ()
+
+
+def test_calico_node_env_off_and_invalid_values(serve: ServeFn) -> None:
+    """ "false" turns eBPF off whatever `default` says; an invalid mode is Felix's default."""
+    objects = _calico_node_env(
+        calico_fx.calico_manifest_published("v3.31.7", "ipip"),
+        {"name": "FELIX_BPFENABLED", "value": "false"},
+        {"name": "FELIX_BPFEXTERNALSERVICEMODE", "value": "sideways"},
+    )
+    calico = serve(_felix(objects, bpfEnabled=True)).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (False, "Tunnel")
+
+
+def test_env_value_from_is_read_from_calico_config_or_unknown(serve: ServeFn) -> None:
+    """A configMapKeyRef into calico-config (which kostack reads) gives the value; any other
+    valueFrom (here a Secret, never read) leaves the field unknown and names the variable."""
+    objects = _calico_node_env(
+        calico_fx.calico_manifest_published("v3.31.7", "ipip"),
+        {
+            "name": "FELIX_BPFENABLED",
+            "valueFrom": {"configMapKeyRef": {"name": "calico-config", "key": "bpf_on"}},
+        },
+        {
+            "name": "FELIX_VXLANPORT",
+            "valueFrom": {"secretKeyRef": {"name": "felix-secret", "key": "port"}},
+        },
+    )
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "calico-config":
+            obj["data"]["bpf_on"] = "true"
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.vxlan_port) == (True, None)
+    assert calico.felix_env_unread == ("FELIX_VXLANPORT",)
+
+
+def test_per_node_felix_configuration_keeps_only_what_differs(serve: ServeFn) -> None:
+    """`node.<name>` objects come from the same list as `default`: a node whose own object
+    turns eBPF on is kept with that field only; a node whose object repeats the cluster's
+    value is not kept at all."""
+    objects = calico_fx.calico_manifest_published("v3.31.7", "ipip")
+    objects.append(_node_felix("k8s-w-1", bpfEnabled=True, bpfExternalServiceMode="Tunnel"))
+    objects.append(_node_felix("k8s-w-2", bpfEnabled=False))
+    served = serve(objects)
+    calico = served.collect().cluster.cni.calico
+    assert calico is not None and calico.bpf_enabled is False
+    assert {n: o.model_dump(exclude_none=True) for n, o in calico.felix_nodes.items()} == {
+        "k8s-w-1": {"bpf_enabled": True}
+    }
+    felix = [r for r in served.requests() if "/felixconfigurations" in r]
+    assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations?limit=500 200"]

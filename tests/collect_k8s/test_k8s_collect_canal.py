@@ -141,9 +141,9 @@ def test_calico_objects_read_once_when_calico_gives_way_to_flannel(serve: ServeF
     collection = served.collect()
     requests = served.requests()
     pools = [r for r in requests if "/ippools" in r]
-    felix = [r for r in requests if "/felixconfigurations/default" in r]
+    felix = [r for r in requests if "/felixconfigurations" in r]
     assert pools == ["GET /apis/crd.projectcalico.org/v1/ippools?limit=500 200"], pools
-    assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations/default 200"], felix
+    assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations?limit=500 200"], felix
     flannel = collection.cluster.cni.flannel
     assert flannel is not None and flannel.canal_pools is not None
     assert [(str(p.cidr), p.nat_outgoing) for p in flannel.canal_pools] == [("10.244.0.0/16", True)]

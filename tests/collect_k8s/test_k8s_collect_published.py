@@ -109,6 +109,8 @@ def test_calico_manifest(
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
         "bpf_dsr_optout_cidrs": [],
+        "felix_nodes": {},  # no FelixConfiguration node.<name>
+        "felix_env_unread": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -149,6 +151,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
         "bpf_dsr_optout_cidrs": [],
+        "felix_nodes": {},  # no FelixConfiguration node.<name>
+        "felix_env_unread": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS

@@ -55,6 +55,8 @@ EXPECTED: dict[str, list[str]] = {
     # Calico's eBPF data plane: Felix forwards NodePorts in VXLAN (udp 4789) between nodes
     "calico-ebpf-healthy": [],
     "calico-ebpf-nodeport-no-4789": ["calico-ebpf-tunnel"],
+    # the same turned on by FELIX_BPFENABLED in calico-node's environment (a manifest install)
+    "calico-ebpf-env-no-4789": ["calico-ebpf-tunnel"],
     # dual stack: pairs for the IPv4 ranges only, so only IPv6 breaks; and its fixed twin
     "dualstack-ipv6-broken": ["antispoof"],
     "dualstack-fixed": [],

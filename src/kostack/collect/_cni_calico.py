@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
+from kostack.collect._cni_calico_felix import FelixEbpf, ebpf_settings, felix_default, felix_env
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     bpf_dsr_optout_cidrs,
@@ -279,12 +280,46 @@ def _bgp_peers(ctx: CniContext) -> tuple[CalicoBGPPeer, ...] | None:
     return tuple(p for p in (parse_bgp_peer(i, ctx.notes) for i in items) if p is not None)
 
 
+def _calico_node(ctx: CniContext, method: str) -> list[JsonObject]:
+    """calico-node's containers (the first pod's, or its DaemonSet's: read once)."""
+    namespace = "calico-system" if method == "operator" else "kube-system"
+    return ctx.once(
+        "calico-node containers", lambda: ctx.agent_containers("calico", namespace, "calico-node")
+    )
+
+
 def _version(ctx: CniContext, objects: CalicoObjects, method: str) -> tuple[str | None, str | None]:
     version, source = calico_version(objects)
     if version:
         return version, source
-    namespace = "calico-system" if method == "operator" else "kube-system"
-    return agent_version(ctx.agent_containers("calico", namespace, "calico-node"), "calico")
+    return agent_version(_calico_node(ctx, method), "calico")
+
+
+def _felix_configurations(ctx: CniContext) -> tuple[list[JsonObject], JsonObject | None, bool]:
+    """Every FelixConfiguration (one list: `default` and the nodes' `node.<name>`), `default`
+    among them, and whether listing them failed (a gap)."""
+    try:
+        items, _ = _custom_list(ctx, "felixconfigurations")
+    except ReadFailure as failure:
+        hint = calico_hint(failure, "felixconfigurations")
+        ctx.gap("cluster.cni.calico.felix", failure, hint)
+        return [], None, True
+    return items, felix_default(items), False
+
+
+def _ebpf(
+    ctx: CniContext, objects: CalicoObjects, items: list[JsonObject], method: str, port: int | None
+) -> FelixEbpf:
+    """Calico's eBPF settings: calico-node's FELIX_* variables over `node.<name>` over
+    `default` (collect/_cni_calico_felix.py)."""
+    stored: dict[str, object] = {
+        "bpfenabled": bpf_enabled(objects),
+        "bpfexternalservicemode": bpf_external_service_mode(objects),
+        "bpfdsroptoutcidrs": bpf_dsr_optout_cidrs(objects),
+        "vxlanport": port,
+    }
+    env = felix_env(_calico_node(ctx, method), objects.calico_config)
+    return ebpf_settings(stored, items, env)
 
 
 def _felix_tunnels(
@@ -317,7 +352,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
             hint = Msg("col.calico.asks", hint=hint, intent=intent)
         ctx.gap("cluster.cni.calico.ip_pools", pools_failure, hint)
     blocks = _blocks(ctx)
-    felix, felix_failed = _settings(ctx, "felixconfigurations", "cluster.cni.calico.felix")
+    felix_items, felix, felix_failed = _felix_configurations(ctx)
     bgp_conf, bgp_failed = _settings(ctx, "bgpconfigurations", "cluster.cni.calico.bgp")
     calico_config = _calico_config(ctx) if installation is None else None
     objects = CalicoObjects(
@@ -341,7 +376,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     for name, key in nodes.skipped:
         ctx.notes.skip("cluster.nodes", Msg("skip.calico-annotation", name=name, note=key))
     version, version_source = _version(ctx, objects, method)
-    bpf = bpf_enabled(objects)
+    ebpf = _ebpf(ctx, objects, felix_items, method, vxlan_port)
+    bpf = ebpf.get("bpfenabled")
     calico = Calico(
         install_method=method,
         ip_pools=pools,
@@ -355,13 +391,15 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         wireguard=wireguard,
         wireguard_v4=wireguard_v4,
         wireguard_v6=wireguard_v6,
-        vxlan_port=vxlan_port,
+        vxlan_port=ebpf.get("vxlanport"),
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
         bpf_enabled=bpf,
-        bpf_external_service_mode=bpf_external_service_mode(objects),
-        bpf_dsr_optout_cidrs=bpf_dsr_optout_cidrs(objects),
+        bpf_external_service_mode=ebpf.get("bpfexternalservicemode"),
+        bpf_dsr_optout_cidrs=ebpf.get("bpfdsroptoutcidrs"),
+        felix_nodes=ebpf.nodes,
+        felix_env_unread=ebpf.unread,
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kostack.collect._cni_calico_bgp import kept_selector
+from kostack.collect._cni_calico_felix import spec_cidrs, spec_mode
 from kostack.collect._cni_common import JsonObject, positive, spec_of
 from kostack.collect._kube_objects import Notes, as_dict, name_of
 from kostack.model.snapshot import CalicoBlock, CalicoIPPool, EncapMode
@@ -278,8 +279,7 @@ def bpf_external_service_mode(objects: CalicoObjects) -> Literal["Tunnel", "DSR"
     `oneof(tunnel,dsr);tunnel`). None: Felix's settings were not read."""
     if objects.felix is None and objects.felix_failed:
         return None
-    value = spec_of(objects.felix).get("bpfExternalServiceMode")
-    return "DSR" if isinstance(value, str) and value.strip().lower() == "dsr" else "Tunnel"
+    return spec_mode(spec_of(objects.felix).get("bpfExternalServiceMode"))
 
 
 def bpf_dsr_optout_cidrs(objects: CalicoObjects) -> tuple[str, ...] | None:
@@ -288,14 +288,7 @@ def bpf_dsr_optout_cidrs(objects: CalicoObjects) -> tuple[str, ...] | None:
     network (host bits cleared); an entry that is no CIDR is left out. None: not read."""
     if objects.felix is None and objects.felix_failed:
         return None
-    value = spec_of(objects.felix).get("bpfDSROptoutCIDRs")
-    out: list[str] = []
-    for item in value if isinstance(value, list) else ():
-        try:
-            out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
-        except ValueError:
-            continue
-    return tuple(dict.fromkeys(out))
+    return spec_cidrs(spec_of(objects.felix).get("bpfDSROptoutCIDRs"))
 
 
 def feature_detect_override(objects: CalicoObjects) -> str | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from kostack.collect._cni_calico import _custom_get, _custom_list, calico_hint
+from kostack.collect._cni_calico import _custom_list, calico_hint
+from kostack.collect._cni_calico_felix import felix_default
 from kostack.collect._cni_calico_parse import CalicoObjects, nat_outgoing_exclusions, parse_ip_pool
 from kostack.collect._cni_common import CniContext, positive
 from kostack.collect._kube_types import ReadFailure
@@ -42,7 +43,7 @@ def canal_nat_exclusions(
     """FelixConfiguration natOutgoingExclusions: with IPPoolsAndHostIPs (Calico 3.31) Felix's
     natOutgoing leaves traffic to the cluster's hosts alone too. None, with a gap: not read."""
     try:
-        felix = _custom_get(ctx, "felixconfigurations", "default")
+        felix = felix_default(_custom_list(ctx, "felixconfigurations")[0])
     except ReadFailure as failure:
         ctx.gap(EXCLUSIONS, failure, calico_hint(failure, "felixconfigurations"))
         return None

@@ -54,6 +54,18 @@ class CalicoBGPPeer(Record):
     password: bool = False
 
 
+class CalicoFelixNode(Record):
+    """A node's own FelixConfiguration `node.<name>` where it changes Calico's eBPF settings
+    (docs/facts.md "Calico's eBPF data plane"): only the fields whose value on that node
+    differs from the cluster-wide one (calico-node's FELIX_* variables, else `default`); None:
+    the node has the cluster-wide value."""
+
+    bpf_enabled: bool | None = None
+    bpf_external_service_mode: Literal["Tunnel", "DSR"] | None = None
+    bpf_dsr_optout_cidrs: CIDRSet | None = None
+    vxlan_port: int | None = Field(default=None, ge=1, le=65535)
+
+
 class Calico(Record):
     install_method: Literal["operator", "manifest", "unknown"] = "unknown"
     ip_pools: tuple[CalicoIPPool, ...] | None = None
@@ -99,6 +111,12 @@ class Calico(Record):
     # FelixConfiguration bpfDSROptoutCIDRs: clients in them get Tunnel treatment under DSR
     # (felix/bpf-gpl/tc.c `CALI_CT_FLAG_NP_NO_DSR`). None: not read; () when unset.
     bpf_dsr_optout_cidrs: CIDRSet | None = None
+    # The four fields above (and vxlan_port) are the cluster-wide values Felix takes: calico-node's
+    # FELIX_BPFENABLED, FELIX_BPFEXTERNALSERVICEMODE, FELIX_BPFDSROPTOUTCIDRS, FELIX_VXLANPORT
+    # first, then FelixConfiguration `default`. Nodes whose `node.<name>` changes one, by name:
+    felix_nodes: dict[str, CalicoFelixNode] = Field(default_factory=dict)
+    # Those FELIX_* variables set from a valueFrom kostack did not read (their field is None)
+    felix_env_unread: tuple[Name, ...] = ()
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
     # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None

@@ -10,7 +10,7 @@ eBPF data plane"). Services keep working through Felix, so this is a warning (ca
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import calico_of
+from kostack.analyze.checks._calico_ebpf_state import ebpf_state
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -81,9 +81,11 @@ def _kube_proxy(pod: Pod) -> bool:
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
-    calico = calico_of(ctx)
+    calico, undecided = ebpf_state(ctx)
     if cl is None or cl.cni.type != "calico":
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-calico"))]
+    if undecided is not None:
+        return [SAY.cluster(ctx, Status.UNKNOWN, undecided)]
     if calico is not None and calico.bpf_enabled is False:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
     if calico is None or calico.bpf_enabled is None or cl.pods is None:

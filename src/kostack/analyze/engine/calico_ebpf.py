@@ -9,6 +9,13 @@ another node is sent there in VXLAN on Felix's vxlanPort (felix/bpf-gpl/nat4.h
 `vxlan_encap`, whatever the pools' encapsulation), from the ingress node's address to the
 backend node's: in Tunnel mode (the default) the reply comes back the same way; in DSR mode
 the backend's node answers the client itself with the ingress address as source.
+
+Felix takes these settings per node (calico-node's environment, then the node's own
+FelixConfiguration `node.<name>`, then `default`): the collector folds the environment in and
+keeps each node's differing fields (model `felix_nodes`). `effective` gives the value every
+node shares; a field the nodes disagree on is unknown (None) for the whole cluster, so an
+eBPF data plane on some nodes only is neither judged as Felix's nor as kube-proxy's:
+the checks say UNKNOWN and name the nodes (`mixed_bpf`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from kostack.analyze.engine.antrea_proxy import node_proxy
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Calico, IPNetwork
+from kostack.model.snapshot import Calico, Cluster, IPNetwork
 from kostack.shell import as_code, render
 
 CALICO_EBPF = "Calico eBPF"
@@ -65,6 +72,12 @@ register(
             "ko": "클라이언트({clients}) 중 일부가 bpfDSROptoutCIDRs({optout})에 속해 같은 길로 "
             "응답받고(Tunnel), 나머지는 {dst}에서 직접 응답받습니다(DSR)",
         },
+        "lb.ebpf-back-unknown": {
+            "en": "whether the reply comes back the same way is not known "
+            "(bpfExternalServiceMode was not read, or differs between nodes)",
+            "ko": "응답이 같은 길로 돌아오는지 알 수 없습니다 "
+            "(bpfExternalServiceMode를 읽지 못했거나 노드마다 다름)",
+        },
         "lb.ebpf-back-dsr": {
             "en": "{dst} answers the client itself from the address the client reached "
             "(bpfExternalServiceMode DSR): its Neutron port must allow that source",
@@ -78,8 +91,11 @@ register(
 def dsr_for(calico: Calico, clients: Sequence[IPNetwork]) -> bool | None:
     """Whether Felix answers these clients in DSR: the mode DSR and no client in
     bpfDSROptoutCIDRs (felix/bpf-gpl/tc.c marks a connection from such a source
-    `CALI_CT_FLAG_NP_NO_DSR`: Tunnel). None: the clients are partly opted out, or not known.
+    `CALI_CT_FLAG_NP_NO_DSR`: Tunnel). None: the mode is not known, or the clients are partly
+    opted out, or not known.
     The CIDRs are read with the mode (a snapshot from before them: none)."""
+    if calico.bpf_external_service_mode is None:
+        return None
     if calico.bpf_external_service_mode != "DSR":
         return False
     optout = calico.bpf_dsr_optout_cidrs
@@ -94,11 +110,73 @@ def dsr_for(calico: Calico, clients: Sequence[IPNetwork]) -> bool | None:
     return None if overlaps else True
 
 
+EBPF_FIELDS = ("bpf_enabled", "bpf_external_service_mode", "bpf_dsr_optout_cidrs", "vxlan_port")
+
+
+def _values(cl: Cluster | None, calico: Calico, attr: str) -> list[object]:
+    """The values of ``attr`` the cluster's nodes have (each distinct one once): a node's own
+    where its FelixConfiguration changes it, else the cluster-wide one. Objects of nodes not
+    in the cluster are left out; with the nodes not known, every object counts."""
+    names = [n.name for n in cl.nodes] if cl is not None and cl.nodes is not None else None
+    own = calico.felix_nodes
+    base = getattr(calico, attr)
+    keys = list(own) if names is None else [n for n in names if n in own]
+    out: list[object] = []
+    if names is None or not keys or len(keys) < len(names):
+        out.append(base)
+    for key in keys:
+        value = getattr(own[key], attr)
+        value = base if value is None else value
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def effective(cl: Cluster | None, calico: Calico) -> Calico:
+    """Calico's settings with each eBPF field the value every node has, None where the nodes
+    differ (their `node.<name>` FelixConfigurations)."""
+    if not calico.felix_nodes:
+        return calico
+    update: dict[str, object] = {}
+    for attr in EBPF_FIELDS:
+        values = _values(cl, calico, attr)
+        update[attr] = values[0] if len(values) == 1 else None
+    return calico.model_copy(update=update)
+
+
+def mixed_bpf(cl: Cluster | None, calico: Calico) -> tuple[list[str], list[str]] | None:
+    """(the nodes with the eBPF data plane on, those with it off) when some of the cluster's
+    nodes differ from the others; None when they all agree (or the nodes are not known)."""
+    if cl is None or cl.nodes is None or calico.bpf_enabled is None:
+        return None
+    if len(_values(cl, calico, "bpf_enabled")) < 2:
+        return None
+    on: list[str] = []
+    off: list[str] = []
+    for node in cl.nodes:
+        own = calico.felix_nodes.get(node.name)
+        value = own.bpf_enabled if own is not None and own.bpf_enabled is not None else None
+        (on if (calico.bpf_enabled if value is None else value) else off).append(node.name)
+    return on, off
+
+
 def calico_bpf(topo: Topology) -> Calico | None:
-    """Calico's settings when Calico is the CNI and runs its eBPF data plane."""
+    """Calico's settings (`effective`: as every node has them) when Calico is the CNI and runs
+    its eBPF data plane on every node."""
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
-    return calico if calico is not None and calico.bpf_enabled is True else None
+    if calico is None:
+        return None
+    calico = effective(cl, calico)
+    return calico if calico.bpf_enabled is True else None
+
+
+def mixed(topo: Topology) -> bool:
+    """Calico's eBPF data plane runs on some of the nodes only: who serves Services depends
+    on the node (`mixed_bpf`)."""
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    return calico is not None and mixed_bpf(cl, calico) is not None
 
 
 def serves_services(topo: Topology) -> bool:
@@ -117,13 +195,16 @@ def node_port_proxy(topo: Topology) -> str:
     """Who serves the nodes' NodePorts and LoadBalancer addresses (one answer for the load
     balancer's texts): Calico's eBPF data plane, AntreaProxy with proxyAll
     (engine/antrea_proxy.py), Cilium's or kube-router's replacement once kube-proxy is gone,
-    "the Service proxy" when something replaced kube-proxy that is not named, else kube-proxy."""
+    "the Service proxy" when something replaced kube-proxy that is not named or when eBPF runs
+    on some nodes only (`mixed`), else kube-proxy."""
     if serves_services(topo):
         return CALICO_EBPF
     antrea = node_proxy(topo)
     if antrea is not None:
         return antrea
     cl = topo.snapshot.cluster
+    if cl is not None and mixed(topo):
+        return Msg("proxy.service-proxy")
     if cl is None or cl.kube_proxy_mode != "none":
         return "kube-proxy"
     return {"cilium": "Cilium", "kube-router": "kube-router"}.get(

@@ -23,7 +23,12 @@ from dataclasses import replace
 
 from kostack.analyze.engine import kubeovn_lb
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_proxy, proxy_all
-from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, calico_bpf, serves_services
+from kostack.analyze.engine.calico_ebpf import (
+    CALICO_EBPF,
+    calico_bpf,
+    node_port_proxy,
+    serves_services,
+)
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.types import (
@@ -254,7 +259,8 @@ def proxy_name(topo: Topology, mode: str, src: Endpoint | None = None) -> str:
     (antreaProxy.enable, default true; docs/facts.md "Antrea") for a pod's, and for a node's
     (``src`` a node) only with proxyAll and kube-proxy gone (engine/antrea_proxy.py); Cilium
     with its kube-proxy replacement, OVN's load balancers on Kube-OVN (engine/kubeovn_lb.py),
-    else kube-proxy. A ping misses each of them the same way: none matches ICMP to a
+    else the engine's naming (calico_ebpf.py `node_port_proxy`); "the Service proxy" when
+    kube-proxy's mode is not known ("?"). A ping misses each of them the same way: none matches ICMP to a
     ClusterIP, so the packet goes on as `icmp_expectation` says. Calico's eBPF data plane
     (engine/calico_ebpf.py) serves every Service address when it runs."""
     if serves_services(topo):
@@ -268,7 +274,12 @@ def proxy_name(topo: Topology, mode: str, src: Endpoint | None = None) -> str:
         return Msg("proxy.kube-ovn")
     if mode == OVN_LB_UNKNOWN:
         return Msg("proxy.kube-ovn-or-proxy")
-    return "Cilium" if mode == "kube-proxy replacement" else "kube-proxy"
+    if mode == "kube-proxy replacement":
+        return "Cilium"
+    if mode == "?":  # kube-proxy's mode not known: who translates is not known either
+        return Msg("proxy.service-proxy")
+    # "" (the hop's name): the engine's one naming (calico_ebpf.py), kube-proxy when it ran
+    return node_port_proxy(topo) if mode == "" else "kube-proxy"
 
 
 def via_service(

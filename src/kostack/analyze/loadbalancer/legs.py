@@ -210,7 +210,9 @@ def ebpf_tunnel(
     decided = dsr_for(calico, clients)
     dsr = decided is not False
     back = Msg("lb.ebpf-back-dsr", dst=backend or "?") if dsr else Msg("lb.ebpf-back-tunnel")
-    if decided is None:
+    if calico.bpf_external_service_mode is None:
+        back = Msg("lb.ebpf-back-unknown")
+    elif decided is None:
         back = Msg(
             "lb.ebpf-back-optout",
             clients=", ".join(map(str, clients)) or "?",
