@@ -119,3 +119,29 @@ def test_a_manual_step_without_a_command_is_said_in_korean(tmp_path: Path) -> No
         "    # set Backend.MTU in kube-flannel-cfg net-conf.json to 1200 (or remove it), "
         in english
     )
+
+
+def _without_proxy_mode(value: Any) -> None:
+    if isinstance(value, dict):
+        for key in value:
+            if key == "kube_proxy_mode":
+                value[key] = None
+            else:
+                _without_proxy_mode(value[key])
+    elif isinstance(value, list):
+        for item in value:
+            _without_proxy_mode(item)
+
+
+def test_the_ping_story_of_an_unknown_proxy_mode_is_korean(tmp_path: Path) -> None:
+    """Each mode's words were joined as one English string inside the Korean sentence."""
+    doc = json.loads((EXAMPLES / "seed-incident.json").read_text())
+    _without_proxy_mode(doc)
+    path = tmp_path / "no-proxy-mode.json"
+    path.write_text(json.dumps(doc))
+    args = ("trace", "--snapshot", str(path), "-p", "icmp", "pod:demo/netshoot")
+    _, text = run_cli(*args, "svc:default/kubernetes", "--lang", "ko")
+    assert english_lines(text) == [], text
+    assert "kube-proxy 모드를 알 수 없습니다: iptables 모드: 응답 없음: " in text
+    _, english = run_cli(*args, "svc:default/kubernetes")
+    assert "the kube-proxy mode is not known: iptables mode: no reply: " in english
