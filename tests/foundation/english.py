@@ -48,7 +48,7 @@ def _runs(line: str, least: int, names: frozenset[str]) -> list[str]:
     if bare.startswith(COMMANDS):
         # a command's words are not a sentence, but a shell comment in or after it is
         said = _COMMENT.search(bare)
-        if said is None:
+        if said is None or said.group(1).startswith(COMMANDS):  # a command kept as a comment
             return []
         text = said.group(1)
     runs: list[str] = []

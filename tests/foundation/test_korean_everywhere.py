@@ -71,6 +71,7 @@ def test_the_detector_reads_shell_comments_and_json_strings() -> None:
     assert english_lines("조치:\n    # set the MTU, then recreate the pods\n") != []
     assert english_lines("    kubectl apply -f x.yaml   # then recreate the pods\n") != []
     assert english_lines("    # CNI MTU를 1450으로 설정하세요\n    kubectl get pods -A\n") == []
+    assert english_lines("    # kubectl patch installation default --type merge -p x\n") == []
     doc = {"message": "판단할 수 없음: floating IPs were not collected.", "id": "x y z w"}
     assert said_english(doc) == ["message: 판단할 수 없음: floating IPs were not collected."]
     assert said_english({"commands": ["# then recreate the pods"]}) != []
