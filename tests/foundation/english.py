@@ -1,7 +1,7 @@
 """Find English sentences in output that should be Korean (tests/foundation/test_korean_complete.py).
 
 A line carries an English sentence when, outside backticks, quotes and
-shell commands, it has three or more English words in a row, all lowercase
+shell commands (but inside a shell comment, which is a sentence for the reader), it has three or more English words in a row, all lowercase
 (a sentence's words; names such as "Neutron", "k8s-w-1", "10.0.0.0/24",
 "kube-proxy" or "natOutgoing" are not lowercase words, so they never count).
 A few lowercase phrases are names of things and stay as they are: ALLOWED.
@@ -30,6 +30,8 @@ ALLOWED_WORDS = frozenset(
 )  # fmt: skip
 _SPANS = re.compile(r"`[^`]*`|'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|<[^>\n]*>")
 _WORD = re.compile(r"[^\s,;:()\[\]{}=]+")
+# the text of a shell comment: a line that is one ("# ..."), or one after a command ("... # ...")
+_COMMENT = re.compile(r"(?:^|\s)#\s(.*)$")
 _LOWER_WORD = re.compile(r"[a-z]+'?[a-z]*[.!?]?")
 
 
@@ -42,8 +44,13 @@ def _runs(line: str, least: int, names: frozenset[str]) -> list[str]:
     """The runs of ``least`` or more lowercase English words that are not names."""
     text = _SPANS.sub(" ", line).strip()
     # a list item, a numbered step or a plan action's id ("a1", "12") may precede the command
-    if re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text).startswith(COMMANDS):
-        return []
+    bare = re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text)
+    if bare.startswith(COMMANDS):
+        # a command's words are not a sentence, but a shell comment in or after it is
+        said = _COMMENT.search(bare)
+        if said is None or said.group(1).startswith(COMMANDS):  # a command kept as a comment
+            return []
+        text = said.group(1)
     runs: list[str] = []
     run: list[str] = []
     for word in [*_WORD.findall(text), "|"]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from kostack.shell import comment, end_options, render
+from kostack.catalog import Msg, map_text, register
+from kostack.shell import comment, end_options, render, visible
 
 
 class Status(StrEnum):
@@ -166,16 +167,29 @@ def command_for(r: Remedy) -> str:
     """The exact `openstack` (or kubectl) command for a remedy, quoted by the one renderer.
 
     A manual remedy carries its command already rendered (``command``), or
-    only a reason, shown as a shell comment. Rendered once per remedy (it is frozen): a
+    only a reason, shown as a shell comment (a Msg: said in the reader's language). Rendered once per remedy (it is frozen): a
     per-node group's remedy is said in its finding, its root cause and their commands.
     """
     found: str | None = r.__dict__.get("_command")
     if found is None:
         argv = argv_for(r)
         found = r.__dict__["_command"] = (
-            render(argv) if argv is not None else r.param("command") or comment(r.reason)
+            render(argv) if argv is not None else r.param("command") or said_comment(r.reason)
         )
     return found
+
+
+register({"remedy.comment": {"en": "# {text}", "ko": "# {text}"}})
+
+
+def said_comment(text: str) -> str:
+    """``text`` as a shell comment (`kostack.shell.comment`), said in the reader's language when
+    it is a Msg: a renderer localizes the comment, as any message, where it prints it."""
+    if isinstance(text, Msg):
+        mapped = map_text(text, visible)  # a Msg still when nothing in it had to be made visible
+        if isinstance(mapped, Msg):
+            return Msg("remedy.comment", text=mapped)
+    return comment(text)
 
 
 @dataclass(frozen=True)

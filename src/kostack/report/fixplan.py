@@ -58,7 +58,7 @@ def describe(action: Action, lang: str = "en") -> str:
     # "manual (CNI MTU)", "manual (load balancer shop-web)": the kind in words, once
     kind = t(lang, f"kind.{tg.kind}") if f"kind.{tg.kind}" in TEXT["en"] else tg.kind
     what = name if tg.kind.lower() in name.lower() else f"{kind} {name}"
-    return t(lang, "d.manual", what=what, command=action.command)
+    return t(lang, "d.manual", what=what, command=L(action.command, lang))
 
 
 def rule_text(rule: Rule, lang: str) -> str:
@@ -469,5 +469,5 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
         call = ["kostack_add_routes", tg.id]
         call += [x for r in action.routes for x in (r.destination, r.nexthop)]
     else:
-        return [*lines, comment(t(lang, "s.manual")), comment(action.command)]
+        return [*lines, comment(t(lang, "s.manual")), comment(L(action.command, lang))]
     return [*lines, comment(how), render(call)]

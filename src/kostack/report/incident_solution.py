@@ -15,7 +15,7 @@ from datetime import datetime
 from kostack.analyze.checks.base import Kind
 from kostack.analyze.diagnose import Diagnosis, RootCause, declared, root_cause_title
 from kostack.analyze.findings import Remedy, Status, command_for
-from kostack.analyze.messages import Msg
+from kostack.analyze.messages import Msg, localize
 from kostack.analyze.summary import cni_mode, describe_cni
 from kostack.analyze.times import parse_time
 from kostack.analyze.topology import Topology
@@ -48,14 +48,18 @@ def _norm(command: str) -> str:
     return " ".join(command.split())
 
 
-def _commands(remedies: tuple[Remedy, ...], applied: dict[str, Command]) -> tuple[Command, ...]:
+def _commands(
+    remedies: tuple[Remedy, ...], applied: dict[str, Command], lang: str
+) -> tuple[Command, ...]:
+    """Each remedy's command in ``lang`` (a manual step's comment is said in it), with what the
+    journal says of it (looked up by the command as kostack runs it)."""
     out = []
     for r in remedies:
         cmd = command_for(r)
         done = applied.get(_norm(cmd))
         out.append(
             Command(
-                cmd,
+                localize(cmd, lang),
                 r.target_name,
                 done.status if done else "",
                 done.time if done else "",
@@ -87,7 +91,7 @@ def solution(
             out.append(
                 CommandGroup(
                     t(lang, key, n=number(), title=title),
-                    _commands(rc.fix.remedies, done),
+                    _commands(rc.fix.remedies, done, lang),
                     t(lang, "rep.fix.recommended_note") if rc.key == "antispoof" else "",
                 )
             )
@@ -101,14 +105,14 @@ def solution(
                         title=title,
                         condition=marked(condition, lang),
                     ),
-                    _commands(remedies, done),
+                    _commands(remedies, done, lang),
                 )
             )
         if rc.fix.alternative:
             out.append(
                 CommandGroup(
                     t(lang, "rep.fix.fast", n=number()),
-                    _commands(rc.fix.alternative, done),
+                    _commands(rc.fix.alternative, done, lang),
                     t(lang, "rep.fix.fast_note"),
                     more_key="rep.l.more_fast",  # the default plan has the recommended fix
                 )
@@ -151,14 +155,14 @@ def _conditional_fix(
     if fast:
         return CommandGroup(
             t(lang, "rep.cond.fast", n=n, title=section.title, condition=condition),
-            _commands(rc.fix.alternative, done),
+            _commands(rc.fix.alternative, done, lang),
             join(" ", [note, t(lang, "rep.fix.fast_note")]),
             cause=section.section,
             more_key="rep.l.more_listed",  # the plan by --method disable-port-security
         )
     return CommandGroup(
         t(lang, "rep.cond.fix", n=n, title=section.title, condition=condition),
-        _commands(rc.fix.remedies, done),
+        _commands(rc.fix.remedies, done, lang),
         note,
         cause=section.section,
     )

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, root_cause_title
 from kostack.analyze.findings import Finding, Status, command_for
+from kostack.analyze.messages import localize
 from kostack.report.i18n import MESSAGES
 from kostack.report.incident_model import (
     MAX_COMMANDS,
@@ -51,7 +52,9 @@ def warning_sections(d: Diagnosis, first: int, lang: str) -> tuple[WarningSectio
         evidence = dict.fromkeys(plain(marked(e, lang)) for f in fs for e in f.evidence)
         commands = tuple(
             dict.fromkeys(
-                Command(command_for(r), marked(r.target_name, lang)) for f in fs for r in f.remedies
+                Command(localize(command_for(r), lang), marked(r.target_name, lang))
+                for f in fs
+                for r in f.remedies
             )
         )
         out.append(

@@ -148,7 +148,7 @@ def commands(
 ) -> list[str]:
     """The first ``limit`` commands, then how many more and ``plan``, the command that lists them
     (``more``: the words that point to it)."""
-    cmds = [command_for(r) for r in remedies]
+    cmds = [L(command_for(r), lang) for r in remedies]  # a manual step's comment in lang
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
     out = [f"{INDENT * 2}{c}" for c in shown]
     if len(shown) < len(cmds):

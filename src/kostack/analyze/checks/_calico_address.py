@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, node_resource
-from kostack.analyze.findings import Finding, Remedy, Resource, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Status, said_comment
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, Port
-from kostack.shell import as_code, comment, render
+from kostack.shell import as_code, render
 
 ID = "net-calico-node-address"
 CAUSE = "calico-address"
@@ -156,7 +156,7 @@ def pin_command(ctx: CheckContext, families: set[int]) -> str:
         return operator
     if method == "manifest":
         return manifest
-    return comment(Msg(f"{ID}.either", operator=operator, manifest=manifest))
+    return said_comment(Msg(f"{ID}.either", operator=operator, manifest=manifest))
 
 
 def remedy(ctx: CheckContext, families: set[int]) -> Remedy:

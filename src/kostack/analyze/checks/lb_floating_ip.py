@@ -17,7 +17,7 @@ from kostack.analyze.checks.base import CheckContext, Kind
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
-from kostack.analyze.messages import register
+from kostack.analyze.messages import Msg, register
 from kostack.model.loadbalancer import FloatingIP
 from kostack.model.snapshot import IPAddress
 from kostack.shell import Var, end_options, render
@@ -33,6 +33,7 @@ CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
+        f"{ID}.no-lb": {"en": "no load balancer matched", "ko": "일치하는 로드밸런서가 없습니다"},
         f"{ID}.unbound": {
             "en": "Service {svc} advertises {ip}, a floating IP attached to no port: nothing answers there.",
             "ko": "Service {svc:이/가} 알리는 {ip:은/는} 어떤 포트에도 연결되지 않은 Floating IP라 아무도 응답하지 않습니다.",
@@ -107,13 +108,13 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
     if not addresses:
         return [CHECK.not_applicable(bs)]
     if lb is None:
-        why = bs.note or "no load balancer matched"
+        why = bs.note or Msg(f"{ID}.no-lb")
         return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
     ip = addresses[0]
     if lb.vip_address == ip:
         return [CHECK.finding(Status.PASS, resource, "internal", ip=ip, svc=bs.key)]
     if not analysis.index.fips_known:
-        why = "floating IPs were not collected"
+        why = Msg("lb.fips-not-collected")
         return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
     return [_judge(ctx, analysis.index, bs, ip)]
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.calico_moved import calico_view
-from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status, said_comment
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
-from kostack.shell import chain, comment, render
+from kostack.shell import chain, render
 
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
@@ -26,6 +26,35 @@ CAUSE_KINDS: dict[str, Kind] = {"mtu": Kind.ROOT, "mtu-pmtud": Kind.WARNING}
 
 register(
     {
+        # the comment a manual MTU remedy prints where no one command sets it (said_comment)
+        f"{ID}.set-rke2-canal": {
+            "en": "set calico.vethuMTU: {mtu} in HelmChartConfig kube-system/rke2-canal "
+            "(spec.valuesContent), then recreate the pods",
+            "ko": "HelmChartConfig kube-system/rke2-canal의 spec.valuesContent에서 calico.vethuMTU를 "
+            "{mtu:으로/로} 설정한 뒤 Pod를 다시 만드세요",
+        },
+        f"{ID}.set-flannel": {
+            "en": "set Backend.MTU in kube-flannel-cfg net-conf.json to {mtu} (or remove it), "
+            "then {command}",
+            "ko": "kube-flannel-cfg net-conf.json의 Backend.MTU를 {mtu:으로/로} 설정(또는 삭제)한 뒤 "
+            "실행: {command}",
+        },
+        f"{ID}.set-kube-router": {
+            "en": "set the MTU to {mtu} in kube-router-cfg cni-conf.json (k0s: spec.network."
+            "kuberouter.mtu with autoMTU false), then {command}",
+            "ko": "kube-router-cfg cni-conf.json의 MTU를 {mtu:으로/로} 설정(k0s: autoMTU false와 함께 "
+            "spec.network.kuberouter.mtu)한 뒤 실행: {command}",
+        },
+        f"{ID}.set-antrea": {
+            "en": "set defaultMTU in antrea-config antrea-agent.conf to {mtu} (or 0: the agent "
+            "subtracts its overhead from the interface's), then {command}",
+            "ko": "antrea-config antrea-agent.conf의 defaultMTU를 {mtu:으로/로}(또는 0: 에이전트가 "
+            "인터페이스 MTU에서 자기 오버헤드를 뺌) 설정한 뒤 실행: {command}",
+        },
+        f"{ID}.set-cni": {
+            "en": "set the CNI MTU to {mtu}",
+            "ko": "CNI MTU를 {mtu:으로/로} 설정하세요",
+        },
         f"{ID}.overhead": {"en": "overhead {kind}={overhead}", "ko": "오버헤드({kind})={overhead}"},
         f"{ID}.pod-mtu": {"en": "pod MTU {mtu}: {source}", "ko": "Pod MTU {mtu}: {source}"},
         f"{ID}.no-networks": {
@@ -197,10 +226,7 @@ def _canal(
     flannel = cl.cni.flannel if cl is not None else None
     config = (flannel.canal_config if flannel is not None else None) or "canal-config"
     if config.startswith("rke2-"):  # RKE2's chart owns the ConfigMap: its values say it
-        command = comment(
-            f"set calico.vethuMTU: {tunnel} in HelmChartConfig kube-system/rke2-canal "
-            "(spec.valuesContent), then recreate the pods"
-        )
+        command = said_comment(Msg(f"{ID}.set-rke2-canal", mtu=tunnel))
     else:
         patch = _patch(
             ("-n", "kube-system"), "configmap", config, {"data": {"veth_mtu": str(tunnel)}}
@@ -238,23 +264,17 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
             ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/cilium"),
         )
     if cl is not None and cl.cni.type == "flannel":
-        return comment(
-            f"set Backend.MTU in kube-flannel-cfg net-conf.json to {net_mtu} (or remove it), then "
-            + render(["kubectl", "-n", "kube-flannel", "rollout", "restart", "ds/kube-flannel-ds"])
+        restart = render(
+            ["kubectl", "-n", "kube-flannel", "rollout", "restart", "ds/kube-flannel-ds"]
         )
+        return said_comment(Msg(f"{ID}.set-flannel", mtu=net_mtu, command=restart))
     if cl is not None and cl.cni.type == "kube-router":
-        return comment(
-            f"set the MTU to {limit} in kube-router-cfg cni-conf.json (k0s: spec.network."
-            "kuberouter.mtu with autoMTU false), then "
-            + render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/kube-router"])
-        )
+        restart = render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/kube-router"])
+        return said_comment(Msg(f"{ID}.set-kube-router", mtu=limit, command=restart))
     if cl is not None and cl.cni.type == "antrea":
-        return comment(
-            f"set defaultMTU in antrea-config antrea-agent.conf to {limit} (or 0: the agent "
-            "subtracts its overhead from the interface's), then "
-            + render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/antrea-agent"])
-        )
-    return comment(f"set the CNI MTU to {limit}")
+        restart = render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/antrea-agent"])
+        return said_comment(Msg(f"{ID}.set-antrea", mtu=limit, command=restart))
+    return said_comment(Msg(f"{ID}.set-cni", mtu=limit))
 
 
 def _patch(where: tuple[str, ...], kind: str, name: str, document: object) -> tuple[str, ...]:

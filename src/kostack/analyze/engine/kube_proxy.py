@@ -39,7 +39,7 @@ from kostack.analyze.engine.types import (
     FlowResult,
     Hop,
 )
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, ServiceEndpoint, ServicePort
 
@@ -243,7 +243,7 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
     replies = {r for _, r, _ in outcomes}
     each = [Msg("icmp.mode", mode=m, what=w) for m, _, w in outcomes]
     merged: ExpectedReply = replies.pop() if len(replies) == 1 else "depends"
-    return merged, Msg("icmp.modes", each="; ".join(each)), "?"
+    return merged, Msg("icmp.modes", each=joined(each)), "?"
 
 
 def ping_story(topo: Topology, ip: object) -> str:
