@@ -9,10 +9,11 @@ import pytest
 from test_cause_kinds import failing_cases, kinds
 
 import kostack.analyze.diagnose as diagnose_module
+from kostack.analyze import merge
 from kostack.analyze.checks import CHECKS, with_role
 from kostack.analyze.checks.base import LESSONS, Kind, Role
 from kostack.analyze.diagnose import ADDRESS_CHECKS, SYMPTOM_CHECKS, diagnose
-from kostack.analyze.findings import Status
+from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import CATALOG
 from kostack.report import lb_text
@@ -157,3 +158,31 @@ def test_blocked_bgp_gets_the_security_group_lesson() -> None:
     assert [rc.key for rc in d.root_causes] == ["bgp-blocked"]
     titles = [lesson.title for lesson in build_incident(snapshot, d, (), "en").lessons]
     assert "Open the CNI's protocols between nodes first" in titles
+
+
+def _conditional(check: str) -> Finding:
+    return Finding(
+        check,
+        Status.CONDITIONAL,
+        Severity.HIGH,
+        Resource("loadbalancer", "lb-1"),
+        check,
+        cause="lb-nodeport-blocked",
+        condition="only on ML2/OVN",
+    )
+
+
+def test_a_service_symptom_never_leads_a_conditional_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every symptom check (Role.SYMPTOM) joins the layer finding of a conditional group; the
+    old set held the critical paths only, and a Service's members down, found first, led it
+    with the security groups' finding listed under it."""
+    assert frozenset(SYMPTOM_CHECKS) == merge.SYMPTOMS
+    members, blocked = _conditional("lb-members-down"), _conditional("lb-nodeport-blocked")
+    (folded,) = merge._fold([members, blocked])
+    assert folded.check_id == "lb-nodeport-blocked"
+    assert folded.consequences == (members,)
+    monkeypatch.setattr(merge, "SYMPTOMS", frozenset(OLD_CRITICAL_PATHS.values()))
+    (folded,) = merge._fold([members, blocked])
+    assert folded.check_id == "lb-members-down"
