@@ -16,8 +16,10 @@ from kostack.analyze.diagnose import ADDRESS_CHECKS, SYMPTOM_CHECKS, diagnose
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import CATALOG
-from kostack.report import lb_text
+from kostack.report import incident_solution, lb_text
+from kostack.report import text as text_module
 from kostack.report.incident import build_incident
+from kostack.report.incident_model import SERVICE_SYMPTOMS
 from kostack.report.incident_solution import ROUTES_LESSON_CAUSES, SG_LESSON_CAUSES
 from kostack.report.text import render_diagnosis
 from kostack.watch.assess import CRITICAL_CHECKS
@@ -59,6 +61,8 @@ OLD_SG_LESSON = frozenset({"sg-encap", "sg-node", "sg-pod-source", "sg-outside"}
 OLD_ROUTES_LESSON = frozenset(
     {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}
 )
+# report/incident_model.py, and its copy in report/text.py
+OLD_SERVICE_SYMPTOMS = ("net-dns", "net-api-service")
 
 
 def test_the_derived_sets_are_the_lists_they_replace() -> None:
@@ -75,6 +79,7 @@ def test_the_derived_sets_are_the_lists_they_replace() -> None:
     # lesson that names BGP (test_blocked_bgp_gets_the_security_group_lesson)
     assert OLD_SG_LESSON | {"bgp-blocked"} == SG_LESSON_CAUSES
     assert ROUTES_LESSON_CAUSES == OLD_ROUTES_LESSON
+    assert SERVICE_SYMPTOMS == OLD_SERVICE_SYMPTOMS
 
 
 def test_a_critical_path_is_a_symptom_named_in_every_language() -> None:
@@ -186,3 +191,27 @@ def test_a_service_symptom_never_leads_a_conditional_group(
     monkeypatch.setattr(merge, "SYMPTOMS", frozenset(OLD_CRITICAL_PATHS.values()))
     (folded,) = merge._fold([members, blocked])
     assert folded.check_id == "lb-members-down"
+
+
+def test_a_cluster_ip_symptom_left_out_loses_the_ping_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kubernetes service broken (Role.CLUSTER_IP) brings the note that a ping to a
+    ClusterIP proves nothing, in the text and the incident report; without it, neither."""
+    snapshot = build(example_doc("stateless-replies-dropped"))
+    d = diagnose(snapshot)
+    assert [rc.key for rc in d.root_causes] == ["sg-stateless"]
+    assert {f.check_id for f in d.root_causes[0].symptoms} & set(SERVICE_SYMPTOMS) == {
+        "net-api-service"
+    }
+    ping = "A ping to it gets no reply"
+    lesson = "Never test a ClusterIP with ping"
+
+    def said() -> tuple[bool, bool]:
+        titles = [x.title for x in build_incident(snapshot, d, (), "en").lessons]
+        return ping in " ".join(render_diagnosis(d).split()), lesson in titles
+
+    assert said() == (True, True)
+    monkeypatch.setattr(text_module, "SERVICE_SYMPTOMS", ("net-dns",))
+    monkeypatch.setattr(incident_solution, "SERVICE_SYMPTOMS", ("net-dns",))
+    assert said() == (False, False)

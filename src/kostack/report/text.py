@@ -19,6 +19,7 @@ from kostack.gap_words import gap_error, gap_hint
 from kostack.report.breaks import breaks_lines, source_nodes
 from kostack.report.cells import cells, labelled, pad, wrap
 from kostack.report.i18n import t
+from kostack.report.incident_model import SERVICE_SYMPTOMS
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
@@ -137,10 +138,7 @@ def _root_cause(
                 out.extend(labelled("", L(flow, lang), label_w))
     elif rc.evidence:
         out.extend(labelled(t(lang, "evidence"), L(rc.evidence[0], lang), label_w))
-    if (
-        any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms)
-        or rc.key == "antispoof"
-    ):
+    if any(f.check_id in SERVICE_SYMPTOMS for f in rc.symptoms) or rc.key == "antispoof":
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         note = L(ping_story(topo, ip), lang)

@@ -69,6 +69,9 @@ class Role(Flag):
     # its PASS is read from addresses (which are pods', which a node's): a pod range holding
     # node addresses puts it in doubt, so it is not said to be ok (diagnose's ADDRESS_CHECKS)
     READS_ADDRESSES = auto()
+    # its answer is a flow to a ClusterIP Service (DNS's, the API's), which the Service proxy
+    # translates and no ping answers: the reports' ClusterIP ping note and lesson
+    CLUSTER_IP = auto()
 
 
 NO_ROLE: Final = Role(0)
