@@ -36,7 +36,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-no-node-port-proxy": Kind.ROOT,
     "lb-node-port-addresses": Kind.ROOT,
     "calico-ebpf-dsr": Kind.ROOT | Kind.OBSERVED,
-    "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT,
+    "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT | Kind.SG_LESSON,
     "port-down": Kind.ROOT | Kind.POD_TRAFFIC,
     "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC,
 }
