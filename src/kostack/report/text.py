@@ -16,7 +16,7 @@ from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
-from kostack.report.breaks import breaks_lines, source_nodes
+from kostack.report.breaks import breaks_lines, source_nodes, unsaid_symptoms
 from kostack.report.cells import cells, labelled, pad, wrap
 from kostack.report.i18n import t
 from kostack.report.incident_model import SERVICE_SYMPTOMS
@@ -192,7 +192,7 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
 
 def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
-    for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
+    for f in (*unsaid_symptoms(rc), *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
     out = breaks_lines(d, topo, by_check, lang, t, source_nodes, lb_breaks)
     if not out:
