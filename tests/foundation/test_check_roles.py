@@ -5,22 +5,32 @@ is a deliberate one; the tests that take one entry out see the answer change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from test_cause_kinds import failing_cases, kinds
+from test_checks import CASES
 
 import kostack.analyze.diagnose as diagnose_module
+from kostack.analyze import merge
 from kostack.analyze.checks import CHECKS, with_role
 from kostack.analyze.checks.base import LESSONS, Kind, Role
 from kostack.analyze.diagnose import ADDRESS_CHECKS, SYMPTOM_CHECKS, diagnose
-from kostack.analyze.findings import Status
+from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import CATALOG
-from kostack.report import lb_text
+from kostack.model.load import load_snapshot
+from kostack.model.snapshot import Snapshot
+from kostack.report import incident_solution, lb_text
+from kostack.report import text as text_module
 from kostack.report.incident import build_incident
+from kostack.report.incident_model import SERVICE_SYMPTOMS
 from kostack.report.incident_solution import ROUTES_LESSON_CAUSES, SG_LESSON_CAUSES
 from kostack.report.text import render_diagnosis
 from kostack.watch.assess import CRITICAL_CHECKS
 from kostack_testkit.builders import build, example_doc
+from kostack_testkit.dualstack import dual_stack_doc, ipv6_egress_broken
 from kostack_testkit.lb_fixtures import service
 
 # the hand-kept lists as they were (analyze/diagnose.py, analyze/merge.py, watch/assess.py,
@@ -58,6 +68,9 @@ OLD_SG_LESSON = frozenset({"sg-encap", "sg-node", "sg-pod-source", "sg-outside"}
 OLD_ROUTES_LESSON = frozenset(
     {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}
 )
+NEW_SG_LESSON = ("sg-stateless", "calico-ebpf-tunnel", "antrea-memberlist")
+# report/incident_model.py, and its copy in report/text.py
+OLD_SERVICE_SYMPTOMS = ("net-dns", "net-api-service")
 
 
 def test_the_derived_sets_are_the_lists_they_replace() -> None:
@@ -70,10 +83,13 @@ def test_the_derived_sets_are_the_lists_they_replace() -> None:
     assert lb_text.LB_BLOCKED == OLD_LB_BLOCKED
     assert lb_text.LB_STATUS == OLD_LB_STATUS
     assert lb_text._SYMPTOMS == OLD_LB_SYMPTOMS
-    # one deliberate change: bgp-blocked, security groups dropping BGP between nodes, gets the
-    # lesson that names BGP (test_blocked_bgp_gets_the_security_group_lesson)
-    assert OLD_SG_LESSON | {"bgp-blocked"} == SG_LESSON_CAUSES
-    assert ROUTES_LESSON_CAUSES == OLD_ROUTES_LESSON
+    # deliberate changes: bgp-blocked, security groups dropping BGP between nodes, gets the
+    # lesson that names BGP (test_blocked_bgp_gets_the_security_group_lesson); so do the other
+    # groups that drop what the CNI sends between nodes, and un-NATed IPv6 egress the lesson of
+    # routes on the router (test_a_cause_draws_its_lesson)
+    assert OLD_SG_LESSON | {"bgp-blocked", *NEW_SG_LESSON} == SG_LESSON_CAUSES
+    assert OLD_ROUTES_LESSON | {"ipv6-egress-no-nat"} == ROUTES_LESSON_CAUSES
+    assert SERVICE_SYMPTOMS == OLD_SERVICE_SYMPTOMS
 
 
 def test_a_critical_path_is_a_symptom_named_in_every_language() -> None:
@@ -157,3 +173,97 @@ def test_blocked_bgp_gets_the_security_group_lesson() -> None:
     assert [rc.key for rc in d.root_causes] == ["bgp-blocked"]
     titles = [lesson.title for lesson in build_incident(snapshot, d, (), "en").lessons]
     assert "Open the CNI's protocols between nodes first" in titles
+
+
+def _conditional(check: str) -> Finding:
+    return Finding(
+        check,
+        Status.CONDITIONAL,
+        Severity.HIGH,
+        Resource("loadbalancer", "lb-1"),
+        check,
+        cause="lb-nodeport-blocked",
+        condition="only on ML2/OVN",
+    )
+
+
+def test_a_service_symptom_never_leads_a_conditional_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every symptom check (Role.SYMPTOM) joins the layer finding of a conditional group; the
+    old set held the critical paths only, and a Service's members down, found first, led it
+    with the security groups' finding listed under it."""
+    assert frozenset(SYMPTOM_CHECKS) == merge.SYMPTOMS
+    members, blocked = _conditional("lb-members-down"), _conditional("lb-nodeport-blocked")
+    (folded,) = merge._fold([members, blocked])
+    assert folded.check_id == "lb-nodeport-blocked"
+    assert folded.consequences == (members,)
+    monkeypatch.setattr(merge, "SYMPTOMS", frozenset(OLD_CRITICAL_PATHS.values()))
+    (folded,) = merge._fold([members, blocked])
+    assert folded.check_id == "lb-members-down"
+
+
+def test_a_cluster_ip_symptom_left_out_loses_the_ping_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kubernetes service broken (Role.CLUSTER_IP) brings the note that a ping to a
+    ClusterIP proves nothing, in the text and the incident report; without it, neither."""
+    snapshot = build(example_doc("stateless-replies-dropped"))
+    d = diagnose(snapshot)
+    assert [rc.key for rc in d.root_causes] == ["sg-stateless"]
+    assert {f.check_id for f in d.root_causes[0].symptoms} & set(SERVICE_SYMPTOMS) == {
+        "net-api-service"
+    }
+    ping = "A ping to it gets no reply"
+    lesson = "Never test a ClusterIP with ping"
+
+    def said() -> tuple[bool, bool]:
+        titles = [x.title for x in build_incident(snapshot, d, (), "en").lessons]
+        return ping in " ".join(render_diagnosis(d).split()), lesson in titles
+
+    assert said() == (True, True)
+    monkeypatch.setattr(text_module, "SERVICE_SYMPTOMS", ("net-dns",))
+    monkeypatch.setattr(incident_solution, "SERVICE_SYMPTOMS", ("net-dns",))
+    assert said() == (False, False)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SG_TITLE = "Open the CNI's protocols between nodes first"
+ROUTES_TITLE = "Give pod traffic a way back"
+
+
+def _dual_stack_v6_egress_broken() -> Snapshot:
+    doc = dual_stack_doc()
+    ipv6_egress_broken(doc)
+    return build(doc)
+
+
+LESSON_CASES: dict[str, tuple[Callable[[], Snapshot], str]] = {
+    # stateless groups: the replies of what the CNI sends between nodes need rules too
+    "sg-stateless": (lambda: build(example_doc("stateless-replies-dropped")), SG_TITLE),
+    # the VXLAN Calico's eBPF data plane sends between nodes
+    "calico-ebpf-tunnel": (
+        lambda: load_snapshot(EXAMPLES / "calico-ebpf-env-no-4789.json"),
+        SG_TITLE,
+    ),
+    # Antrea's memberlist between its agents
+    "antrea-memberlist": (lambda: build(CASES["net-sg-antrea-memberlist"][1]()), SG_TITLE),
+    # pods' IPv6 leaves un-NATed: the router needs a route back per node's pod block
+    "ipv6-egress-no-nat": (_dual_stack_v6_egress_broken, ROUTES_TITLE),
+}
+
+
+@pytest.mark.parametrize("cause", sorted(LESSON_CASES))
+def test_a_cause_draws_its_lesson(cause: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    make, title = LESSON_CASES[cause]
+    snapshot = make()
+    d = diagnose(snapshot)
+    assert cause in [rc.key for rc in d.root_causes]
+
+    def titles() -> list[str]:
+        return [lesson.title for lesson in build_incident(snapshot, d, (), "en").lessons]
+
+    assert title in titles()
+    name = "SG_LESSON_CAUSES" if title == SG_TITLE else "ROUTES_LESSON_CAUSES"
+    monkeypatch.setattr(incident_solution, name, getattr(incident_solution, name) - {cause})
+    assert title not in titles()

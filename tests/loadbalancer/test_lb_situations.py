@@ -4,11 +4,15 @@ that cannot see a drop, objects switched off. Each asserts the root cause (or it
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.findings import Status
 from kostack.plan.build import build_plan
+from kostack.report import lb_text
 from kostack.report.lb_text import lb_breaks, lb_breaks_marked
 from kostack_testkit.builders import build
 from kostack_testkit.dualstack import (
@@ -272,3 +276,18 @@ def test_a_thousand_services_behind_one_missing_rule_break_in_a_few_lines() -> N
         assert len(lines) == 5 and more in lines[-1]
         report = lb_breaks_marked(by_check, lang)
         assert len(report) == 5 and more in str(report[-1])
+        assert "로드밸런서" in lines[-1] if lang == "ko" else "load balancer" in lines[-1]
+
+
+def test_symptoms_of_another_family_are_not_counted_as_load_balancer_symptoms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A symptom check without a critical path that is not a load balancer check (a future
+    one) is counted as a symptom, not as a load balancer symptom."""
+    (down,) = _lb_findings(diagnose(build(amphora_nodeport_blocked())), "lb-members-down")
+    other = replace(down, check_id="net-future-symptom")
+    monkeypatch.setattr(lb_text, "_SYMPTOMS", ("lb-members-down", "net-future-symptom"))
+    by_check = {"lb-members-down": [down] * 4, "net-future-symptom": [other] * 3}
+    for lang, more in (("en", "(3 more symptoms)"), ("ko", "(증상 3개 더)")):
+        assert more in lb_breaks(by_check, lang)[-1]
+        assert more in str(lb_breaks_marked(by_check, lang)[-1])

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks import CHECKS, with_role
+from kostack.analyze.checks.base import Role
 from kostack.analyze.engine.cases import World, condition, holds_either_way, how_to_tell, varying
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import CATALOG, Msg, register
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
 # the flows every cluster needs, each the answer of the check that names it (its CRITICAL_PATH)
 CRITICAL_PATHS: dict[str, str] = {c.critical_path: c.id for c in CHECKS if c.critical_path}
-SYMPTOMS = frozenset(CRITICAL_PATHS.values())
+PATH_CHECKS = frozenset(CRITICAL_PATHS.values())
+# a symptom (Role.SYMPTOM: a flow or a Service that breaks) never leads a conditional group
+SYMPTOMS = frozenset(with_role(Role.SYMPTOM))
 
 register(
     {
@@ -206,7 +209,8 @@ def verdict_of(
         title = Msg(f"title.{rc.key}") if f"title.{rc.key}" in CATALOG else rc.title
         reasons.append(Msg("verdict.reason-conditional", title=title, condition=rc.condition))
     for f in unknown:
-        if f.check_id in SYMPTOMS or not reasons:
+        # an undecided critical path says why; any other unknown only when nothing else does
+        if f.check_id in PATH_CHECKS or not reasons:
             reasons.append(f.message)
     if roots:
         kind: Literal["healthy", "root-causes", "undecided"] = "root-causes"

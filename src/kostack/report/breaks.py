@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.diagnose import Diagnosis, RootCause
 from kostack.analyze.findings import Finding
+from kostack.analyze.merge import PATH_CHECKS
 from kostack.analyze.messages import Msg
 from kostack.analyze.summary import dns_cluster_ips
 from kostack.analyze.topology import Topology
@@ -20,6 +21,15 @@ def source_nodes(findings: list[Finding]) -> int:
     if all("sources" in f.extra for f in findings):
         return len({n for f in findings for n in f.extra["sources"]})
     return len({r.id for f in findings for r in f.affected})
+
+
+def unsaid_symptoms(rc: RootCause) -> tuple[Finding, ...]:
+    """The symptoms "Breaks:" lists: a cause with no finding of its own is led by its first
+    symptom, whose message the cause says already; unless a critical path's (said in its own
+    words, "DNS from 3 of 4 nodes"), it is not said again."""
+    if rc.findings or not rc.symptoms or rc.symptoms[0].check_id in PATH_CHECKS:
+        return rc.symptoms
+    return rc.symptoms[1:]
 
 
 def breaks_lines(

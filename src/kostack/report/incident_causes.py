@@ -12,7 +12,7 @@ from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
-from kostack.report.breaks import breaks_lines, source_nodes
+from kostack.report.breaks import breaks_lines, source_nodes, unsaid_symptoms
 from kostack.report.incident_model import (
     SERVICE_SYMPTOMS,
     CauseSection,
@@ -109,7 +109,7 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
         severity_label=t(lang, "sev." + str(rc.severity)),
         what=what,
         why=why,
-        breaks=tuple(breaks(d, topo, rc.symptoms, lang)),
+        breaks=tuple(breaks(d, topo, unsaid_symptoms(rc), lang)),
         ports=_port_rows(topo, rc.resources)[:50],
         evidence=tuple(plain(marked(e, lang)) for e in rc.evidence),
         background=Marked(background),

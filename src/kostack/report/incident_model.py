@@ -9,7 +9,10 @@ Pure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
+from kostack.analyze.checks import with_role
+from kostack.analyze.checks.base import Role
 from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import ProbeObservation
@@ -30,7 +33,8 @@ SYSTEM_NAMESPACES = frozenset(
         "cilium-system",
     }
 )
-SERVICE_SYMPTOMS = ("net-dns", "net-api-service")
+# the symptoms of a flow to a ClusterIP Service (ROLE holds Role.CLUSTER_IP): the ping lesson
+SERVICE_SYMPTOMS: Final = with_role(Role.CLUSTER_IP)
 MAX_COMMANDS = 20
 MAX_APPLIED = 50
 TEST_POD_WORDS = ("netshoot", "dns-test", "debug", "busybox", "dnsutils", "toolbox")

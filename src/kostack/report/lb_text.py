@@ -32,13 +32,20 @@ def _symptoms(by_check: Mapping[str, Sequence[Finding]]) -> list[Finding]:
     return [f for check in _SYMPTOMS for f in by_check.get(check, ())]
 
 
+def _more(found: Sequence[Finding]) -> str:
+    """The count's words: load balancer symptoms when every one counted is a load balancer
+    check's (`lb-...`), else symptoms (a symptom check of another family says its own)."""
+    rest = found[SHOWN:]
+    return "breaks_lb_more" if all(f.check_id.startswith("lb-") for f in rest) else "breaks_more"
+
+
 def lb_breaks(by_check: Mapping[str, Sequence[Finding]], lang: str) -> list[str]:
     """One "Breaks:" line per load balancer symptom (members down, an address still pending),
     the first ``SHOWN`` of them and a count of the others."""
     found = _symptoms(by_check)
     out = [t(lang, "breaks_other", what=localize(f.message, lang)) for f in found[:SHOWN]]
     if len(found) > SHOWN:
-        out.append(t(lang, "breaks_lb_more", n=len(found) - SHOWN))
+        out.append(t(lang, _more(found), n=len(found) - SHOWN))
     return out
 
 
@@ -47,5 +54,5 @@ def lb_breaks_marked(by_check: Mapping[str, Sequence[Finding]], lang: str) -> li
     found = _symptoms(by_check)
     out = [mt(lang, "breaks_other", what=marked(f.message, lang)) for f in found[:SHOWN]]
     if len(found) > SHOWN:
-        out.append(mt(lang, "breaks_lb_more", n=len(found) - SHOWN))
+        out.append(mt(lang, _more(found), n=len(found) - SHOWN))
     return out

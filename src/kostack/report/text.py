@@ -16,9 +16,10 @@ from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
-from kostack.report.breaks import breaks_lines, source_nodes
+from kostack.report.breaks import breaks_lines, source_nodes, unsaid_symptoms
 from kostack.report.cells import cells, labelled, pad, wrap
 from kostack.report.i18n import t
+from kostack.report.incident_model import SERVICE_SYMPTOMS
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
@@ -137,10 +138,7 @@ def _root_cause(
                 out.extend(labelled("", L(flow, lang), label_w))
     elif rc.evidence:
         out.extend(labelled(t(lang, "evidence"), L(rc.evidence[0], lang), label_w))
-    if (
-        any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms)
-        or rc.key == "antispoof"
-    ):
+    if any(f.check_id in SERVICE_SYMPTOMS for f in rc.symptoms) or rc.key == "antispoof":
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         note = L(ping_story(topo, ip), lang)
@@ -194,7 +192,7 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
 
 def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
-    for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
+    for f in (*unsaid_symptoms(rc), *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
     out = breaks_lines(d, topo, by_check, lang, t, source_nodes, lb_breaks)
     if not out:

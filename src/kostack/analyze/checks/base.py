@@ -48,6 +48,9 @@ class Kind(Flag):
     # predicted: `kostack fix` may plan its remedy, guard never keeps it (once fixed the need is
     # no longer seen, and guard would take away what it added, then add it back)
     OBSERVED = auto()
+    # it breaks the traffic of pods between them, to DNS or to the API service: a release's
+    # chain of failing components ends at it (analyze/release_checks/chain.py)
+    POD_TRAFFIC = auto()
     # the lesson the incident report draws from it (report/incident_solution.py), one at most:
     SG_LESSON = auto()  # open the CNI's protocols between nodes (in the groups) first
     ROUTES_LESSON = auto()  # give unencapsulated pod traffic routes on the router
@@ -69,6 +72,9 @@ class Role(Flag):
     # its PASS is read from addresses (which are pods', which a node's): a pod range holding
     # node addresses puts it in doubt, so it is not said to be ok (diagnose's ADDRESS_CHECKS)
     READS_ADDRESSES = auto()
+    # its answer is a flow to a ClusterIP Service (DNS's, the API's), which the Service proxy
+    # translates and no ping answers: the reports' ClusterIP ping note and lesson
+    CLUSTER_IP = auto()
 
 
 NO_ROLE: Final = Role(0)

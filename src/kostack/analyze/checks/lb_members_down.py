@@ -36,9 +36,9 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-no-node-port-proxy": Kind.ROOT,
     "lb-node-port-addresses": Kind.ROOT,
     "calico-ebpf-dsr": Kind.ROOT | Kind.OBSERVED,
-    "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT,
-    "port-down": Kind.ROOT,
-    "port-unbound": Kind.ROOT,
+    "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT | Kind.SG_LESSON,
+    "port-down": Kind.ROOT | Kind.POD_TRAFFIC,
+    "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC,
 }
 # its members are matched to nodes by address (loadbalancer/index.py)
 ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES

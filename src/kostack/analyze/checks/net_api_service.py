@@ -23,7 +23,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {"service-port": Kind.ROOT, "no-endpoints": Kind.ROOT}
-ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
+ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES | Role.CLUSTER_IP
 CRITICAL_PATH: Final = "api-service"
 
 register(

@@ -38,7 +38,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {"calico-address": Kind.ROOT}
+CAUSE_KINDS: dict[str, Kind] = {"calico-address": Kind.ROOT | Kind.POD_TRAFFIC}
 
 __all__ = ["CAUSE", "ID", "NEEDS", "SEVERITY", "TITLE", "run"]
 

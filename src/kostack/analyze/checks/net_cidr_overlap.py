@@ -26,7 +26,10 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.pod_cidrs", "cluster.service_cidrs", "openstack.subnets")
 REMEDIES: frozenset[str] = frozenset()
-CAUSE_KINDS: dict[str, Kind] = {"cidr-overlap": Kind.ROOT, "cidr-overlap-latent": Kind.WARNING}
+CAUSE_KINDS: dict[str, Kind] = {
+    "cidr-overlap": Kind.ROOT | Kind.POD_TRAFFIC,
+    "cidr-overlap-latent": Kind.WARNING,
+}
 MAX_NAMED = 8  # ranges named in one finding's message and evidence; the rest are counted
 
 register(

@@ -22,7 +22,7 @@ SAY_CANAL = Says(ID, Severity.LOW)
 CANAL_CAUSE = "mtu-pmtud"
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {"mtu": Kind.ROOT, "mtu-pmtud": Kind.WARNING}
+CAUSE_KINDS: dict[str, Kind] = {"mtu": Kind.ROOT | Kind.POD_TRAFFIC, "mtu-pmtud": Kind.WARNING}
 
 register(
     {

@@ -29,7 +29,7 @@ REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
     "sg-outside": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON,
     "router-no-route-back": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
-    "ipv6-egress-no-nat": Kind.ROOT | Kind.ADDRESS,
+    "ipv6-egress-no-nat": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "router-wrong-route": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
     "no-router": Kind.ROOT | Kind.ROUTES_LESSON,
 }

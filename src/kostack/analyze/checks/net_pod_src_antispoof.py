@@ -36,7 +36,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
-CAUSE_KINDS: dict[str, Kind] = {"antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS}
+CAUSE_KINDS: dict[str, Kind] = {
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC
+}
 ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "antispoof"
 

@@ -25,9 +25,9 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({ROUTE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
-    "antrea-gre-ipv6": Kind.ROOT,
-    "bgp-no-peer": Kind.ROOT,
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON | Kind.POD_TRAFFIC,
+    "antrea-gre-ipv6": Kind.ROOT | Kind.POD_TRAFFIC,
+    "bgp-no-peer": Kind.ROOT | Kind.POD_TRAFFIC,
 }
 ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES
 CRITICAL_PATH: Final = "pod-to-pod"

@@ -40,7 +40,7 @@ SEVERITY_NOTE = (
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.PORT}
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.PORT | Kind.SG_LESSON}
 
 register(
     {

@@ -114,11 +114,11 @@ register(
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "bgp-blocked": Kind.ROOT | Kind.PORT | Kind.SG_LESSON,
-    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON,
-    "sg-stateless": Kind.ROOT | Kind.PORT,
+    "bgp-blocked": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC,
+    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC,
+    "sg-stateless": Kind.ROOT | Kind.PORT | Kind.POD_TRAFFIC | Kind.SG_LESSON,
     # kube-router without encapsulation across subnets: the routes, not the groups (_native_routes)
-    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON,
+    "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON | Kind.POD_TRAFFIC,
 }
 
 

@@ -18,7 +18,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-encap": Kind.ROOT | Kind.PORT | Kind.SG_LESSON}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-encap": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC
+}
 CAUSE = "sg-encap"
 
 register(

@@ -27,7 +27,9 @@ register(
 )
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC
+}
 
 
 # (message, port, port_max, scope): the API server, kubelet, and etcd between control planes

@@ -24,7 +24,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-encap": Kind.ROOT | Kind.PORT | Kind.SG_LESSON}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-encap": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC
+}
 
 register(
     {

@@ -34,7 +34,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON
+    "sg-pod-source": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC
 }
 ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "sg-pod-source"

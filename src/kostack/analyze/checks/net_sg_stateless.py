@@ -29,7 +29,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP, MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-stateless": Kind.ROOT | Kind.PORT}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-stateless": Kind.ROOT | Kind.PORT | Kind.POD_TRAFFIC | Kind.SG_LESSON
+}
 KINDS = ("pods", "nodes", "pods-out", "nodes-out")  # who talks to whom, in that order
 
 register(

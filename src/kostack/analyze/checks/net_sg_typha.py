@@ -31,7 +31,9 @@ register(
 )
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
-CAUSE_KINDS: dict[str, Kind] = {"sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON}
+CAUSE_KINDS: dict[str, Kind] = {
+    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC
+}
 
 
 @SAY.only_for("calico", f"{ID}.not-calico")

@@ -34,7 +34,7 @@ SEVERITY_NOTE = (
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS,
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC,
     "antispoof-off": Kind.WARNING | Kind.ADDRESS,
 }
 ROLE: Final = Role.READS_ADDRESSES

@@ -46,7 +46,7 @@ SEVERITY_NOTE = (
 NEEDS = ("cluster.cni", "openstack.subnets", "openstack.ports", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "kube-ovn-address": Kind.ROOT,
+    "kube-ovn-address": Kind.ROOT | Kind.POD_TRAFFIC,
     "kube-ovn-allocation-pool": Kind.WARNING,
 }
 CAUSE = "kube-ovn-address"

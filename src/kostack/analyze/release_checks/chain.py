@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
+from kostack.analyze.checks.base import Kind
+from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause, declared
+from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
@@ -35,8 +37,11 @@ from kostack.analyze.topology import Topology
 from kostack.model.snapshot import HelmRelease, Snapshot, WorkloadPod
 from kostack.shell import command, render
 
-# Network symptom checks of the diagnosis: a root cause with these symptoms breaks pod traffic.
-POD_TRAFFIC_CHECKS = frozenset({"net-dns", "net-pod-to-pod", "net-api-service"})
+# the causes that break pods' traffic between them, to DNS or to the API service (their Kind
+# holds Kind.POD_TRAFFIC), and the checks of the critical paths inside the cluster (all but
+# egress, which leaves it): a root cause with either breaks a release's pod traffic
+POD_TRAFFIC_CAUSES = declared(Kind.POD_TRAFFIC)
+POD_TRAFFIC_CHECKS = frozenset(c for p, c in CRITICAL_PATHS.items() if p != "egress")
 
 register(
     {
@@ -295,8 +300,8 @@ def pod_traffic_root_causes(diagnosis: Diagnosis | None) -> tuple[RootCause, ...
     return tuple(
         rc
         for rc in diagnosis.root_causes
-        if any(f.check_id in POD_TRAFFIC_CHECKS for f in (*rc.symptoms, *rc.findings))
-        or rc.key in ("antispoof", "sg-encap", "sg-pod-source", "sg-node", "sg-outside", "mtu")
+        if rc.key in POD_TRAFFIC_CAUSES
+        or any(f.check_id in POD_TRAFFIC_CHECKS for f in (*rc.symptoms, *rc.findings))
     )
 
 
