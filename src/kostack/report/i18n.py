@@ -176,7 +176,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "egress 규칙(IPv4·IPv6 모든 프로토콜)을 되살리세요.",
         "breaks_egress": "Pod -> 클러스터 외부 통신: 노드 {total}대 중 {n}대에서 실패",
         "breaks_other": "{what}",
-        "breaks_lb_more": "... (로드밸런서 증상 외 {n}개)   -> 각각은 `kostack diagnose -v`로 확인하세요",
+        "breaks_lb_more": "... (로드밸런서 증상 {n}개 더)   -> 각각은 `kostack diagnose -v`로 확인하세요",
         "breaks_more": "... (증상 {n}개 더)   -> 각각은 `kostack diagnose -v`로 확인하세요",
         "warnings": "경고:",
         "also_checked": "함께 점검했고 정상:",
