@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from report_testing import (
     SEED_PORTS,
     fix_journal,
@@ -265,3 +266,27 @@ def test_a_large_probe_round_is_one_row_per_kind_and_outcome_failures_first() ->
     assert sorted(row.count for row in report.probes) == [1, 1, 1, 20, 40]
     md = render_markdown(report, "test")
     assert "(+39 alike)" in md and "(+19 alike)" in md
+
+
+@pytest.mark.parametrize(
+    ("example", "lang", "title"),
+    [
+        ("seed-incident", "en", "# Kubernetes on OpenStack: pod network outage affecting harbor"),
+        ("metallb-lb-class-no-controller", "en", "# Kubernetes on OpenStack: network fault"),
+        ("lb-amphora-nodeport-blocked", "en", "# Kubernetes on OpenStack: network fault"),
+        ("lb-amphora-nodeport-blocked", "ko", "# OpenStack K8s 네트워크 장애"),
+    ],
+)
+def test_the_title_says_pod_network_outage_only_when_pod_traffic_breaks(
+    example: str, lang: str, title: str
+) -> None:
+    """A Service that no controller takes was titled "pod network outage affecting harbor,
+    web": no pod traffic broke, and harbor is behind no Service of type LoadBalancer."""
+    from kostack_testkit.cli import run_cli
+
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{example}.json"
+    code, out = run_cli(
+        "report", "--snapshot", str(path), "-o", "-", "--format", "md", "--lang", lang
+    )
+    assert code == 0, out
+    assert out.splitlines()[0] == title

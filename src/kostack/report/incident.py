@@ -53,6 +53,7 @@ from kostack.report.incident_model import (
 from kostack.report.incident_solution import lessons, shown, solution
 from kostack.report.incident_summary import (
     applications,
+    apps_hit,
     environment_rows,
     generated_from,
     impact,
@@ -110,7 +111,12 @@ def build_incident(
     return IncidentReport(
         lang=lang,
         title=title(
-            roots, apps, troubles, lang, diagnosis.verdict.kind == "undecided", len(warnings)
+            roots,
+            apps_hit(diagnosis, topo, apps),
+            troubles,
+            lang,
+            diagnosis.verdict.kind == "undecided",
+            len(warnings),
         ),
         generated_from=generated_from(snapshot, lang),
         symptoms=seen,

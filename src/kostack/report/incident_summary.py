@@ -6,7 +6,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.checks.base import Kind
+from kostack.analyze.diagnose import Diagnosis, RootCause, declared, root_cause_title
+from kostack.analyze.merge import PATH_CHECKS
 from kostack.analyze.messages import Msg, localize
 from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.summary import Environment, describe_cni, environment
@@ -112,14 +114,35 @@ def applications(snapshot: Snapshot) -> tuple[App, ...]:
     return tuple(out)
 
 
+# causes that break traffic between pods, to DNS or to the API service (their checks say so)
+POD_TRAFFIC_CAUSES = declared(Kind.POD_TRAFFIC)
+
+
+def pod_outage(roots: tuple[RootCause, ...]) -> bool:
+    """Whether a root cause breaks the pods' own traffic (a cause declared Kind.POD_TRAFFIC, or
+    a critical path among its findings and symptoms), not only a Service's way in."""
+    return any(
+        rc.key in POD_TRAFFIC_CAUSES
+        or any(f.check_id in PATH_CHECKS for f in (*rc.symptoms, *rc.findings))
+        for rc in roots
+    )
+
+
+def apps_hit(d: Diagnosis, topo: Topology, apps: tuple[App, ...]) -> tuple[App, ...]:
+    """The applications with a pod on a node the root causes affect."""
+    affected = affected_nodes(d, topo)
+    return tuple(a for a in apps if a.nodes & affected)
+
+
 def title(
     roots: tuple[RootCause, ...],
-    apps: tuple[App, ...],
+    hit: tuple[App, ...],
     troubles: tuple[ReleaseTrouble, ...],
     lang: str,
     undecided: bool = False,
     warnings: int = 0,
 ) -> Marked:
+    """The report's title; ``hit``: the applications the root causes reach (`apps_hit`)."""
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if not roots and not failed:
         if troubles:
@@ -127,13 +150,17 @@ def title(
         head = t(lang, "rep.title.undecided" if undecided else "rep.title.healthy")
         # no outage, but not nothing either: the title counts the warnings
         return concat(head, t(lang, "rep.title.warnings", n=warnings)) if warnings else head
-    head = t(lang, "rep.title.outage") if roots else t(lang, "rep.title.release_only")
+    pods = pod_outage(roots)
+    if not roots:
+        head = t(lang, "rep.title.release_only")
+    else:
+        head = t(lang, "rep.title.outage" if pods else "rep.title.fault")
     if failed:
         return concat(head, t(lang, "rep.title.and_release", releases=", ".join(failed)))
-    if roots and apps:
-        return concat(
-            head, t(lang, "rep.title.affecting", apps=", ".join(a.name for a in apps[:3]))
-        )
+    # an application is reached through its nodes' pod traffic; a Service's way in, an egress
+    # IP or an unmatched node reach no application the nodes could name
+    if pods and hit:
+        return concat(head, t(lang, "rep.title.affecting", apps=", ".join(a.name for a in hit[:3])))
     return head
 
 
@@ -228,7 +255,7 @@ def impact(
     for rc in d.root_causes:
         if not rc.symptoms:
             out.append(root_cause_title(rc.key, lang))
-    hit = [a for a in apps if a.nodes & affected]
+    hit = apps_hit(d, topo, apps)
     if hit:
         out.append(
             t(lang, "rep.impact.apps", apps=", ".join(f"{a.name} ({a.namespace})" for a in hit))
