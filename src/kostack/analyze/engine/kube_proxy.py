@@ -31,6 +31,7 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
+from kostack.analyze.engine.service_proxy import unserved_hop
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -314,6 +315,11 @@ def via_service(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
+    unserved = (
+        unserved_hop(topo, where, ev_svc, dst.ip) if lb is None or lb.who == "kube-proxy" else None
+    )
+    if unserved is not None:  # nobody serves ClusterIPs (engine/service_proxy.py)
+        return single(unserved)
     if lb is None and name == "kube-proxy" and proxy_unseen(topo):
         ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
         detail = Msg("hop.no-proxy-seen", ip=dst.ip)
