@@ -7,14 +7,17 @@ neither kube-proxy's pods nor its ConfigMap it said UNKNOWN even on a kubeadm cl
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY, service_proxy
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
+from kostack.cli.main import cli
 from kostack_testkit.antrea import as_antrea
 from kostack_testkit.builders import build, example_flannel_no_8472
 from kostack_testkit.kubeovn import as_kube_ovn
@@ -104,3 +107,11 @@ def test_unseen_off_kubeadm_stays_unknown_never_a_pass() -> None:
     assert found["net-service-proxy"] == "unknown"
     assert found["net-dns"] == "unknown"
     assert not d.root_causes
+
+
+def test_trace_to_a_cluster_ip_says_nothing_translates_it() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "calico-no-service-proxy.json"
+    args = ["trace", "--snapshot", str(example), "pod:demo/netshoot"]
+    result = CliRunner().invoke(cli, [*args, "svc:kube-system/kube-dns:53/udp"])
+    assert "nothing translates 10.96.0.10" in result.output
+    assert "DENIED at hop 2" in result.output
