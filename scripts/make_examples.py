@@ -22,6 +22,7 @@ from kostack_testkit.metallb import METALLB_EXAMPLES, metallb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
 from kostack_testkit.node_ports import NODE_PORT_EXAMPLES, node_port_example_doc
 from kostack_testkit.reflectors import REFLECTOR_EXAMPLES, reflector_example_doc
+from kostack_testkit.service_proxy import SERVICE_PROXY_EXAMPLES, service_proxy_example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ def main() -> int:
         (EGRESS_EXAMPLES, egress_example_doc),
         (CALICO_EBPF_EXAMPLES, calico_ebpf_example_doc),
         (NODE_PORT_EXAMPLES, node_port_example_doc),
+        (SERVICE_PROXY_EXAMPLES, service_proxy_example_doc),
     )
     for registry, make in registries:
         for name in registry:

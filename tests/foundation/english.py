@@ -14,7 +14,7 @@ import re
 # Shell commands kostack prints (quoted, to copy): a line that starts with one is a command.
 COMMANDS = (
     "openstack ", "kubectl ", "kostack ", "helm ", "sudo ", "export ", "curl ", "nc ", "ping ",
-    "nslookup ", "ip ", "bash ", "terraform ", "# ", "$ ",
+    "nslookup ", "ip ", "bash ", "terraform ", "kubeadm ", "# ", "$ ",
 )  # fmt: skip
 # Lowercase words that are names (protocols, config values, commands) rather than English.
 ALLOWED_WORDS = frozenset(

@@ -37,6 +37,12 @@ from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 from kostack_testkit.metallb import FIXED as METALLB_FIXED
 from kostack_testkit.metallb import POOL as METALLB_POOL
 from kostack_testkit.metallb import metallb_doc, metallb_example_doc
+from kostack_testkit.service_proxy import (
+    calico_proxy_back,
+    service_proxy_doc,
+    service_proxy_example_doc,
+    unseen,
+)
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
@@ -310,6 +316,11 @@ def _ebpf_unread() -> Doc:
 
 CASES["net-sg-calico-ebpf"] = (ebpf_doc, ebpf_no_udp, _ebpf_unread)
 CASES["net-calico-ebpf-kube-proxy"] = (ebpf_doc, ebpf_with_kube_proxy, _ebpf_unread)
+CASES["net-service-proxy"] = (
+    lambda: service_proxy_doc(calico_proxy_back),
+    lambda: service_proxy_example_doc("calico-no-service-proxy"),
+    lambda: service_proxy_doc(unseen),
+)
 
 CASES["neutron-underlay-addresses"] = (
     lambda: kube_ovn_doc(underlay_pool_excluded),

@@ -51,6 +51,7 @@ EXPECTED: dict[str, list[str]] = {
     # members ERROR with every rule open: nothing serves NodePorts (Antrea without proxyAll,
     # kube-proxy's pods gone), or their addresses are outside kube-proxy's nodePortAddresses
     "antrea-no-node-port-proxy": ["lb-no-node-port-proxy"],
+    "calico-no-service-proxy": ["no-service-proxy"],
     "lb-node-port-addresses": ["lb-node-port-addresses"],
     # Calico's eBPF data plane: Felix forwards NodePorts in VXLAN (udp 4789) between nodes
     "calico-ebpf-healthy": [],

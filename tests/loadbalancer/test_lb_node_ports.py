@@ -84,7 +84,8 @@ def test_flannel_never_serves_node_ports() -> None:
         antrea_no_proxy(doc)
         doc["cluster"]["cni"] = {"type": "flannel"}
 
-    assert _roots(node_port_doc(edit)) == ["lb-no-node-port-proxy"]
+    # flannel serves no ClusterIP either: the cluster-wide cause leads (net-service-proxy)
+    assert _roots(node_port_doc(edit)) == ["no-service-proxy", "lb-no-node-port-proxy"]
 
 
 def test_member_addresses_outside_kube_proxy_node_port_addresses() -> None:

@@ -182,6 +182,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Neutron anti-spoofing drops the traffic pods send from egress IPs (Antrea, Cilium)",
         "ko": "Neutron anti-spoofing이 egress IP(Antrea, Cilium)로 나가는 Pod 트래픽을 차단함",
     },
+    "no-service-proxy": {
+        "en": "Nothing serves Services: kube-proxy is gone and the CNI does not replace it",
+        "ko": "Service를 처리하는 것이 없음: kube-proxy가 없고 CNI가 이를 대신하지 않음",
+    },
 }
 
 

@@ -150,6 +150,7 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
         or "cluster.local",
         kube_proxy_mode=proxy_mode,
         kube_proxy_absent=proxy_absent,
+        kubeadm=True if kubeadm is not None else (None if kubeadm_failure else False),
         kube_proxy_pods=networks.kube_proxy_pods(reads),
         kube_proxy_node_port_addresses=networks.kube_proxy_node_port_addresses(reads, proxy_cm),
         cni=cni_result.cni if cni_result else CNI(),

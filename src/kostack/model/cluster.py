@@ -210,6 +210,9 @@ class Cluster(Record):
     # MicroK8s) and no replacement: what translates ClusterIPs is not known (a systemd unit,
     # or nothing). False in snapshots from before the field.
     kube_proxy_absent: bool = False
+    # ConfigMap kube-system/kubeadm-config read: kubeadm made the cluster, and kubeadm runs
+    # kube-proxy as a DaemonSet, never outside pods; False: it answered 404; None: not read
+    kubeadm: bool | None = None
     # kube-proxy's pods listed (kubeadm's DaemonSet, a static pod); None: the pods were not
     # listed, kube-proxy runs inside another process (k3s, MicroK8s) or a snapshot from before
     # the field. 0 beside a kept ConfigMap: kube-proxy was removed (engine/node_ports.py).

@@ -25,6 +25,7 @@ from kostack.analyze.checks import (
     net_pod_egress,
     net_pod_src_antispoof,
     net_pod_to_pod,
+    net_service_proxy,
     net_sg_antrea_memberlist,
     net_sg_bgp,
     net_sg_calico_ebpf,
@@ -84,6 +85,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_sg_calico_ebpf,
     net_calico_ebpf_kube_proxy,
     inv_lb_two_controllers,
+    net_service_proxy,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

@@ -61,6 +61,8 @@ def service_findings(
                 flows=tuple(flow_line(r) for r in first[:3]),
                 cause=blocking.cause,
                 key=(what, blocking.step, blocking.cause),
+                # blocked before any endpoint: from pods on every node (the report counts them)
+                extra={"sources": tuple(sorted(ctx.topo.node_views))},
             )
         )
     return out or [say.finding(Status.PASS, service, Msg(f"{say.check_id}.pass", **pass_params))]

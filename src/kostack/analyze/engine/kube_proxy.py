@@ -31,6 +31,7 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
+from kostack.analyze.engine.service_proxy import unserved_hop
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -314,10 +315,9 @@ def via_service(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
-    if lb is None and name == "kube-proxy" and proxy_unseen(topo):
-        ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
-        detail = Msg("hop.no-proxy-seen", ip=dst.ip)
-        return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap"))
+    unserved = _unserved(topo, lb, name, where, ev_svc, dst.ip)
+    if unserved is not None:
+        return single(unserved)
     sport = next(
         (p for p in svc.ports if p.protocol.lower() == protocol and port in (None, p.port)), None
     )
@@ -362,6 +362,26 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def _unserved(
+    topo: Topology,
+    lb: kubeovn_lb.Translator | None,
+    name: str,
+    where: str,
+    ev_svc: Evidence,
+    ip: IPAddress,
+) -> Hop | None:
+    """The ClusterIP hop when nobody serves ClusterIPs (DENIED, engine/service_proxy.py) or
+    kube-proxy is not seen and nothing replaces it (UNKNOWN); None otherwise."""
+    if lb is not None and lb.who != "kube-proxy":
+        return None
+    hop = unserved_hop(topo, where, ev_svc, ip)
+    if hop is not None or lb is not None or name != "kube-proxy" or not proxy_unseen(topo):
+        return hop
+    ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
+    detail = Msg("hop.no-proxy-seen", ip=ip)
+    return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 
 
 def proxy_unseen(topo: Topology) -> bool:

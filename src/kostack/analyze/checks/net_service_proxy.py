@@ -1,0 +1,136 @@
+"""net-service-proxy: something serves the cluster's ClusterIPs and NodePorts.
+
+One finding per cluster (engine/service_proxy.py): PASS names who serves them (kube-proxy,
+Calico's eBPF data plane, Cilium's or kube-router's replacement, AntreaProxy, OVN's load
+balancers); FAIL when nobody serves ClusterIPs (kube-proxy removed and the CNI does not replace
+it), a root cause whose symptoms are net-dns and net-api-service: every ClusterIP is dead;
+UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's).
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY, service_proxy
+from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.shell import render
+
+ID = "net-service-proxy"
+TITLE = "Something serves the cluster's ClusterIPs and NodePorts"
+SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
+NEEDS = ("cluster.cni",)
+REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
+CAUSE_KINDS: dict[str, Kind] = {NO_SERVICE_PROXY: Kind.ROOT}
+SEVERITY_NOTE = (
+    "critical: without a Service proxy every ClusterIP is dead, the cluster's DNS and the "
+    "pods' way to the API server with them."
+)
+CONFIG_FILE = "kubeadm-config.yaml"
+
+register(
+    {
+        f"{ID}.pass": {
+            "en": "Services are served: the pods' ClusterIPs by {cluster_ips}, NodePorts by "
+            "{node_ports}.",
+            "ko": "Service가 처리됩니다: Pod의 ClusterIP는 {cluster_ips}, NodePort는 {node_ports}.",
+        },
+        f"{ID}.no-node-ports": {
+            "en": "nobody (lb-members-down names it where a load balancer's members are down)",
+            "ko": "처리하는 것이 없음 (로드 밸런서 멤버가 다운되면 lb-members-down이 알려 줌)",
+        },
+        f"{ID}.fail": {
+            "en": "Nothing serves Services: {why}. Every ClusterIP is dead, the cluster DNS and "
+            "the kubernetes Service with them.",
+            "ko": "Service를 처리하는 것이 없습니다: {why}. 모든 ClusterIP가 동작하지 않으며 "
+            "클러스터 DNS와 kubernetes Service도 마찬가지입니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide who serves Services: {why}.",
+            "ko": "Service를 누가 처리하는지 판단할 수 없음: {why}.",
+        },
+        f"{ID}.check": {
+            "en": "see whether kube-proxy's DaemonSet is still there (a nodeSelector may keep its "
+            "pods off every node)",
+            "ko": "kube-proxy DaemonSet이 남아 있는지 확인합니다 (nodeSelector 때문에 Pod가 어느 "
+            "노드에도 뜨지 않을 수 있음)",
+        },
+        f"{ID}.save": {
+            "en": "on a control plane node, save kubeadm's cluster configuration as {file}",
+            "ko": "컨트롤 플레인 노드에서 kubeadm의 클러스터 설정을 {file}에 저장합니다",
+        },
+        f"{ID}.restore": {
+            "en": "install kubeadm's kube-proxy addon again (its DaemonSet), or turn on the "
+            "CNI's kube-proxy replacement instead",
+            "ko": "kubeadm의 kube-proxy 애드온(DaemonSet)을 다시 설치합니다. 또는 대신 CNI의 "
+            "kube-proxy 대체 기능을 켭니다",
+        },
+    }
+)
+
+
+def _remedies() -> tuple[Remedy, ...]:
+    """Look at the DaemonSet, then kubeadm's addon phase with the cluster's own configuration
+    (docs/facts.md "Who serves ClusterIPs and NodePorts")."""
+    steps = (
+        (
+            "daemonset",
+            "kube-system/kube-proxy",
+            ("kubectl", "-n", "kube-system", "get", "daemonset", "kube-proxy", "-o", "wide"),
+            Msg(f"{ID}.check"),
+            "",
+        ),
+        (
+            "configmap",
+            "kube-system/kubeadm-config",
+            (
+                "kubectl",
+                "-n",
+                "kube-system",
+                "get",
+                "configmap",
+                "kubeadm-config",
+                "-o",
+                "jsonpath={.data.ClusterConfiguration}",
+            ),
+            Msg(f"{ID}.save", file=CONFIG_FILE),
+            f" > {shlex.quote(CONFIG_FILE)}",  # the file the next step reads
+        ),
+        (
+            "daemonset",
+            "kube-system/kube-proxy",
+            ("kubeadm", "init", "phase", "addon", "kube-proxy", "--config", CONFIG_FILE),
+            Msg(f"{ID}.restore"),
+            "",
+        ),
+    )
+    return tuple(
+        Remedy(
+            MANUAL_OP,
+            kind,
+            where,
+            where.split("/")[1],
+            (("command", render(cmd) + tail),),
+            reason,
+            NO_SERVICE_PROXY,
+        )
+        for kind, where, cmd, reason, tail in steps
+    )
+
+
+@when_collected(ID, SEVERITY, NEEDS)
+def run(ctx: CheckContext) -> list[Finding]:
+    found = service_proxy(ctx.topo)
+    evidence = tuple(e.text() for e in found.evidence)
+    if found.verdict == "unknown":
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown", why=found.why), evidence)]
+    if found.verdict == "none":
+        message = Msg(f"{ID}.fail", why=found.why)
+        return [
+            SAY.cluster(ctx, Status.FAIL, message, evidence, _remedies(), cause=NO_SERVICE_PROXY)
+        ]
+    node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
+    message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)
+    return [SAY.cluster(ctx, Status.PASS, message, evidence)]

@@ -1,0 +1,117 @@
+"""Who serves Services, once per cluster (analyze/engine/service_proxy.py, check
+net-service-proxy): kube-proxy's pods, or the CNI's replacement, or nobody. kostack used to say
+so only through lb-members-down (with load balancer members), and left a kube-proxy-less
+Calico iptables or flannel cluster's ClusterIPs judged as if kube-proxy served them; with
+neither kube-proxy's pods nor its ConfigMap it said UNKNOWN even on a kubeadm cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY, service_proxy
+from kostack.analyze.messages import localize
+from kostack.analyze.topology import Topology
+from kostack.cli.main import cli
+from kostack_testkit.antrea import as_antrea
+from kostack_testkit.builders import build, example_flannel_no_8472
+from kostack_testkit.kubeovn import as_kube_ovn
+from kostack_testkit.service_proxy import (
+    calico_no_proxy,
+    calico_proxy_back,
+    healthy,
+    kubeadm_unseen,
+    unseen,
+)
+
+Doc = dict[str, Any]
+
+
+def _verdict(*edits: Callable[[Doc], None]) -> tuple[str, str, str | None]:
+    doc = healthy()
+    for edit in edits:
+        edit(doc)
+    found = service_proxy(Topology(build(doc)))
+    ports = None if found.node_ports is None else localize(found.node_ports, "en")
+    return found.verdict, localize(found.cluster_ips, "en"), ports
+
+
+def _flannel(doc: Doc) -> None:
+    example_flannel_no_8472(doc)
+
+
+def _ebpf(doc: Doc) -> None:
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = True
+
+
+def _proxy_all(doc: Doc) -> None:
+    as_antrea(doc, proxy_all=True)
+    doc["cluster"]["kube_proxy_mode"] = "none"
+
+
+def _cilium(doc: Doc) -> None:
+    doc["cluster"]["cni"] = {"type": "cilium"}
+    doc["cluster"]["kube_proxy_mode"] = "none"
+
+
+def _k3s(doc: Doc) -> None:
+    example_flannel_no_8472(doc)
+    doc["cluster"]["cni"]["flannel"]["bundle"] = "k3s"
+
+
+@pytest.mark.parametrize(
+    ("edits", "expected"),
+    [
+        ((calico_proxy_back,), ("served", "kube-proxy", "kube-proxy")),
+        ((calico_no_proxy,), ("none", "", None)),
+        ((_flannel, calico_no_proxy), ("none", "", None)),
+        ((kubeadm_unseen,), ("none", "", None)),
+        ((unseen,), ("unknown", "", None)),
+        ((calico_no_proxy, _ebpf), ("served", "Calico eBPF", "Calico eBPF")),
+        # AntreaProxy serves the pods' ClusterIPs; NodePorts only with proxyAll
+        ((calico_no_proxy, as_antrea), ("served", "AntreaProxy", None)),
+        ((calico_no_proxy, _proxy_all), ("served", "AntreaProxy", "AntreaProxy")),
+        ((calico_no_proxy, _cilium), ("served", "Cilium", "Cilium")),
+        ((calico_no_proxy, as_kube_ovn), ("served", "Kube-OVN's OVN load balancer", None)),
+        ((_k3s,), ("served", "kube-proxy (inside k3s)", "kube-proxy (inside k3s)")),
+    ],
+)
+def test_who_serves(edits: tuple[Callable[[Doc], None], ...], expected: tuple[Any, ...]) -> None:
+    assert _verdict(*edits) == expected
+
+
+def test_nobody_is_the_root_cause_of_dns_and_the_api_service() -> None:
+    doc = healthy()
+    assert diagnose(build(doc)).verdict.kind == "healthy"
+    calico_no_proxy(doc)
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == [NO_SERVICE_PROXY]
+    symptoms = {f.check_id for f in d.findings if f.cause == NO_SERVICE_PROXY}
+    assert symptoms == {"net-service-proxy", "net-dns", "net-api-service"}
+    lead = next(f for f in d.findings if f.check_id == "net-service-proxy")
+    commands = [dict(r.params)["command"] for r in lead.remedies]
+    assert commands[-1] == "kubeadm init phase addon kube-proxy --config kubeadm-config.yaml"
+    assert "Service를 처리하는 것이 없습니다" in localize(lead.message, "ko")
+
+
+def test_unseen_off_kubeadm_stays_unknown_never_a_pass() -> None:
+    doc = healthy()
+    unseen(doc)
+    d = diagnose(build(doc))
+    found = {f.check_id: f.status.value for f in d.findings}
+    assert found["net-service-proxy"] == "unknown"
+    assert found["net-dns"] == "unknown"
+    assert not d.root_causes
+
+
+def test_trace_to_a_cluster_ip_says_nothing_translates_it() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "calico-no-service-proxy.json"
+    args = ["trace", "--snapshot", str(example), "pod:demo/netshoot"]
+    result = CliRunner().invoke(cli, [*args, "svc:kube-system/kube-dns:53/udp"])
+    assert "nothing translates 10.96.0.10" in result.output
+    assert "DENIED at hop 2" in result.output
