@@ -115,3 +115,17 @@ def test_trace_to_a_cluster_ip_says_nothing_translates_it() -> None:
     result = CliRunner().invoke(cli, [*args, "svc:kube-system/kube-dns:53/udp"])
     assert "nothing translates 10.96.0.10" in result.output
     assert "DENIED at hop 2" in result.output
+
+
+def test_the_ping_story_says_no_proxy_serves_cluster_ips() -> None:
+    """It said "kube-proxy translates" ClusterIPs on a cluster where nothing does."""
+    from kostack.analyze.engine.kube_proxy import ping_story
+
+    doc = healthy()
+    calico_no_proxy(doc)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "none serves ClusterIPs here" in localize(story, "en")
+    assert "kube-proxy" not in localize(story, "en")
+    assert "ClusterIP를 처리하는 프록시가 없습니다" in localize(story, "ko")
+    healthy_story = localize(ping_story(Topology(build(healthy())), "10.96.0.1"), "en")
+    assert "kube-proxy translates" in healthy_story

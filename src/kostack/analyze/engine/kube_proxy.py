@@ -31,7 +31,7 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.service_proxy import unserved_hop
+from kostack.analyze.engine.service_proxy import service_proxy, unserved_hop
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -153,6 +153,16 @@ register(
             "주소입니다. ping 결과는 {what} ({mode}). 클러스터 상태와 무관하게 이는 아무것도 증명하지 못하므로 "
             "nslookup, nc -zv, curl로 확인하세요.",
         },
+        "ping.story.unserved": {
+            "en": "A ClusterIP such as {ip} is a virtual address that a Service proxy translates "
+            "only on the service's TCP/UDP/SCTP ports, and none serves ClusterIPs here (see "
+            "net-service-proxy): a ping to it gets no reply, as it would in a healthy cluster; "
+            "nslookup, nc -zv and curl fail too until one runs.",
+            "ko": "{ip:과/와} 같은 ClusterIP는 서비스 프록시가 서비스의 TCP/UDP/SCTP 포트만 변환하는 가상 "
+            "주소인데, 이 클러스터에는 ClusterIP를 처리하는 프록시가 없습니다(net-service-proxy 참고). "
+            "ping은 정상 클러스터에서처럼 응답이 없고, 프록시가 실행될 때까지 nslookup, nc -zv, curl도 "
+            "실패합니다.",
+        },
         "hop.no-service-port": {
             "en": "service {svc} has no port {port}/{protocol} (ports: {offered}); {proxy} does not "
             "DNAT it",
@@ -250,6 +260,8 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
 def ping_story(topo: Topology, ip: object) -> str:
     """What a ping to the ClusterIP ``ip`` does here, and why it proves nothing (one story for
     diagnose, trace and the report)."""
+    if service_proxy(topo).verdict == "none":  # net-service-proxy's root cause
+        return Msg("ping.story.unserved", ip=ip)
     _reply, what, mode = icmp_expectation(topo)
     label = mode if mode != "?" else "kube-proxy ?"
     return Msg("ping.story", ip=ip, what=what, mode=label, proxy=proxy_name(topo, mode))
