@@ -220,6 +220,8 @@ def _cluster(topo: Topology) -> dict[str, Any]:
         "cluster_dns_ip": topo.dns_service_ip,
         "dns_domain": topo.dns_domain,
         "kube_proxy_mode": "iptables",  # what the lab's DNAT behaves like (scenario_objects)
+        "kube_proxy_pods": len(topo.nodes),  # kubeadm's DaemonSet, one per node
+        "kubeadm": True,  # the lab serves kube-system/kubeadm-config
         "cni": {"canal": _canal, "antrea": _antrea}.get(topo.cni, _calico)(topo),
     }
 
@@ -374,6 +376,7 @@ def _antrea(topo: Topology) -> dict[str, Any]:
             "default_mtu": 0,
             "antrea_proxy": True,
             "proxy_all": False,
+            "node_port_addresses": [],  # antreaProxy.nodePortAddresses unset: every address
             "config_map": "antrea-config",
             "egress": True,
             "cluster_port": 10351,  # the agents' memberlist (clusterPort unset)

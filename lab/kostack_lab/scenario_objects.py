@@ -266,6 +266,40 @@ def _pod_object(pod: PodPlan, topo: Topology) -> dict[str, Any]:
     }
 
 
+def _kube_proxy_pod(node: NodePlan, version: str) -> dict[str, Any]:
+    """kubeadm's kube-proxy DaemonSet pod on one node (hostNetwork): the lab's nft DNAT is what
+    it programs (kostack_lab.topology), so the API shows it running as a kubeadm cluster would."""
+    ips = [{"ip": node.ip}, *([{"ip": node.ip6}] if node.ip6 else [])]
+    command = ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf"]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"kube-proxy-{node.name}",
+            "namespace": "kube-system",
+            "labels": {"k8s-app": "kube-proxy"},
+        },
+        "spec": {
+            "nodeName": node.name,
+            "hostNetwork": True,
+            "containers": [
+                {
+                    "name": "kube-proxy",
+                    "image": f"registry.k8s.io/kube-proxy:{version}",
+                    "command": [*command, f"--hostname-override={node.name}"],
+                }
+            ],
+        },
+        "status": {
+            "phase": "Running",
+            "hostIP": node.ip,
+            "hostIPs": ips,
+            "podIP": node.ip,
+            "podIPs": ips,
+        },
+    }
+
+
 def _service_objects(service: ServicePlan, dual_stack: bool = False) -> list[dict[str, Any]]:
     """The Service and the EndpointSlice(s) that point it at its one endpoint.
 
@@ -450,6 +484,7 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
     """
     objects = [_node_object(node, topo) for node in topo.nodes]
     objects.extend(_pod_object(pod, topo) for pod in topo.pods)
+    objects.extend(_kube_proxy_pod(node, seed.KUBERNETES_VERSION) for node in topo.nodes)
     for service in topo.services:
         objects.extend(_service_objects(service, topo.dual_stack))
     if topo.cni == "canal":

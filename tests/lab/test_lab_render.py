@@ -374,7 +374,7 @@ def test_kubernetes_objects_validate_against_1_33() -> None:
     scenario = get_scenario("seed")
     objects = kubernetes_objects(scenario, scenario.topology(prefix="ks-", nodes=4))
     kinds = [o["kind"] for o in objects]
-    assert kinds.count("Node") == 4 and kinds.count("Pod") == 8 and "IPPool" in kinds
+    assert kinds.count("Node") == 4 and kinds.count("Pod") == 8 + 4 and "IPPool" in kinds
     pool = next(o for o in objects if o["kind"] == "IPPool")
     assert pool["spec"]["vxlanMode"] == "CrossSubnet" and pool["spec"]["natOutgoing"] is False
     # Calico IPAM: a block per node, its pods allocated in it (lab/calico_ipam.py)

@@ -52,7 +52,9 @@ def test_the_api_serves_antrea_not_calico() -> None:
     topo = scenario.topology(prefix="ks-", nodes=4)
     objects = kubernetes_objects(scenario, topo)
     kinds = [o["kind"] for o in objects]
-    assert kinds.count("DaemonSet") == 1 and kinds.count("Pod") == 8 + 4
+    assert (
+        kinds.count("DaemonSet") == 1 and kinds.count("Pod") == 8 + 4 + 4
+    )  # the lab pods, antrea-agent and kube-proxy per node
     assert not {"IPPool", "IPAMBlock", "BlockAffinity", "Installation"} & set(kinds)
     agents = [o for o in objects if o["metadata"].get("labels", {}).get("component") == "antrea-agent"]  # fmt: skip
     assert {o["spec"]["nodeName"] for o in agents if o["kind"] == "Pod"} == {n.name for n in topo.nodes}  # fmt: skip

@@ -60,7 +60,9 @@ def test_the_api_serves_canal_not_calico(name: str) -> None:
     topo = scenario.topology(prefix="ks-", nodes=4)
     objects = kubernetes_objects(scenario, topo)
     kinds = [o["kind"] for o in objects]
-    assert kinds.count("DaemonSet") == 1 and kinds.count("Pod") == 8 + 4
+    assert (
+        kinds.count("DaemonSet") == 1 and kinds.count("Pod") == 8 + 4 + 4
+    )  # the lab pods, canal and kube-proxy per node
     assert not {"IPAMBlock", "BlockAffinity", "Installation"} & set(kinds)
     config = next(o for o in objects if o["metadata"]["name"] == "canal-config")
     net_conf = json.loads(config["data"]["net-conf.json"])

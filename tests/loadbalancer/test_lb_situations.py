@@ -271,7 +271,7 @@ def test_a_thousand_services_behind_one_missing_rule_break_in_a_few_lines() -> N
     in the text output and the incident report, in both languages."""
     (down,) = _lb_findings(diagnose(build(amphora_nodeport_blocked())), "lb-members-down")
     by_check = {"lb-members-down": [down] * 1000}
-    for lang, more in (("en", "996 more"), ("ko", "외 996개")):
+    for lang, more in (("en", "996 more"), ("ko", "996개 더")):
         lines = lb_breaks(by_check, lang)
         assert len(lines) == 5 and more in lines[-1]
         report = lb_breaks_marked(by_check, lang)
