@@ -123,6 +123,8 @@ def _word_final(lower: str) -> str:
     before = lower[-2] if len(lower) > 1 else ""
     if last == "e" and before in _WORD_FINAL and lower[-3:-2] in _VOWEL_LETTERS:
         return _WORD_FINAL[before]  # none 논, name 네임, role 롤
+    if lower.endswith("lb"):
+        return ""  # LB is spelled: metallb 메탈엘비, lb 엘비
     if last == "b":
         return "ㅂ"  # lab 랩, web 웹, job 잡
     if last == "p" and (before in _VOWEL_LETTERS or before == "p"):

@@ -96,6 +96,10 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("10.244.1.2", "을/를", "10.244.1.2를"),  # 이
         ("10.0.0.13", "으로/로", "10.0.0.13으로"),  # 삼
         ("10.0.0.17", "으로/로", "10.0.0.17로"),  # 칠: ㄹ takes 로
+        # LB spelled (엘비): it said "metallb.io/metallb으로"
+        ("metallb.io/metallb", "으로/로", "metallb.io/metallb로"),
+        ("metallb", "이/가", "metallb가"),
+        ("web", "으로/로", "web으로"),  # 웹
         ("1450", "이/가", "1450이"),  # 오십: 십
         ("1500", "은/는", "1500은"),  # 오백
         ("3000", "과/와", "3000과"),  # 삼천
