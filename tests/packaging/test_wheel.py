@@ -385,9 +385,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # branch ebpf3, +432); a manual step's comment localised when printed (branch ko3, +42);
 # symptoms, ClusterIP paths, pod-traffic causes and lessons declared (branch seams4, +53);
 # net-service-proxy (engine/service_proxy.py; branch proxy4, +326); the review: the report's
-# title from the causes, the ping story where nothing serves ClusterIPs (+46).
-# Budget = the measured 84,450.
-SHIPPED_LINES_BUDGET = 84_450
+# title from the causes, the ping story where nothing serves ClusterIPs (+46); a word ending
+# in 'lb' takes the vowel's particle (+2, which the last stop's CI caught over its budget).
+# Budget = the measured 84,452.
+SHIPPED_LINES_BUDGET = 84_452
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
