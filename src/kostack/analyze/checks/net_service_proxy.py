@@ -4,7 +4,9 @@ One finding per cluster (engine/service_proxy.py): PASS names who serves them (k
 Calico's eBPF data plane, Cilium's or kube-router's replacement, AntreaProxy, OVN's load
 balancers); FAIL when nobody serves ClusterIPs (kube-proxy removed and the CNI does not replace
 it), a root cause whose symptoms are net-dns and net-api-service: every ClusterIP is dead;
-UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's).
+UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's, or
+its pods not listed beside a kept ConfigMap). A PASS that rests on less than kube-proxy's pods
+or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says so.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ register(
             "en": "Services are served: the pods' ClusterIPs by {cluster_ips}, NodePorts by "
             "{node_ports}.",
             "ko": "Service가 처리됩니다: Pod의 ClusterIP는 {cluster_ips}, NodePort는 {node_ports}.",
+        },
+        f"{ID}.pass-on": {
+            "en": "Services are served: the pods' ClusterIPs by {cluster_ips}, NodePorts by "
+            "{node_ports} ({basis}).",
+            "ko": "Service가 처리됩니다: Pod의 ClusterIP는 {cluster_ips}, NodePort는 {node_ports} "
+            "({basis}).",
         },
         f"{ID}.no-node-ports": {
             "en": "nobody (lb-members-down names it where a load balancer's members are down)",
@@ -133,4 +141,8 @@ def run(ctx: CheckContext) -> list[Finding]:
         ]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)
+    if found.basis:  # what the PASS rests on, said where it is not the pods or the CNI's own
+        message = Msg(
+            f"{ID}.pass-on", cluster_ips=found.cluster_ips, node_ports=node_ports, basis=found.basis
+        )
     return [SAY.cluster(ctx, Status.PASS, message, evidence)]

@@ -31,7 +31,7 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.service_proxy import service_proxy, unserved_hop
+from kostack.analyze.engine.service_proxy import proxy_where, service_proxy, unserved_hop
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -310,6 +310,9 @@ def via_service(
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
     where = _where(lb, src.node or "?", name)
+    unserved_here = (lb is None or lb.who == "kube-proxy") and service_proxy(topo).verdict == "none"
+    if unserved_here:  # no proxy is named where none runs (engine/service_proxy.py)
+        where = Msg("where.no-proxy", node=src.node or "?")
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
 
@@ -323,11 +326,13 @@ def via_service(
         reply, what, mode = icmp_expectation(topo, src)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
         detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode, src))
+        if unserved_here:
+            detail = Msg("ping.story.unserved", ip=dst.ip)
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
-    unserved = _unserved(topo, lb, name, where, ev_svc, dst.ip)
+    unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip)
     if unserved is not None:
         return single(unserved)
     sport = next(
@@ -380,19 +385,21 @@ def _unserved(
     topo: Topology,
     lb: kubeovn_lb.Translator | None,
     name: str,
-    where: str,
+    node: str,
     ev_svc: Evidence,
     ip: IPAddress,
 ) -> Hop | None:
     """The ClusterIP hop when nobody serves ClusterIPs (DENIED, engine/service_proxy.py) or
-    kube-proxy is not seen and nothing replaces it (UNKNOWN); None otherwise."""
+    kube-proxy is not seen and nothing replaces it (UNKNOWN, at "the Service proxy": what
+    runs, if anything, is not known); None otherwise."""
     if lb is not None and lb.who != "kube-proxy":
         return None
-    hop = unserved_hop(topo, where, ev_svc, ip)
+    hop = unserved_hop(topo, node, ev_svc, ip)
     if hop is not None or lb is not None or name != "kube-proxy" or not proxy_unseen(topo):
         return hop
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
     detail = Msg("hop.no-proxy-seen", ip=ip)
+    where = proxy_where(Msg("proxy.service-proxy"), node)
     return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 
 
@@ -429,10 +436,8 @@ def _where(lb: kubeovn_lb.Translator | None, node: str, name: str = "kube-proxy"
     when not decided."""
     if lb is not None and lb.gateway_of:
         return Msg("where.kube-proxy-gateway", subnet=lb.gateway_of)
-    if lb is None and name != "kube-proxy":
-        return Msg("where.proxy", proxy=name, node=node)
     if lb is None or lb.who == "kube-proxy":
-        return Msg("where.kube-proxy", node=node)
+        return proxy_where(name if lb is None else "kube-proxy", node)
     return Msg("where.ovn-lb-or-proxy" if lb.who == "unknown" else "where.ovn-lb", node=node)
 
 
