@@ -258,3 +258,68 @@ def test_the_hop_names_what_translates() -> None:
     as_antrea(doc)
     where = proxy_where(proxy_name(Topology(build(doc)), ""), "k8s-w-1")
     assert localize(where, "en") == "AntreaProxy on k8s-w-1"
+
+
+def _hosts_case(*edits: Callable[[Doc], None]) -> Any:
+    doc = healthy()
+    calico_no_proxy(doc)
+    as_antrea(doc)
+    for edit in edits:
+        edit(doc)
+    return diagnose(build(doc))
+
+
+def test_antrea_without_proxy_all_warns_that_the_nodes_reach_no_cluster_ip() -> None:
+    """kube-proxy gone, AntreaProxy serving the pods' ClusterIPs with proxyAll off: the pods'
+    DNS and API service work (no root cause), the nodes' own connections to ClusterIPs do not
+    (docs/antrea-proxy.md: without proxyAll AntreaProxy "will only handle Service traffic
+    originating from Pods"): a warning, with proxyAll as its fix."""
+    from kostack.analyze.findings import command_for
+
+    d = _hosts_case()
+    assert not d.root_causes
+    (warning,) = [f for f in d.warnings if f.check_id == "net-service-proxy"]
+    assert warning.cause == "antrea-hosts-no-cluster-ip"
+    assert "the nodes' own connections to a ClusterIP" in localize(warning.message, "en")
+    assert "노드 자신의 ClusterIP 연결" in localize(warning.message, "ko")
+    assert "configmap kube-system/antrea-config antreaProxy.proxyAll=false" in warning.evidence
+    assert [command_for(r) for r in warning.remedies] == [
+        "kubectl -n kube-system edit configmap antrea-config",
+        "kubectl -n kube-system rollout restart daemonset/antrea-agent",
+    ]
+    statuses = {f.check_id: f.status.value for f in d.findings}
+    assert statuses["net-dns"] == "pass" and statuses["net-api-service"] == "pass"
+
+
+def _antrea_setting(**values: Any) -> Callable[[Doc], None]:
+    def edit(doc: Doc) -> None:
+        doc["cluster"]["cni"]["antrea"].update(values)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _proxy_all,  # proxyAll on: AntreaProxy serves the nodes too
+        calico_proxy_back,  # kube-proxy runs: it serves the nodes' connections
+        _antrea_setting(proxy_all=None),  # proxyAll not read: no claim
+    ],
+)
+def test_no_host_warning_where_the_nodes_are_served_or_it_is_not_known(
+    edit: Callable[[Doc], None],
+) -> None:
+    d = _hosts_case(edit)
+    found = next(f for f in d.findings if f.check_id == "net-service-proxy")
+    assert found.status.value == "pass", localize(found.message, "en")
+
+
+def test_the_trace_from_a_node_to_a_cluster_ip_says_nothing_translates_it() -> None:
+    """It read "kube-proxy on k8s-w-1: DNAT ..." on a cluster with no kube-proxy."""
+    out = _trace("antrea-no-node-port-proxy", "node:k8s-w-1", "svc:kube-system/kube-dns:53/udp")
+    assert "no Service proxy on k8s-w-1: nothing translates 10.96.0.10 for the node's" in out
+    assert "DENIED at hop 1" in out
+    pod = _trace(
+        "antrea-no-node-port-proxy", "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"
+    )
+    assert "AntreaProxy on k8s-w-1" in pod and "DENIED" not in pod

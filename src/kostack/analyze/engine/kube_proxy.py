@@ -31,7 +31,13 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.service_proxy import proxy_where, service_proxy, unserved_hop
+from kostack.analyze.engine.service_proxy import (
+    HOSTS_UNSERVED,
+    hosts_unserved,
+    proxy_where,
+    service_proxy,
+    unserved_hop,
+)
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -187,6 +193,12 @@ register(
             "(systemd 유닛)에서 돌지 않는다면 모든 Service가 동작하지 않습니다"
             "(`kubectl -n kube-system get daemonset kube-proxy`)",
         },
+        "hop.hosts-unserved": {
+            "en": "nothing translates {ip} for the node's own connection: kube-proxy is gone and "
+            "AntreaProxy without proxyAll serves only Service traffic from pods",
+            "ko": "노드 자신의 연결에서는 {ip:을/를} 변환하는 것이 없습니다: kube-proxy가 없고 "
+            "proxyAll이 꺼진 AntreaProxy는 Pod에서 나가는 Service 트래픽만 처리합니다",
+        },
         "hop.dnat": {
             "en": "DNAT {vip} -> {target} ({label} on {node})",
             "ko": "DNAT {vip} -> {target} ({node}의 {label})",
@@ -322,6 +334,12 @@ def via_service(
     if lb is not None and lb.who == "none":
         hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
         return single(hop)
+    hosts = hosts_unserved(topo) if src.kind == "node" and lb is None else None
+    if hosts is not None and protocol != "icmp":  # AntreaProxy serves pods only: none for a node
+        where = Msg("where.no-proxy", node=src.node or "?")
+        detail = Msg("hop.hosts-unserved", ip=dst.ip)
+        hop = Hop("kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts))
+        return single(replace(hop, cause=HOSTS_UNSERVED))
     if protocol == "icmp":
         reply, what, mode = icmp_expectation(topo, src)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))

@@ -27,6 +27,9 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 
 NO_SERVICE_PROXY = "no-service-proxy"
+# AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
+# own connections to a ClusterIP are served by nobody (a warning: the pods' traffic works)
+HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -134,6 +137,8 @@ class ServiceProxy:
     evidence: tuple[Evidence, ...] = ()
     # what a PASS rests on when it is not kube-proxy's pods seen or the CNI's own settings
     basis: str = ""
+    # kube-proxy's pods listed and none runs (its ConfigMap kept, or a kubeadm cluster)
+    kube_proxy_gone: bool = False
 
 
 def _cni(topo: Topology) -> str:
@@ -242,7 +247,7 @@ def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
         return ServiceProxy("unknown", why=Msg("sp.unseen"), evidence=(gone,))
     side = _pod_side(topo)
     if side is not None:
-        return ServiceProxy("served", side, node_ports, why, evidence)
+        return ServiceProxy("served", side, node_ports, why, evidence, kube_proxy_gone=True)
     undecided = _undecided(topo)
     if undecided is not None:
         return ServiceProxy("unknown", why=undecided, evidence=evidence)
@@ -281,3 +286,18 @@ def unserved_hop(topo: Topology, node: str, service: Evidence, ip: object) -> Ho
     evidence = (service, *found.evidence)
     where = Msg("where.no-proxy", node=node)
     return Hop("kube-proxy", where, Disposition.DENIED, detail, evidence, cause=NO_SERVICE_PROXY)
+
+
+def hosts_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
+    """The evidence that the nodes' own connections to ClusterIPs (hostNetwork pods, agents on
+    the node) are served by nobody: AntreaProxy serves the pods' only (docs/antrea-proxy.md:
+    without proxyAll it "will only handle Service traffic originating from Pods"), kube-proxy's
+    pods are listed and none runs, and proxyAll is read and off; None otherwise."""
+    found = service_proxy(topo)
+    antrea = antrea_of(topo)
+    if found.verdict != "served" or not found.kube_proxy_gone or antrea is None:
+        return None
+    if found.cluster_ips != ANTREA_PROXY or antrea.proxy_all is not False:
+        return None
+    where = f"kube-system/{antrea.config_map or 'antrea-config'}"
+    return (*found.evidence, Evidence("configmap", where, "antreaProxy.proxyAll", "false"))
