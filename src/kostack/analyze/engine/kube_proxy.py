@@ -321,10 +321,7 @@ def via_service(
     assert svc is not None
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
-    where = _where(lb, src.node or "?", name)
-    unserved_here = (lb is None or lb.who == "kube-proxy") and service_proxy(topo).verdict == "none"
-    if unserved_here:  # no proxy is named where none runs (engine/service_proxy.py)
-        where = Msg("where.no-proxy", node=src.node or "?")
+    where, unserved_here = _place(topo, lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
 
@@ -334,22 +331,11 @@ def via_service(
     if lb is not None and lb.who == "none":
         hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
         return single(hop)
-    hosts = hosts_unserved(topo) if src.kind == "node" and lb is None else None
-    if hosts is not None and protocol != "icmp":  # AntreaProxy serves pods only: none for a node
-        where = Msg("where.no-proxy", node=src.node or "?")
-        detail = Msg("hop.hosts-unserved", ip=dst.ip)
-        hop = Hop("kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts))
-        return single(replace(hop, cause=HOSTS_UNSERVED))
+    hosts = _hosts_hop(topo, src, lb, protocol, ev_svc, dst.ip)
+    if hosts is not None:
+        return single(hosts)
     if protocol == "icmp":
-        reply, what, mode = icmp_expectation(topo, src)
-        ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode, src))
-        if unserved_here:
-            detail = Msg("ping.story.unserved", ip=dst.ip)
-        hop = Hop(
-            "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
-        )
-        return single(hop, reply)
+        return single(*_icmp_hop(topo, src, dst.ip, where, ev_svc, unserved_here))
     unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip)
     if unserved is not None:
         return single(unserved)
@@ -397,6 +383,52 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def _place(
+    topo: Topology, lb: kubeovn_lb.Translator | None, node: str, name: str
+) -> tuple[str, bool]:
+    """Where the ClusterIP hop is (`_where`), and whether nothing serves ClusterIPs there
+    (engine/service_proxy.py "none"): then no proxy is named where none runs."""
+    unserved = (lb is None or lb.who == "kube-proxy") and service_proxy(topo).verdict == "none"
+    if unserved:
+        return Msg("where.no-proxy", node=node), True
+    return _where(lb, node, name), False
+
+
+def _hosts_hop(
+    topo: Topology,
+    src: Endpoint,
+    lb: kubeovn_lb.Translator | None,
+    protocol: str,
+    ev_svc: Evidence,
+    ip: IPAddress,
+) -> Hop | None:
+    """A node's own connection to a ClusterIP where AntreaProxy serves the pods' only (no
+    kube-proxy, proxyAll off: engine/service_proxy.py `hosts_unserved`): nothing translates it."""
+    if src.kind != "node" or lb is not None or protocol == "icmp":
+        return None
+    hosts = hosts_unserved(topo)
+    if hosts is None:
+        return None
+    where = Msg("where.no-proxy", node=src.node or "?")
+    detail = Msg("hop.hosts-unserved", ip=ip)
+    return Hop(
+        "kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts), cause=HOSTS_UNSERVED
+    )
+
+
+def _icmp_hop(
+    topo: Topology, src: Endpoint, ip: IPAddress, where: str, ev_svc: Evidence, unserved: bool
+) -> tuple[Hop, str]:
+    """A ping to a ClusterIP: what it gets back, and why that proves nothing."""
+    reply, what, mode = icmp_expectation(topo, src)
+    ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
+    detail = Msg("hop.icmp-clusterip", ip=ip, what=what, proxy=proxy_name(topo, mode, src))
+    if unserved:
+        detail = Msg("ping.story.unserved", ip=ip)
+    hop = Hop("kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp")
+    return hop, reply
 
 
 def _unserved(
