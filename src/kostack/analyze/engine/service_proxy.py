@@ -203,7 +203,15 @@ def _unlisted(topo: Topology, mode: str) -> ServiceProxy:
 
 
 def service_proxy(topo: Topology) -> ServiceProxy:
-    """Who serves ClusterIPs and NodePorts here (module docstring)."""
+    """Who serves ClusterIPs and NodePorts here (module docstring); once per topology, as every
+    ClusterIP hop and load balancer member asks."""
+    found = topo.derived.get(NO_SERVICE_PROXY)
+    if not isinstance(found, ServiceProxy):
+        found = topo.derived[NO_SERVICE_PROXY] = _decide(topo)
+    return found
+
+
+def _decide(topo: Topology) -> ServiceProxy:
     cl = topo.snapshot.cluster
     if cl is None:
         return ServiceProxy("unknown", why=Msg("sp.no-cluster"))
