@@ -58,11 +58,13 @@ register(
             "en": "The pods' ClusterIPs are served by AntreaProxy, but kube-proxy is gone and "
             "antreaProxy.proxyAll is off: AntreaProxy then serves only Service traffic from "
             "pods, so the nodes' own connections to a ClusterIP (hostNetwork pods, agents on the "
-            "node) reach no Service, and nothing serves NodePorts.",
+            "node) reach no Service, and nothing serves NodePorts. antreaProxy.proxyAll on (with "
+            "kubeAPIServerOverride), or kube-proxy again, serves them.",
             "ko": "Pod의 ClusterIP는 AntreaProxy가 처리하지만 kube-proxy가 없고 "
             "antreaProxy.proxyAll이 꺼져 있습니다: 이때 AntreaProxy는 Pod에서 나가는 Service "
             "트래픽만 처리하므로 노드 자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 "
-            "어떤 Service에도 닿지 않고, NodePort를 처리하는 것도 없습니다.",
+            "어떤 Service에도 닿지 않고, NodePort를 처리하는 것도 없습니다. antreaProxy.proxyAll을 "
+            "켜거나(kubeAPIServerOverride와 함께) kube-proxy를 다시 실행하면 처리됩니다.",
         },
         f"{ID}.hosts-edit": {
             "en": "in antrea-agent.conf set antreaProxy.proxyAll: true and kubeAPIServerOverride "
