@@ -77,3 +77,21 @@ def test_microk8s_is_named_as_serving_services_not_unknown(serve: ServeFn) -> No
 
     assert verdict(_microk8s()) == ("served", "kube-proxy (inside MicroK8s)")
     assert verdict(_microk8s(labelled=False))[0] == "none"
+
+
+def test_pods_denied_beside_a_kept_configmap_is_undecided_not_a_pass(serve: ServeFn) -> None:
+    """The pods' list denied (a gap) while kube-proxy's ConfigMap is read: a kept ConfigMap is
+    also what a removed kube-proxy leaves, so nothing says kube-proxy runs (it said PASS)."""
+    from kostack.analyze.engine.service_proxy import service_proxy
+    from kostack.analyze.topology import Topology
+    from kostack.model import Snapshot
+
+    denied = serve(calico_manifest_cluster())
+    denied.api.inject_fault("", "pods", status=403)
+    cluster = denied.collect().cluster
+    assert (cluster.pods, cluster.kube_proxy_pods, cluster.kube_proxy_mode) == (
+        None,
+        None,
+        "iptables",
+    )
+    assert service_proxy(Topology(Snapshot(cluster=cluster))).verdict == "unknown"
