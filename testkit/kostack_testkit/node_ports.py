@@ -12,8 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from kostack_testkit.antrea import as_antrea
-from kostack_testkit.builders import SG_NODES, group, registry_doc, rule
-from kostack_testkit.lb_fixtures import amphora_healthy, load_balancer
+from kostack_testkit.builders import (
+    SG_NODES,
+    example_flannel_no_8472,
+    group,
+    registry_doc,
+    rule,
+)
+from kostack_testkit.lb_fixtures import amphora_healthy, load_balancer, nodeport_rule
 
 Doc = dict[str, Any]
 
@@ -31,6 +37,25 @@ def antrea_no_proxy(doc: Doc) -> None:
     group(doc, "k8s-nodes")["rules"].append(rule(SG_NODES, "ingress", "udp", 6081, group=SG_NODES))
     doc["cluster"]["kube_proxy_pods"] = 0
     _members(doc, lambda _n: "ERROR")
+
+
+def flannel_no_proxy(doc: Doc) -> None:
+    """flannel (VXLAN, UDP 8472 open between the nodes) after `kubectl -n kube-system delete
+    daemonset kube-proxy`, its ConfigMap (mode iptables) kept: flannel serves no Service, so
+    nothing serves ClusterIPs nor NodePorts, and every member is ERROR."""
+    example_flannel_no_8472(doc)
+    nodes = group(doc, "k8s-nodes")["rules"]
+    nodes.append(rule(SG_NODES, "ingress", "udp", 8472, group=SG_NODES))
+    nodes.append(nodeport_rule("10.0.0.0/24"))
+    doc["cluster"]["kube_proxy_pods"] = 0
+    _members(doc, lambda _n: "ERROR")
+
+
+def flannel_proxy_back(doc: Doc) -> None:
+    """The fix: kube-proxy's pods run again, one per node; the members come back ONLINE."""
+    flannel_no_proxy(doc)
+    doc["cluster"]["kube_proxy_pods"] = len(doc["cluster"]["nodes"])
+    _members(doc, lambda _n: "ONLINE")
 
 
 def antrea_proxy_all(doc: Doc) -> None:
@@ -63,6 +88,12 @@ NODE_PORT_EXAMPLES = {
         "serves NodePorts, every member ERROR.",
         antrea_no_proxy,
     ),
+    "flannel-no-service-proxy-lb": (
+        "shop/web on the amphora provider, NodePorts open to the VIP subnet, flannel (VXLAN, "
+        "UDP 8472 open) and kube-proxy's DaemonSet deleted (its ConfigMap kept): nothing serves "
+        "ClusterIPs nor NodePorts; every member ERROR is a symptom of that one root cause.",
+        flannel_no_proxy,
+    ),
     "lb-node-port-addresses": (
         "shop/web on the amphora provider, NodePorts open to the VIP subnet, kube-proxy's "
         "nodePortAddresses [192.168.100.0/24] leave out the members' 10.0.0.0/24 addresses: "
@@ -71,7 +102,11 @@ NODE_PORT_EXAMPLES = {
     ),
 }
 # Their fixed states, for the tests (not examples).
-FIXED = {"antrea-no-node-port-proxy": antrea_proxy_all, "lb-node-port-addresses": outside_fixed}
+FIXED = {
+    "antrea-no-node-port-proxy": antrea_proxy_all,
+    "flannel-no-service-proxy-lb": flannel_proxy_back,
+    "lb-node-port-addresses": outside_fixed,
+}
 
 
 def node_port_example_doc(name: str) -> Doc:

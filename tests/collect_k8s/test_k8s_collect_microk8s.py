@@ -59,3 +59,39 @@ def test_kube_proxy_absent_only_where_it_would_run_in_pods(serve: ServeFn) -> No
     assert denied.collect().cluster.kube_proxy_absent is False
     running = serve(calico_manifest_cluster()).collect().cluster
     assert (running.kube_proxy_mode, running.kube_proxy_absent) == ("iptables", False)
+
+
+def test_microk8s_is_named_as_serving_services_not_unknown(serve: ServeFn) -> None:
+    """From the API to the verdict: no kube-proxy pod nor ConfigMap on MicroK8s is kube-proxy
+    inside kubelite, named with what it rests on (the nodes' label); the same cluster without
+    the label (a kubeadm cluster: kubeadm-config is served) is one nothing serves."""
+    from kostack.analyze.engine.service_proxy import service_proxy
+    from kostack.analyze.messages import localize
+    from kostack.analyze.topology import Topology
+    from kostack.model import Snapshot
+
+    def verdict(objects: list[JsonObject]) -> tuple[str, str]:
+        snapshot = Snapshot(cluster=serve(objects).collect().cluster)
+        found = service_proxy(Topology(snapshot))
+        return found.verdict, localize(found.cluster_ips, "en")
+
+    assert verdict(_microk8s()) == ("served", "kube-proxy (inside MicroK8s)")
+    assert verdict(_microk8s(labelled=False))[0] == "none"
+
+
+def test_pods_denied_beside_a_kept_configmap_is_undecided_not_a_pass(serve: ServeFn) -> None:
+    """The pods' list denied (a gap) while kube-proxy's ConfigMap is read: a kept ConfigMap is
+    also what a removed kube-proxy leaves, so nothing says kube-proxy runs (it said PASS)."""
+    from kostack.analyze.engine.service_proxy import service_proxy
+    from kostack.analyze.topology import Topology
+    from kostack.model import Snapshot
+
+    denied = serve(calico_manifest_cluster())
+    denied.api.inject_fault("", "pods", status=403)
+    cluster = denied.collect().cluster
+    assert (cluster.pods, cluster.kube_proxy_pods, cluster.kube_proxy_mode) == (
+        None,
+        None,
+        "iptables",
+    )
+    assert service_proxy(Topology(Snapshot(cluster=cluster))).verdict == "unknown"

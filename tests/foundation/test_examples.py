@@ -52,6 +52,8 @@ EXPECTED: dict[str, list[str]] = {
     # kube-proxy's pods gone), or their addresses are outside kube-proxy's nodePortAddresses
     "antrea-no-node-port-proxy": ["lb-no-node-port-proxy"],
     "calico-no-service-proxy": ["no-service-proxy"],
+    # flannel without kube-proxy: one root cause, the members down listed under it
+    "flannel-no-service-proxy-lb": ["no-service-proxy"],
     "lb-node-port-addresses": ["lb-node-port-addresses"],
     # Calico's eBPF data plane: Felix forwards NodePorts in VXLAN (udp 4789) between nodes
     "calico-ebpf-healthy": [],

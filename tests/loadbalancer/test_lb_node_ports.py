@@ -11,11 +11,13 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status, command_for
+from kostack.analyze.messages import localize
 from kostack.model.node_ports import antrea_answers, kube_proxy_answers
 from kostack_testkit.builders import build
 from kostack_testkit.node_ports import (
     FIXED,
     antrea_no_proxy,
+    flannel_no_proxy,
     node_port_doc,
     outside_addresses,
 )
@@ -79,13 +81,52 @@ def test_antrea_settings_unread_is_undecided_not_a_claim() -> None:
     assert "whether antrea serves NodePort" in down.message
 
 
-def test_flannel_never_serves_node_ports() -> None:
-    def edit(doc: Doc) -> None:
-        antrea_no_proxy(doc)
-        doc["cluster"]["cni"] = {"type": "flannel"}
+def test_flannel_without_kube_proxy_is_one_root_cause_with_the_members_its_symptom() -> None:
+    """flannel serves no Service: nothing serves ClusterIPs (net-service-proxy) and so no
+    NodePort either. The members down are a consequence, listed under that one root cause as
+    net-dns and net-api-service are (lb-members-down is a symptom check naming its cause);
+    it said two root causes, the second lb-no-node-port-proxy."""
+    d = diagnose(build(node_port_doc(flannel_no_proxy)))
+    (root,) = d.root_causes
+    assert root.key == "no-service-proxy" and root.check_id == "net-service-proxy"
+    assert {f.check_id for f in root.symptoms} == {"net-dns", "net-api-service", "lb-members-down"}
+    (down,) = [f for f in root.symptoms if f.check_id == "lb-members-down"]
+    assert "4 of 4 members" in localize(down.message, "en") and "ERROR" in down.message
+    assert "nothing serves NodePort 31080 on k8s-cp-1" in " ".join(down.evidence)
+    assert "no NodePort proxy on k8s-cp-1" in {localize(h.where, "en") for h in _hops(d)}
+    assert "k8s-cp-1에 NodePort 프록시 없음" in {localize(h.where, "ko") for h in _hops(d)}
+    assert _roots(node_port_doc(FIXED["flannel-no-service-proxy-lb"])) == []
 
-    # flannel serves no ClusterIP either: the cluster-wide cause leads (net-service-proxy)
-    assert _roots(node_port_doc(edit)) == ["no-service-proxy", "lb-no-node-port-proxy"]
+
+def _hops(d: Any) -> list[Any]:
+    """Every hop of lb-members-down's predictions (its findings' flows are texts: the hops
+    are read again from the analysis)."""
+    from kostack.analyze.loadbalancer.analysis import lb_analysis
+    from kostack.analyze.topology import Topology
+
+    analysis = lb_analysis(Topology(d.snapshot))
+    return [
+        hop
+        for bs in analysis.index.services
+        for pa in analysis.ports_of(bs)
+        for h in pa.health
+        for hop in h.hops
+    ]
+
+
+def test_calico_iptables_without_kube_proxy_says_nothing_serves_node_ports() -> None:
+    """Calico's iptables data plane serves no Service either: it said "whether calico serves
+    NodePort 31080 in its place is not known" beside net-service-proxy's FAIL."""
+
+    def edit(doc: Doc) -> None:
+        doc["cluster"]["kube_proxy_pods"] = 0
+        doc["openstack"]["load_balancers"][0]["pools"][0]["members"][0]["operating_status"] = (
+            "ERROR"
+        )
+
+    (root,) = diagnose(build(node_port_doc(edit))).root_causes
+    assert root.key == "no-service-proxy"
+    assert "lb-members-down" in {f.check_id for f in root.symptoms}
 
 
 def test_member_addresses_outside_kube_proxy_node_port_addresses() -> None:
@@ -193,7 +234,10 @@ def test_antrea_proxy_off_names_enable() -> None:
         antrea_no_proxy(doc)
         doc["cluster"]["cni"]["antrea"]["antrea_proxy"] = False
 
-    (down,) = [f for f in _members_down(node_port_doc(edit)) if f.status == Status.FAIL]
-    assert down.cause == "lb-no-node-port-proxy"
+    doc = node_port_doc(edit)
+    (down,) = [f for f in _members_down(doc) if f.status == Status.FAIL]
+    # AntreaProxy serves no ClusterIP either: net-service-proxy's root cause, the members under it
+    assert down.cause == "no-service-proxy"
+    assert _roots(doc) == ["no-service-proxy"]
     assert "antreaProxy.enable is false" in " ".join(down.evidence)
     assert "antreaProxy.enable: true, antreaProxy.proxyAll: true" in down.message

@@ -32,7 +32,7 @@ LED_BY_A_SYMPTOM = [
 
 def repeated(markdown: str) -> list[str]:
     """Paragraphs and list lines (not table rows, not short labels) that appear more than once."""
-    paragraphs = [p.strip() for p in markdown.split("\n\n") if p.strip()]
+    paragraphs = [p.strip() for p in markdown.split("\n\n") if len(p.strip()) > 30]
     lines = [
         line.strip()
         for line in markdown.splitlines()

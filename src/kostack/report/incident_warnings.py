@@ -41,6 +41,9 @@ def warning_sections(d: Diagnosis, first: int, lang: str) -> tuple[WarningSectio
     by_cause: dict[str, list[Finding]] = defaultdict(list)
     for f in d.warnings:
         by_cause[f.cause or f.check_id].append(f)
+    # a command a root cause's fix already gives is not offered again (the same edit can clear
+    # a warning too: Antrea's proxyAll serves the NodePorts and the nodes' own ClusterIPs)
+    fixed = {command_for(r) for rc in d.root_causes for r in rc.fix.remedies}
     out = []
     for n, (cause, fs) in enumerate(by_cause.items(), first):
         lead = fs[0]
@@ -55,6 +58,7 @@ def warning_sections(d: Diagnosis, first: int, lang: str) -> tuple[WarningSectio
                 Command(localize(command_for(r), lang), marked(r.target_name, lang))
                 for f in fs
                 for r in f.remedies
+                if command_for(r) not in fixed
             )
         )
         out.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kostack.analyze.engine.node_ports import NO_PROXY, OUTSIDE
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY
 from kostack.analyze.findings import MANUAL_OP, Remedy
 from kostack.analyze.loadbalancer.monitor import MemberHealth
 from kostack.analyze.messages import Msg, register
@@ -55,7 +56,7 @@ def _hop_evidence(rows: Sequence[MemberHealth], cause: str) -> tuple[str, str] |
     for hop in rows[0].hops:
         if hop.cause == cause:
             found = next((e for e in hop.evidence if e.kind == "configmap"), None)
-            if found is not None and cause == NO_PROXY:
+            if found is not None and cause in (NO_PROXY, NO_SERVICE_PROXY):
                 found = next(e for e in reversed(hop.evidence) if e.kind == "configmap")
             return (found.id, found.field) if found is not None else None
     return None
@@ -72,7 +73,7 @@ def node_port_fixes(
         return why, ()
     where, field = found
     antrea = field.startswith("antreaProxy.")
-    if cause == NO_PROXY and antrea:
+    if cause in (NO_PROXY, NO_SERVICE_PROXY) and antrea:
         what = Msg("np-fix.proxy-on" if field == "antreaProxy.enable" else "np-fix.proxy-all")
     elif cause == OUTSIDE:
         file, field_name = ("antrea-agent.conf", field) if antrea else ("config.conf", field)

@@ -9,6 +9,7 @@ from kostack.analyze.checks._ebpf_dsr import backend_ports, backends, dsr_pairs
 from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks._node_port_fix import node_port_fixes
 from kostack.analyze.checks.base import CheckContext, Kind, Role
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY
 from kostack.analyze.findings import MANUAL_OP, PAIR_OP, Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
@@ -61,6 +62,8 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "ebpf-dsr": ("calico-ebpf-dsr", True),
     # kube-proxy removed and the CNI serves no NodePort (engine/node_ports.py)
     "no-proxy": ("lb-no-node-port-proxy", True),
+    # nothing serves any Service: a symptom of net-service-proxy's root cause, listed under it
+    "no-service-proxy": (NO_SERVICE_PROXY, True),
     # the member address is outside the serving proxy's nodePortAddresses
     "node-port-addresses": ("lb-node-port-addresses", True),
     "unexplained": ("lb-members-down", True),
@@ -351,7 +354,7 @@ def _down(
         ingress = [v for h in pa.health if (v := h.member.node) is not None]
         affected = backend_ports(answering)
         remedies, over = dsr_pairs(topo, answering, ingress)
-    elif reason in ("no-proxy", "node-port-addresses"):
+    elif reason in ("no-proxy", "no-service-proxy", "node-port-addresses"):
         why, remedies = node_port_fixes(rows, cause, why)
     return CHECK.finding(
         Status.FAIL,

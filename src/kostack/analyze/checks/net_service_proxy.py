@@ -4,7 +4,11 @@ One finding per cluster (engine/service_proxy.py): PASS names who serves them (k
 Calico's eBPF data plane, Cilium's or kube-router's replacement, AntreaProxy, OVN's load
 balancers); FAIL when nobody serves ClusterIPs (kube-proxy removed and the CNI does not replace
 it), a root cause whose symptoms are net-dns and net-api-service: every ClusterIP is dead;
-UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's).
+a warning (cause antrea-hosts-no-cluster-ip) when AntreaProxy serves the pods' ClusterIPs with
+kube-proxy gone and proxyAll off, so the nodes' own connections to ClusterIPs reach nothing;
+UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's, or
+its pods not listed beside a kept ConfigMap). A PASS that rests on less than kube-proxy's pods
+or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says so.
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ from __future__ import annotations
 import shlex
 
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
-from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY, service_proxy
+from kostack.analyze.engine.service_proxy import (
+    HOSTS_UNSERVED,
+    NO_SERVICE_PROXY,
+    hosts_unserved,
+    service_proxy,
+)
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.shell import render
@@ -23,7 +32,9 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.cni",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {NO_SERVICE_PROXY: Kind.ROOT}
+CAUSE_KINDS: dict[str, Kind] = {NO_SERVICE_PROXY: Kind.ROOT, HOSTS_UNSERVED: Kind.WARNING}
+# the nodes' own connections to ClusterIPs unserved (Antrea without proxyAll): the pods' work
+SAY_HOSTS = Says(ID, Severity.MEDIUM)
 SEVERITY_NOTE = (
     "critical: without a Service proxy every ClusterIP is dead, the cluster's DNS and the "
     "pods' way to the API server with them."
@@ -36,6 +47,35 @@ register(
             "en": "Services are served: the pods' ClusterIPs by {cluster_ips}, NodePorts by "
             "{node_ports}.",
             "ko": "Service가 처리됩니다: Pod의 ClusterIP는 {cluster_ips}, NodePort는 {node_ports}.",
+        },
+        f"{ID}.pass-on": {
+            "en": "Services are served: the pods' ClusterIPs by {cluster_ips}, NodePorts by "
+            "{node_ports} ({basis}).",
+            "ko": "Service가 처리됩니다: Pod의 ClusterIP는 {cluster_ips}, NodePort는 {node_ports} "
+            "({basis}).",
+        },
+        f"{ID}.hosts": {
+            "en": "The pods' ClusterIPs are served by AntreaProxy, but kube-proxy is gone and "
+            "antreaProxy.proxyAll is off: AntreaProxy then serves only Service traffic from "
+            "pods, so the nodes' own connections to a ClusterIP (hostNetwork pods, agents on the "
+            "node) reach no Service, and nothing serves NodePorts. antreaProxy.proxyAll on (with "
+            "kubeAPIServerOverride), or kube-proxy again, serves them.",
+            "ko": "Pod의 ClusterIP는 AntreaProxy가 처리하지만 kube-proxy가 없고 "
+            "antreaProxy.proxyAll이 꺼져 있습니다: 이때 AntreaProxy는 Pod에서 나가는 Service "
+            "트래픽만 처리하므로 노드 자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 "
+            "어떤 Service에도 닿지 않고, NodePort를 처리하는 것도 없습니다. antreaProxy.proxyAll을 "
+            "켜거나(kubeAPIServerOverride와 함께) kube-proxy를 다시 실행하면 처리됩니다.",
+        },
+        f"{ID}.hosts-edit": {
+            "en": "in antrea-agent.conf set antreaProxy.proxyAll: true and kubeAPIServerOverride "
+            "to the API server's address; or run kube-proxy again (its DaemonSet)",
+            "ko": "antrea-agent.conf에서 antreaProxy.proxyAll: true로 설정하고 "
+            "kubeAPIServerOverride를 API 서버 주소로 지정하세요. 또는 kube-proxy를 다시 "
+            "실행하세요(DaemonSet)",
+        },
+        f"{ID}.hosts-restart": {
+            "en": "restart antrea-agent so that it reads the change",
+            "ko": "antrea-agent가 바뀐 설정을 읽도록 재시작합니다",
         },
         f"{ID}.no-node-ports": {
             "en": "nobody (lb-members-down names it where a load balancer's members are down)",
@@ -120,6 +160,34 @@ def _remedies() -> tuple[Remedy, ...]:
     )
 
 
+def _hosts_remedies(config: str) -> tuple[Remedy, ...]:
+    """proxyAll on in Antrea's ConfigMap ``config`` (namespace/name), then the agents restarted
+    (docs/facts.md "AntreaProxy and proxyAll")."""
+    namespace, _, name = config.partition("/")
+    edit = render(("kubectl", "-n", namespace, "edit", "configmap", name))
+    restart = render(("kubectl", "-n", namespace, "rollout", "restart", "daemonset/antrea-agent"))
+    return (
+        Remedy(
+            MANUAL_OP,
+            "configmap",
+            config,
+            name,
+            (("command", edit),),
+            Msg(f"{ID}.hosts-edit"),
+            HOSTS_UNSERVED,
+        ),
+        Remedy(
+            MANUAL_OP,
+            "daemonset",
+            f"{namespace}/antrea-agent",
+            "antrea-agent",
+            (("command", restart),),
+            Msg(f"{ID}.hosts-restart"),
+            HOSTS_UNSERVED,
+        ),
+    )
+
+
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     found = service_proxy(ctx.topo)
@@ -131,6 +199,18 @@ def run(ctx: CheckContext) -> list[Finding]:
         return [
             SAY.cluster(ctx, Status.FAIL, message, evidence, _remedies(), cause=NO_SERVICE_PROXY)
         ]
+    hosts = hosts_unserved(ctx.topo)
+    if hosts is not None:
+        evidence = tuple(e.text() for e in hosts)
+        remedies = _hosts_remedies(hosts[-1].id)
+        message = Msg(f"{ID}.hosts")
+        return [
+            SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, remedies, cause=HOSTS_UNSERVED)
+        ]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)
+    if found.basis:  # what the PASS rests on, said where it is not the pods or the CNI's own
+        message = Msg(
+            f"{ID}.pass-on", cluster_ips=found.cluster_ips, node_ports=node_ports, basis=found.basis
+        )
     return [SAY.cluster(ctx, Status.PASS, message, evidence)]

@@ -31,7 +31,13 @@ from kostack.analyze.engine.calico_ebpf import (
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.service_proxy import service_proxy, unserved_hop
+from kostack.analyze.engine.service_proxy import (
+    HOSTS_UNSERVED,
+    hosts_unserved,
+    proxy_where,
+    service_proxy,
+    unserved_hop,
+)
 from kostack.analyze.engine.types import (
     Disposition,
     Endpoint,
@@ -187,6 +193,12 @@ register(
             "(systemd 유닛)에서 돌지 않는다면 모든 Service가 동작하지 않습니다"
             "(`kubectl -n kube-system get daemonset kube-proxy`)",
         },
+        "hop.hosts-unserved": {
+            "en": "nothing translates {ip} for the node's own connection: kube-proxy is gone and "
+            "AntreaProxy without proxyAll serves only Service traffic from pods",
+            "ko": "노드 자신의 연결에서는 {ip:을/를} 변환하는 것이 없습니다: kube-proxy가 없고 "
+            "proxyAll이 꺼진 AntreaProxy는 Pod에서 나가는 Service 트래픽만 처리합니다",
+        },
         "hop.dnat": {
             "en": "DNAT {vip} -> {target} ({label} on {node})",
             "ko": "DNAT {vip} -> {target} ({node}의 {label})",
@@ -309,7 +321,7 @@ def via_service(
     assert svc is not None
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
-    where = _where(lb, src.node or "?", name)
+    where, unserved_here = _place(topo, lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
 
@@ -319,15 +331,12 @@ def via_service(
     if lb is not None and lb.who == "none":
         hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
         return single(hop)
+    hosts = _hosts_hop(topo, src, lb, protocol, ev_svc, dst.ip)
+    if hosts is not None:
+        return single(hosts)
     if protocol == "icmp":
-        reply, what, mode = icmp_expectation(topo, src)
-        ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode, src))
-        hop = Hop(
-            "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
-        )
-        return single(hop, reply)
-    unserved = _unserved(topo, lb, name, where, ev_svc, dst.ip)
+        return single(*_icmp_hop(topo, src, dst.ip, where, ev_svc, unserved_here))
+    unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip)
     if unserved is not None:
         return single(unserved)
     sport = next(
@@ -376,23 +385,71 @@ def via_service(
     return results
 
 
+def _place(
+    topo: Topology, lb: kubeovn_lb.Translator | None, node: str, name: str
+) -> tuple[str, bool]:
+    """Where the ClusterIP hop is (`_where`), and whether nothing serves ClusterIPs there
+    (engine/service_proxy.py "none"): then no proxy is named where none runs."""
+    unserved = (lb is None or lb.who == "kube-proxy") and service_proxy(topo).verdict == "none"
+    if unserved:
+        return Msg("where.no-proxy", node=node), True
+    return _where(lb, node, name), False
+
+
+def _hosts_hop(
+    topo: Topology,
+    src: Endpoint,
+    lb: kubeovn_lb.Translator | None,
+    protocol: str,
+    ev_svc: Evidence,
+    ip: IPAddress,
+) -> Hop | None:
+    """A node's own connection to a ClusterIP where AntreaProxy serves the pods' only (no
+    kube-proxy, proxyAll off: engine/service_proxy.py `hosts_unserved`): nothing translates it."""
+    if src.kind != "node" or lb is not None or protocol == "icmp":
+        return None
+    hosts = hosts_unserved(topo)
+    if hosts is None:
+        return None
+    where = Msg("where.no-proxy", node=src.node or "?")
+    detail = Msg("hop.hosts-unserved", ip=ip)
+    return Hop(
+        "kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts), cause=HOSTS_UNSERVED
+    )
+
+
+def _icmp_hop(
+    topo: Topology, src: Endpoint, ip: IPAddress, where: str, ev_svc: Evidence, unserved: bool
+) -> tuple[Hop, str]:
+    """A ping to a ClusterIP: what it gets back, and why that proves nothing."""
+    reply, what, mode = icmp_expectation(topo, src)
+    ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
+    detail = Msg("hop.icmp-clusterip", ip=ip, what=what, proxy=proxy_name(topo, mode, src))
+    if unserved:
+        detail = Msg("ping.story.unserved", ip=ip)
+    hop = Hop("kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp")
+    return hop, reply
+
+
 def _unserved(
     topo: Topology,
     lb: kubeovn_lb.Translator | None,
     name: str,
-    where: str,
+    node: str,
     ev_svc: Evidence,
     ip: IPAddress,
 ) -> Hop | None:
     """The ClusterIP hop when nobody serves ClusterIPs (DENIED, engine/service_proxy.py) or
-    kube-proxy is not seen and nothing replaces it (UNKNOWN); None otherwise."""
+    kube-proxy is not seen and nothing replaces it (UNKNOWN, at "the Service proxy": what
+    runs, if anything, is not known); None otherwise."""
     if lb is not None and lb.who != "kube-proxy":
         return None
-    hop = unserved_hop(topo, where, ev_svc, ip)
+    hop = unserved_hop(topo, node, ev_svc, ip)
     if hop is not None or lb is not None or name != "kube-proxy" or not proxy_unseen(topo):
         return hop
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
     detail = Msg("hop.no-proxy-seen", ip=ip)
+    where = proxy_where(Msg("proxy.service-proxy"), node)
     return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 
 
@@ -429,10 +486,8 @@ def _where(lb: kubeovn_lb.Translator | None, node: str, name: str = "kube-proxy"
     when not decided."""
     if lb is not None and lb.gateway_of:
         return Msg("where.kube-proxy-gateway", subnet=lb.gateway_of)
-    if lb is None and name != "kube-proxy":
-        return Msg("where.proxy", proxy=name, node=node)
     if lb is None or lb.who == "kube-proxy":
-        return Msg("where.kube-proxy", node=node)
+        return proxy_where(name if lb is None else "kube-proxy", node)
     return Msg("where.ovn-lb-or-proxy" if lb.who == "unknown" else "where.ovn-lb", node=node)
 
 

@@ -1,7 +1,9 @@
 """Whether anything answers NodePorts on a node address (docs/facts.md "kube-proxy
 nodePortAddresses", "AntreaProxy and proxyAll").
 
-Two ways a load balancer member is down with every rule open:
+Three ways a load balancer member is down with every rule open:
+- nothing serves any Service (engine/service_proxy.py "none"): the member down is a symptom of
+  net-service-proxy's cause no-service-proxy, never a root cause of its own;
 - nothing serves NodePorts: kube-proxy was removed (its pods gone, its ConfigMap kept) and the
   CNI does not replace it; Antrea without ``antreaProxy.proxyAll`` serves only the pods' own
   Service traffic (docs/antrea-proxy.md), flannel none at all;
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of
 from kostack.analyze.engine.calico_ebpf import node_port_proxy
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY, service_proxy
 from kostack.analyze.engine.types import Disposition, Evidence
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
@@ -43,11 +46,13 @@ register(
             "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: kube-proxy Pod가 없고"
             "(ConfigMap만 남음) Antrea의 antreaProxy.enable이 false입니다",
         },
-        "np.no-proxy": {
-            "en": "nothing serves NodePort {port} on {node}: no kube-proxy pod runs (its "
-            "ConfigMap is kept) and {cni} does not replace it",
-            "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: kube-proxy Pod가 없고"
-            "(ConfigMap만 남음) {cni:이/가} 이를 대신하지 않습니다",
+        "np.nobody": {
+            "en": "nothing serves NodePort {port} on {node}: {why}",
+            "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: {why}",
+        },
+        "where.no-node-port-proxy": {
+            "en": "no NodePort proxy on {node}",
+            "ko": "{node}에 NodePort 프록시 없음",
         },
         "np.no-proxy-unknown": {
             "en": "no kube-proxy pod runs (its ConfigMap is kept): whether {cni} serves NodePort "
@@ -97,22 +102,32 @@ class Unanswered:
     """Why a NodePort on a node address gets no answer (or may not)."""
 
     disposition: Disposition  # DENIED, or UNKNOWN when it depends on what is not read
-    cause: str  # NO_PROXY | OUTSIDE, or "gap"
+    cause: str  # NO_SERVICE_PROXY | NO_PROXY | OUTSIDE, or "gap"
     why: str
     evidence: tuple[Evidence, ...]
 
 
 def removed_proxy(topo: Topology, node: str, port: object) -> Unanswered | None:
-    """Nothing serves NodePorts: kube-proxy's pods are gone while its ConfigMap (its mode) is
-    kept, and the CNI's settings say it does not serve them instead. None when kube-proxy runs,
-    something replaces it, or what runs is not known (model/cluster.py kube_proxy_pods)."""
+    """Nothing serves NodePorts: nobody serves Services at all (engine/service_proxy.py "none",
+    cause no-service-proxy, of which a member down is a symptom), or kube-proxy's pods are gone
+    while its ConfigMap (its mode) is kept and the CNI's settings say it does not serve them
+    instead (Antrea without proxyAll). None when kube-proxy runs, something replaces it, or what
+    runs is not known (model/cluster.py kube_proxy_pods)."""
     cl = topo.snapshot.cluster
-    if cl is None or cl.kube_proxy_pods != 0 or cl.kube_proxy_mode in (None, "none"):
+    if cl is None:
+        return None
+    found = service_proxy(topo)
+    nobody = found.verdict == "none"
+    if not nobody and (cl.kube_proxy_pods != 0 or cl.kube_proxy_mode in (None, "none")):
         return None
     if node_port_proxy(topo) != "kube-proxy":
         return None
-    pods = Evidence("cluster", "kube-proxy", "pods", "0")
-    kept = Evidence("configmap", "kube-system/kube-proxy", "config.conf mode", cl.kube_proxy_mode)
+    cause = NO_SERVICE_PROXY if nobody else NO_PROXY
+    evidence = found.evidence
+    if not nobody:
+        pods = Evidence("cluster", "kube-proxy", "pods", "0")
+        mode = str(cl.kube_proxy_mode)
+        evidence = (pods, Evidence("configmap", "kube-system/kube-proxy", "config.conf mode", mode))
     antrea = antrea_of(topo)
     if antrea is not None:
         where = f"kube-system/{antrea.config_map or 'antrea-config'}"
@@ -121,13 +136,14 @@ def removed_proxy(topo: Topology, node: str, port: object) -> Unanswered | None:
             field, value, key = "antreaProxy.enable", False, "np.no-proxy-antrea-off"
         setting = Evidence("configmap", where, field, str(value).lower())
         why = Msg(key, port=port, node=node)
-        return Unanswered(Disposition.DENIED, NO_PROXY, why, (pods, kept, setting))
-    cni = cl.cni.type or "the CNI"
-    if cl.cni.type == "flannel":
-        why = Msg("np.no-proxy", port=port, node=node, cni="flannel")
-        return Unanswered(Disposition.DENIED, NO_PROXY, why, (pods, kept))
-    why = Msg("np.no-proxy-unknown", port=port, node=node, cni=cni)
-    return Unanswered(Disposition.UNKNOWN, "gap", why, (pods, kept))
+        if nobody and cl.kube_proxy_mode is None:  # kubeadm's, its ConfigMap gone too
+            why = Msg("np.nobody", port=port, node=node, why=found.why)
+        return Unanswered(Disposition.DENIED, cause, why, (*evidence, setting))
+    if nobody:
+        why = Msg("np.nobody", port=port, node=node, why=found.why)
+        return Unanswered(Disposition.DENIED, cause, why, evidence)
+    why = Msg("np.no-proxy-unknown", port=port, node=node, cni=cl.cni.type or "the CNI")
+    return Unanswered(Disposition.UNKNOWN, "gap", why, evidence)
 
 
 def outside_addresses(

@@ -8,7 +8,9 @@ Kube-OVN (``--enable-lb``), for the pods' ClusterIPs only; kube-proxy inside k3s
 Nobody: kube-proxy's pods are gone (its ConfigMap kept, or kubeadm's cluster without it) and
 the CNI does not serve ClusterIPs: every ClusterIP, kubernetes.default and kube-dns with them,
 is dead. Not known: no kube-proxy seen on a cluster not known to be kubeadm's (a systemd unit
-may run it), or Calico's eBPF data plane on some nodes only.
+may run it), Calico's eBPF data plane on some nodes only, or kube-proxy's pods not listed (a
+kept ConfigMap is what a removed kube-proxy leaves too). MicroK8s runs kube-proxy inside
+kubelite, recognised by the label its kubelet gives every node (``microk8s.io/cluster``).
 The names are the engine's (calico_ebpf.py `node_port_proxy`, kube_proxy.py `proxy_name`).
 """
 
@@ -25,6 +27,9 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 
 NO_SERVICE_PROXY = "no-service-proxy"
+# AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
+# own connections to a ClusterIP are served by nobody (a warning: the pods' traffic works)
+HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -36,6 +41,53 @@ register(
             "마찬가지입니다",
         },
         "sp.k3s": {"en": "kube-proxy (inside k3s)", "ko": "kube-proxy (k3s 내장)"},
+        "sp.microk8s": {"en": "kube-proxy (inside MicroK8s)", "ko": "kube-proxy (MicroK8s 내장)"},
+        "sp.microk8s-basis": {
+            "en": "every node carries MicroK8s' label {label}=true, and MicroK8s runs kube-proxy "
+            "inside kubelite, not as a pod",
+            "ko": "모든 노드에 MicroK8s 레이블 {label}=true가 있고, MicroK8s는 kube-proxy를 Pod가 "
+            "아니라 kubelite 안에서 실행합니다",
+        },
+        "sp.configmap-basis": {
+            "en": "read from kube-proxy's ConfigMap alone (mode {mode}): this snapshot does not "
+            "count kube-proxy's pods",
+            "ko": "kube-proxy ConfigMap(모드 {mode})만으로 판단: 이 스냅숏은 kube-proxy Pod 수를 "
+            "세지 않았습니다",
+        },
+        "sp.unlisted-kept": {
+            "en": "kube-proxy's ConfigMap is read (mode {mode}) but its pods were not listed, and "
+            "a kept ConfigMap is also what a removed kube-proxy leaves behind: whether anything "
+            "serves ClusterIPs is not known (`kubectl -n kube-system get daemonset kube-proxy`)",
+            "ko": "kube-proxy ConfigMap(모드 {mode})은 읽었지만 Pod 목록을 읽지 못했습니다. "
+            "kube-proxy를 제거해도 ConfigMap은 남으므로 ClusterIP를 처리하는 것이 있는지 알 수 "
+            "없습니다(`kubectl -n kube-system get daemonset kube-proxy`)",
+        },
+        "sp.cni-unknown": {
+            "en": "no kube-proxy pod runs and the CNI is not known: whether it serves ClusterIPs "
+            "in kube-proxy's place is not known",
+            "ko": "kube-proxy Pod가 없고 CNI를 알 수 없어, CNI가 대신 ClusterIP를 처리하는지 알 수 "
+            "없습니다",
+        },
+        "sp.antrea-unread": {
+            "en": "no kube-proxy pod runs and Antrea's settings were not read: whether AntreaProxy "
+            "serves ClusterIPs (antreaProxy.enable) is not known",
+            "ko": "kube-proxy Pod가 없고 Antrea 설정을 읽지 못해, AntreaProxy가 ClusterIP를 "
+            "처리하는지(antreaProxy.enable) 알 수 없습니다",
+        },
+        "sp.kube-ovn-unknown": {
+            "en": "no kube-proxy pod runs and whether Kube-OVN's OVN load balancer serves the "
+            "pods' ClusterIPs is not known: {why}",
+            "ko": "kube-proxy Pod가 없고 Kube-OVN의 OVN 로드 밸런서가 Pod의 ClusterIP를 처리하는지 "
+            "알 수 없습니다: {why}",
+        },
+        "sp.np-unlisted": {
+            "en": "not known (kube-proxy's pods were not listed)",
+            "ko": "알 수 없음 (kube-proxy Pod 목록을 읽지 못함)",
+        },
+        "where.no-proxy": {
+            "en": "no Service proxy on {node}",
+            "ko": "{node}에 서비스 프록시 없음",
+        },
         "sp.no-cluster": {
             "en": "the cluster was not read",
             "ko": "클러스터를 읽지 못했습니다",
@@ -83,6 +135,10 @@ class ServiceProxy:
     node_ports: str | None = None
     why: str = ""
     evidence: tuple[Evidence, ...] = ()
+    # what a PASS rests on when it is not kube-proxy's pods seen or the CNI's own settings
+    basis: str = ""
+    # kube-proxy's pods listed and none runs (its ConfigMap kept, or a kubeadm cluster)
+    kube_proxy_gone: bool = False
 
 
 def _cni(topo: Topology) -> str:
@@ -102,8 +158,60 @@ def _pod_side(topo: Topology) -> str | None:
     return None
 
 
+MICROK8S_LABEL = "microk8s.io/cluster"
+
+
+def microk8s(topo: Topology) -> bool:
+    """Every node carries the label MicroK8s' kubelet gives it (canonical/microk8s
+    `microk8s-resources/default-args/kubelet` --node-labels; docs/facts.md)."""
+    cl = topo.snapshot.cluster
+    nodes = cl.nodes if cl is not None else None
+    return bool(nodes) and all(n.labels.get(MICROK8S_LABEL) == "true" for n in nodes or ())
+
+
+def _inside(topo: Topology) -> ServiceProxy | None:
+    """kube-proxy inside the distribution's own process (no pod of it to count): k3s, MicroK8s."""
+    cl = topo.snapshot.cluster
+    assert cl is not None
+    k3s = cl.cni.flannel is not None and cl.cni.flannel.bundle == "k3s"
+    if k3s and cl.kube_proxy_mode is not None:
+        return ServiceProxy("served", Msg("sp.k3s"), Msg("sp.k3s"))
+    if microk8s(topo):
+        name = Msg("sp.microk8s")
+        label = Evidence("node", "*", f"labels[{MICROK8S_LABEL}]", "true")
+        basis = Msg("sp.microk8s-basis", label=MICROK8S_LABEL)
+        return ServiceProxy("served", _pod_side(topo) or name, name, evidence=(label,), basis=basis)
+    return None
+
+
+def _unlisted(topo: Topology, mode: str) -> ServiceProxy:
+    """kube-proxy's pods not counted while its ConfigMap was read: the pods not listed (a gap)
+    cannot tell a running kube-proxy from a removed one; a snapshot from before the count is
+    judged from the ConfigMap, and says so."""
+    cl = topo.snapshot.cluster
+    assert cl is not None
+    kept = Evidence("configmap", "kube-system/kube-proxy", "config.conf mode", mode)
+    side = _pod_side(topo)
+    if cl.pods is None:
+        if side is not None:
+            return ServiceProxy("served", side, Msg("sp.np-unlisted"), evidence=(kept,))
+        unlisted = Evidence("cluster", "pods", "listed", "false")
+        why = Msg("sp.unlisted-kept", mode=mode)
+        return ServiceProxy("unknown", why=why, evidence=(kept, unlisted))
+    basis = Msg("sp.configmap-basis", mode=mode)
+    return ServiceProxy("served", side or "kube-proxy", "kube-proxy", evidence=(kept,), basis=basis)
+
+
 def service_proxy(topo: Topology) -> ServiceProxy:
-    """Who serves ClusterIPs and NodePorts here (module docstring)."""
+    """Who serves ClusterIPs and NodePorts here (module docstring); once per topology, as every
+    ClusterIP hop and load balancer member asks."""
+    found = topo.derived.get(NO_SERVICE_PROXY)
+    if not isinstance(found, ServiceProxy):
+        found = topo.derived[NO_SERVICE_PROXY] = _decide(topo)
+    return found
+
+
+def _decide(topo: Topology) -> ServiceProxy:
     cl = topo.snapshot.cluster
     if cl is None:
         return ServiceProxy("unknown", why=Msg("sp.no-cluster"))
@@ -118,14 +226,20 @@ def service_proxy(topo: Topology) -> ServiceProxy:
         return ServiceProxy("served", _pod_side(topo) or name, name)
     if mixed(topo):
         return ServiceProxy("unknown", why=Msg("sp.mixed"))
+    inside = _inside(topo) if pods is None else None
+    if inside is not None:
+        return inside
     if pods is None and mode is not None:
-        if cl.cni.flannel is not None and cl.cni.flannel.bundle == "k3s":
-            return ServiceProxy("served", Msg("sp.k3s"), Msg("sp.k3s"))
-        # older snapshots and unlisted pods: judged from the ConfigMap, as the engine does
-        return ServiceProxy("served", _pod_side(topo) or "kube-proxy", "kube-proxy")
+        return _unlisted(topo, mode)
     if pods is None:
         return ServiceProxy("unknown", why=Msg("sp.unlisted"))
-    # no kube-proxy pod: what serves now is the CNI's alone
+    return _removed(topo, mode)
+
+
+def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
+    """No kube-proxy pod runs: what serves now is the CNI's alone."""
+    cl = topo.snapshot.cluster
+    assert cl is not None
     gone = Evidence("cluster", "kube-proxy", "pods", "0")
     node_ports = ANTREA_PROXY if proxy_all(topo) else None
     if mode is not None:
@@ -141,16 +255,57 @@ def service_proxy(topo: Topology) -> ServiceProxy:
         return ServiceProxy("unknown", why=Msg("sp.unseen"), evidence=(gone,))
     side = _pod_side(topo)
     if side is not None:
-        return ServiceProxy("served", side, node_ports, why, evidence)
+        return ServiceProxy("served", side, node_ports, why, evidence, kube_proxy_gone=True)
+    undecided = _undecided(topo)
+    if undecided is not None:
+        return ServiceProxy("unknown", why=undecided, evidence=evidence)
     return ServiceProxy("none", why=why, evidence=evidence)
 
 
-def unserved_hop(topo: Topology, where: str, service: Evidence, ip: object) -> Hop | None:
-    """The ClusterIP hop when nobody serves ClusterIPs (`service_proxy` "none"): the connection
-    goes nowhere; None otherwise."""
+def _undecided(topo: Topology) -> str | None:
+    """Why the CNI's own Service proxy is not known, where it may serve ClusterIPs: a CNI
+    kostack does not model, Antrea's settings not read, Kube-OVN's load balancer undecided."""
+    cl = topo.snapshot.cluster
+    assert cl is not None
+    if cl.cni.type == "unknown":
+        return Msg("sp.cni-unknown")
+    if cl.cni.type == "antrea" and antrea_of(topo) is None:
+        return Msg("sp.antrea-unread")
+    lb = kubeovn_lb.for_default_subnet(topo)
+    if lb is not None and lb.who == "unknown":
+        return Msg("sp.kube-ovn-unknown", why=lb.why)
+    return None
+
+
+def proxy_where(name: str, node: str) -> str:
+    """The hop's place: ``name`` (the engine's proxy_name or node_port_proxy) on ``node``."""
+    if name == "kube-proxy":
+        return Msg("where.kube-proxy", node=node)
+    return Msg("where.proxy", proxy=name, node=node)
+
+
+def unserved_hop(topo: Topology, node: str, service: Evidence, ip: object) -> Hop | None:
+    """The ClusterIP hop on ``node`` when nobody serves ClusterIPs (`service_proxy` "none"):
+    the connection goes nowhere, and no proxy is named where none runs; None otherwise."""
     found = service_proxy(topo)
     if found.verdict != "none":
         return None
     detail = Msg("hop.no-service-proxy", ip=ip, why=found.why)
     evidence = (service, *found.evidence)
+    where = Msg("where.no-proxy", node=node)
     return Hop("kube-proxy", where, Disposition.DENIED, detail, evidence, cause=NO_SERVICE_PROXY)
+
+
+def hosts_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
+    """The evidence that the nodes' own connections to ClusterIPs (hostNetwork pods, agents on
+    the node) are served by nobody: AntreaProxy serves the pods' only (docs/antrea-proxy.md:
+    without proxyAll it "will only handle Service traffic originating from Pods"), kube-proxy's
+    pods are listed and none runs, and proxyAll is read and off; None otherwise."""
+    found = service_proxy(topo)
+    antrea = antrea_of(topo)
+    if found.verdict != "served" or not found.kube_proxy_gone or antrea is None:
+        return None
+    if found.cluster_ips != ANTREA_PROXY or antrea.proxy_all is not False:
+        return None
+    where = f"kube-system/{antrea.config_map or 'antrea-config'}"
+    return (*found.evidence, Evidence("configmap", where, "antreaProxy.proxyAll", "false"))

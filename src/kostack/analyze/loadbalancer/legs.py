@@ -15,6 +15,7 @@ from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, dsr_for, node_port_proxy
 from kostack.analyze.engine.kube_proxy import proxy_unseen
 from kostack.analyze.engine.node_ports import outside_addresses, removed_proxy
+from kostack.analyze.engine.service_proxy import proxy_where
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
@@ -131,10 +132,7 @@ def kube_proxy_hop(
     node = mv.node
     name = node.name if node else mv.label
     proxy = node_port_proxy(index.topo)
-    where = Msg("where.kube-proxy", node=name)
-    if proxy != "kube-proxy":
-        where = Msg("where.proxy", proxy=proxy, node=name)
-    at = partial(Hop, "kube-proxy", where)
+    at = partial(Hop, "kube-proxy", proxy_where(proxy, name))
     by = {} if proxy == "kube-proxy" else {"proxy": proxy}  # its own words for another proxy
 
     def said(key: str, **params: object) -> Msg:
@@ -156,6 +154,8 @@ def kube_proxy_hop(
             index.topo, node.node, mv.address or node.ip, node_port
         )
         if unanswered is not None:
+            if unanswered.disposition == Disposition.DENIED:  # no proxy named where none runs
+                at = partial(Hop, "kube-proxy", Msg("where.no-node-port-proxy", node=name))
             return at(
                 unanswered.disposition, unanswered.why, unanswered.evidence, cause=unanswered.cause
             )
@@ -164,7 +164,10 @@ def kube_proxy_hop(
         return at(Disposition.UNKNOWN, why, cause="gap")
     if not by and proxy_unseen(index.topo):
         why = Msg("lb.no-proxy-seen", port=node_port)
-        return at(Disposition.UNKNOWN, why, (ev,), cause="gap")
+        where = proxy_where(
+            Msg("proxy.service-proxy"), name
+        )  # what runs, if anything, is not known
+        return Hop("kube-proxy", where, Disposition.UNKNOWN, why, (ev,), cause="gap")
     ready = [e for e in svc.endpoints if e.ready]
     local = [e for e in ready if node is not None and e.node == node.name]
     if health_check:

@@ -27,6 +27,7 @@ from typing import Literal
 from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
 from kostack.analyze.engine.calico_ebpf import TUNNEL_PATCH, calico_bpf, node_port_proxy
 from kostack.analyze.engine.node_ports import NO_PROXY, OUTSIDE
+from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import ebpf_tunnel, kube_proxy_hop, security_group_hop
@@ -151,6 +152,7 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         "no-endpoints": "no-endpoints",
         "lb-node-not-ready": "node-not-ready",
         NO_PROXY: "no-proxy",
+        NO_SERVICE_PROXY: "no-service-proxy",
         OUTSIDE: "node-port-addresses",
     }
     if proxy.disposition == Disposition.DENIED:
@@ -194,6 +196,7 @@ def health_text(h: MemberHealth) -> Msg:
         "no-endpoints": "lb.health-no-endpoints",
         "node-not-ready": "lb.health-not-ready",
         "no-proxy": "lb.health-no-proxy",
+        "no-service-proxy": "lb.health-no-proxy",
         "node-port-addresses": "lb.health-node-port-addresses",
         "admin-down": "lb.health-admin-down",
         PORT_DOWN: "lb.health-port-down",

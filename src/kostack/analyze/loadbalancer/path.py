@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
-from kostack.analyze.engine.calico_ebpf import calico_bpf
+from kostack.analyze.engine.calico_ebpf import calico_bpf, node_port_proxy
+from kostack.analyze.engine.service_proxy import proxy_where
 from kostack.analyze.engine.stateless import NAT_PORTS
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
@@ -430,7 +431,7 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
     inner = trace(index.topo, src, dst, proto, target_port, src_ports=NAT_PORTS)
     masq = Hop(
         "kube-proxy",
-        Msg("where.kube-proxy", node=node.name),
+        proxy_where(node_port_proxy(index.topo), node.name),
         Disposition.ACCEPTED,
         Msg(
             "lb.masquerade",
