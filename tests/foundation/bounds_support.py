@@ -46,7 +46,19 @@ def network_base() -> Doc:
     # one pair, so the pair arrays can grow too
     doc["openstack"]["ports"][1]["allowed_address_pairs"] = [{"ip_address": "10.244.1.0/24"}]
     # one DSR opt-out CIDR (read, unset in the seed: []), so that array can grow too
-    doc["cluster"]["cni"]["calico"]["bpf_dsr_optout_cidrs"] = ["192.0.2.0/24"]
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["bpf_dsr_optout_cidrs"] = ["192.0.2.0/24"]
+    # one node whose own FelixConfiguration turns eBPF on, with DSR and its own opt-outs, so
+    # the per-node settings (a map by node name: MAPS) and their arrays grow too
+    calico["felix_nodes"] = {
+        "k8s-w-1": {
+            "bpf_enabled": True,
+            "bpf_external_service_mode": "DSR",
+            "bpf_dsr_optout_cidrs": ["198.51.100.0/24"],
+        }
+    }
+    # kube-proxy's nodePortAddresses, one CIDR (the node subnet), so that array can grow too
+    doc["cluster"]["kube_proxy_node_port_addresses"] = ["10.0.0.0/16"]
     return doc
 
 
@@ -151,11 +163,72 @@ def cilium_base(doc: Doc) -> Doc:
     return doc
 
 
+def antrea_base(doc: Doc) -> Doc:
+    """``doc`` with Antrea instead of Calico: AntreaProxy serving NodePorts (proxyAll) on the
+    node subnet's addresses (antreaProxy.nodePortAddresses, one CIDR), and a Service of type
+    LoadBalancer, so the arrays only an Antrea snapshot reads can grow as well."""
+    doc["cluster"]["cni"] = {
+        "type": "antrea",
+        "version": "v2.6.3",
+        "version_source": "image antrea/antrea-agent-ubuntu:v2.6.3",
+        "antrea": {
+            "traffic_encap_mode": "encap",
+            "tunnel_type": "geneve",
+            "tunnel_port": 6081,
+            "traffic_encryption_mode": "none",
+            "antrea_proxy": True,
+            "proxy_all": True,
+            "node_port_addresses": ["10.0.0.0/16"],
+            "config_map": "antrea-config",
+        },
+    }
+    doc["cluster"]["pod_cidrs_source"] = "Node spec.podCIDR"
+    doc["cluster"].setdefault("services", []).append(
+        {
+            "namespace": "shop",
+            "name": "web",
+            "type": "LoadBalancer",
+            "cluster_ip": "10.96.41.17",
+            "ports": [
+                {
+                    "name": "http",
+                    "port": 80,
+                    "protocol": "TCP",
+                    "target_port": 8080,
+                    "node_port": 31080,
+                }
+            ],
+            "endpoints": [
+                {
+                    "ip": "10.244.1.40",
+                    "node": "k8s-w-1",
+                    "pod": "shop/web-5d8f7c9b6-0",
+                    "ready": True,
+                    "ports": {"http": 8080},
+                }
+            ],
+            "uid": "9d2b6f3e-54c1-4f0a-8a7e-2c1b9e6d4f10",
+            "external_traffic_policy": "Cluster",
+            "load_balancer_ingress": [{"ip": "203.0.113.50", "ip_mode": "VIP"}],
+        }
+    )
+    return doc
+
+
+# Objects keyed by a node's name (not arrays): grown by adding keys, as nodes are by adding
+# records (a varied key is the varied node's name: "k8s-w-1-v7")
+MAPS = frozenset({"felix_nodes", "node_labels", "node_as_numbers", "route_reflectors"})
+MAP = "{}"  # the last part of a map's pattern
+
+
 def array_patterns(doc: Any, prefix: Pattern = ()) -> list[Pattern]:
-    """Every array in ``doc`` as a pattern (`*` stands for any element of an array)."""
+    """Every array in ``doc`` as a pattern (`*` stands for any element of an array), and every
+    non-empty map of MAPS (its pattern ends in MAP)."""
     out: list[Pattern] = []
     if isinstance(doc, dict):
         for key, value in doc.items():
+            if key in MAPS and isinstance(value, dict) and value:
+                out.append((*prefix, key, MAP))
             out.extend(array_patterns(value, (*prefix, key)))
     elif isinstance(doc, list):
         out.append(prefix)
@@ -247,7 +320,20 @@ def _resolve(doc: Any, pattern: Pattern, rng: random.Random) -> Any:
 
 
 def grow(doc: Doc, pattern: Pattern, n: int, mode: str, rng: random.Random) -> bool:
-    """Make the array at ``pattern`` ``n`` long (see the module docstring); False if absent."""
+    """Make the array at ``pattern`` ``n`` long (see the module docstring); False if absent.
+
+    A map (pattern ending in MAP) gets new keys: `dup` copies a value as it is, `vary` varies
+    it too (a key is never repeated: JSON objects hold each once)."""
+    if pattern and pattern[-1] == MAP:
+        found = _resolve(doc, pattern[:-1], rng)
+        if not isinstance(found, dict) or not found:
+            return False
+        entries = list(found.items())
+        for i in range(len(entries), n):
+            key, value = entries[rng.randrange(len(entries))]
+            how = mode if mode != "mixed" else rng.choice(("dup", "vary"))
+            found[f"{key}-v{i}"] = copy.deepcopy(value) if how == "dup" else vary(value, i)
+        return True
     target = _resolve(doc, pattern, rng)
     if not isinstance(target, list) or not target:
         return False

@@ -121,3 +121,24 @@ def test_the_manifest_env_example_names_the_ebpf_root_cause() -> None:
     assert rc.key == "calico-ebpf-tunnel"
     assert "drop Calico eBPF NodePort forwarding (VXLAN) (udp 4789)" in rc.message, rc.message
     assert "Calico eBPF NodePort 전달(VXLAN)" in localize(rc.message, "ko")
+
+
+def test_nodes_each_with_their_own_opt_outs_are_read_up_to_the_second_value() -> None:
+    """Each node's own DSR opt-out CIDR differs from every other's: the settings differ (None
+    in `effective`), and reading them stops at the second distinct value instead of keeping
+    every node's to compare each new one with (5,000 such nodes took 30 s:
+    benchmarks/node_port_scale.py)."""
+    from kostack.analyze.engine import calico_ebpf
+
+    doc = ebpf_no_udp()
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["felix_nodes"] = {
+        n: {"bpf_dsr_optout_cidrs": [f"198.51.100.{4 * i}/30"]} for i, n in enumerate(NODES)
+    }
+    snapshot = build(doc)
+    cl = snapshot.cluster
+    assert cl is not None and cl.cni.calico is not None
+    values = calico_ebpf._values(cl, cl.cni.calico, "bpf_dsr_optout_cidrs")
+    assert [[str(c) for c in v] for v in values] == [["198.51.100.0/30"], ["198.51.100.4/30"]]
+    assert calico_ebpf.effective(cl, cl.cni.calico).bpf_dsr_optout_cidrs is None
+    assert calico_ebpf.effective(cl, cl.cni.calico).bpf_enabled is True

@@ -14,9 +14,10 @@ finish, without a traceback, within
 
 Cases: 3,000 snapshots (hypothesis, derandomized, a fixed number) made by
 growing one to three arrays of the seed incident, with and without Helm state,
-by exact duplicates, varied copies (unique ids, shifted addresses) or both;
-every array kind of the snapshot is a candidate. Then one large array of each
-kind, and the file with 10,001 copies of the pod CIDR that once exhausted
+on Calico, Cilium or Antrea, by exact duplicates, varied copies (unique ids,
+shifted addresses) or both; every array kind of the snapshot is a candidate,
+and the maps by node name (Calico's per-node Felix settings). Then one large
+array of each kind, and the file with 10,001 copies of the pod CIDR that once exhausted
 24 GB. CPU time (time.process_time) is the time measure, so a busy machine
 does not fail the test; the bound is generous and the measured worst is
 printed by the explicit tests (pytest -s).
@@ -35,6 +36,7 @@ from typing import Any
 import pytest
 from bounds_support import (
     Measured,
+    antrea_base,
     array_patterns,
     cilium_base,
     count_records,
@@ -130,11 +132,12 @@ PATTERNS: dict[str, list[tuple[str, ...]]] = {}
 @pytest.fixture(scope="module")
 def bases() -> dict[str, str]:
     """The starting snapshots as JSON text: the seed incident (Calico), the same with the Helm
-    state read from the API double, and that one on Cilium instead of Calico."""
+    state read from the API double, and that one on Cilium, or Antrea, instead of Calico."""
     if not BASES:
         BASES["network"] = json.dumps(network_base())
         BASES["helm"] = json.dumps(helm_base())
         BASES["cilium"] = json.dumps(cilium_base(json.loads(BASES["helm"])))
+        BASES["antrea"] = json.dumps(antrea_base(json.loads(BASES["helm"])))
         for name, text in BASES.items():
             PATTERNS[name] = array_patterns(json.loads(text))
     return BASES
@@ -148,13 +151,16 @@ growth = st.tuples(
 )
 
 
-@pytest.mark.parametrize("base", ("network", "helm", "cilium"))
+BASE_NAMES = ("network", "helm", "cilium", "antrea")
+
+
+@pytest.mark.parametrize("base", BASE_NAMES)
 def test_any_snapshot_stays_within_the_bounds(bases: dict[str, str], base: str) -> None:
-    """CASES fixed cases in all, a third on each base (three tests, so xdist spreads them)."""
+    """CASES fixed cases in all, a share on each base (one test each, so xdist spreads them)."""
     patterns = PATTERNS[base]
 
     @settings(
-        max_examples=CASES // 3,
+        max_examples=CASES // len(BASE_NAMES),
         deadline=None,
         derandomize=True,
         database=None,
@@ -174,14 +180,16 @@ def test_any_snapshot_stays_within_the_bounds(bases: dict[str, str], base: str) 
 
 
 def _large_cases() -> Iterator[Any]:
-    """Every array of the Helm base, then those only the Cilium base has (with that base)."""
+    """Every array of the Helm base, then those only the Cilium or the Antrea base has (with
+    that base)."""
     doc = helm_base()
     calico = array_patterns(doc)
     for pattern in calico:
         yield pytest.param("helm", pattern, id=".".join(pattern))
-    for pattern in array_patterns(cilium_base(doc)):
-        if pattern not in calico:
-            yield pytest.param("cilium", pattern, id=".".join(pattern))
+    for name, make in (("cilium", cilium_base), ("antrea", antrea_base)):
+        for pattern in array_patterns(make(json.loads(json.dumps(doc)))):
+            if pattern not in calico:
+                yield pytest.param(name, pattern, id=".".join(pattern))
 
 
 LARGE = 1500

@@ -20,7 +20,6 @@ BREAKS_PODS = {
     "bgp-blocked": "bgp-blocked.json",
     "calico-address": "calico-first-found-bridge.json",
     "cidr-overlap": "pod-cidr-overlaps-nodes.json",
-    "kube-ovn-address": "kube-ovn-underlay-pool-overlap.json",
     "mtu": "mtu-1500.json",
     "native-cross-subnet": "calico-bgp-two-subnets-no-routes.json",
     "port-unbound": "admin-binding-failed.json",
@@ -72,7 +71,9 @@ def test_the_declared_causes_are_the_old_keys_and_those_added_since() -> None:
     }
     assert OLD_KEYS - {"sg-outside"} | added == chain_module.POD_TRAFFIC_CAUSES
     assert {"net-dns", "net-pod-to-pod", "net-api-service"} == chain_module.POD_TRAFFIC_CHECKS
-    assert set(BREAKS_PODS) <= chain_module.POD_TRAFFIC_CAUSES
+    # kube-ovn-address breaks only the pods at the addresses Neutron holds, which Harbor's
+    # are not in its example: test_release_chain_scope.py
+    assert set(BREAKS_PODS) | {"kube-ovn-address"} <= chain_module.POD_TRAFFIC_CAUSES
     assert not set(SPARES_PODS) & chain_module.POD_TRAFFIC_CAUSES
 
 

@@ -51,6 +51,12 @@ class Kind(Flag):
     # it breaks the traffic of pods between them, to DNS or to the API service: a release's
     # chain of failing components ends at it (analyze/release_checks/chain.py)
     POD_TRAFFIC = auto()
+    # with POD_TRAFFIC, it breaks only some pods' traffic, not the cluster's: those at the
+    # addresses its findings name (extra "pod_spans": (version, first, last) integer spans),
+    # or those on the nodes its findings name (`Finding.nodes`); a release's chain ends at it
+    # only when the release's pods are among them (release_checks/scope.py)
+    SOME_ADDRESSES = auto()
+    SOME_NODES = auto()
     # the lesson the incident report draws from it (report/incident_solution.py), one at most:
     SG_LESSON = auto()  # open the CNI's protocols between nodes (in the groups) first
     ROUTES_LESSON = auto()  # give unencapsulated pod traffic routes on the router

@@ -38,8 +38,8 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-node-port-addresses": Kind.ROOT,
     "calico-ebpf-dsr": Kind.ROOT | Kind.OBSERVED,
     "calico-ebpf-tunnel": Kind.ROOT | Kind.PORT | Kind.SG_LESSON,
-    "port-down": Kind.ROOT | Kind.POD_TRAFFIC,
-    "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC,
+    "port-down": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES,
+    "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES,
 }
 # its members are matched to nodes by address (loadbalancer/index.py)
 ROLE: Final = Role.SYMPTOM | Role.READS_ADDRESSES

@@ -25,9 +25,9 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "port-down": Kind.ROOT | Kind.POD_TRAFFIC,
-    "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC,
-    "port-inactive": Kind.ROOT | Kind.POD_TRAFFIC,
+    "port-down": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES,
+    "port-unbound": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES,
+    "port-inactive": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES,
 }
 INACTIVE = "port-inactive"
 _READY = {False: "false", None: "?"}

@@ -46,7 +46,7 @@ SEVERITY_NOTE = (
 NEEDS = ("cluster.cni", "openstack.subnets", "openstack.ports", "node_ports")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "kube-ovn-address": Kind.ROOT | Kind.POD_TRAFFIC,
+    "kube-ovn-address": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_ADDRESSES,
     "kube-ovn-allocation-pool": Kind.WARNING,
 }
 CAUSE = "kube-ovn-address"
@@ -319,10 +319,8 @@ def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay) -> Finding:
     ports = ", ".join(texts[:SHOWN])
     if len(texts) > SHOWN:
         ports = Msg(f"{ID}.more", shown=ports, more=len(texts) - SHOWN)
-    ranges: list[str] = []
-    for version in (4, 6):
-        values = [(v, v) for _, ver, v in held if ver == version]
-        ranges.extend(span_text(s, version) for s in merged(values))
+    spans = {ver: merged((v, v) for _, w, v in held if w == ver) for ver in (4, 6)}
+    ranges = [span_text(s, ver) for ver in (4, 6) for s in spans[ver]]
     effect = "off" if kube_ovn.arp_detect_ip_conflict is False else "on"
     free = [span_text(s, v) for v, spans in sorted(u.free.items()) for s in spans]
     message = Msg(
@@ -352,6 +350,8 @@ def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay) -> Finding:
         affected=tuple(port_resource(ctx, p, node_of.get(p.id, "")) for p, _, _ in held),
         counts=(("ports", len({p.id for p, _, _ in held})),),
         key=("held", u.subnet.name),
+        # the pods this breaks: those that draw a held address (release_checks/scope.py)
+        extra={"pod_spans": tuple((ver, lo, hi) for ver in (4, 6) for lo, hi in spans[ver])},
     )
 
 

@@ -24,6 +24,7 @@ from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
+from kostack.analyze.release_checks.scope import pods_text, touches, where
 from kostack.analyze.release_checks.workload import (
     ERROR_WORDS,
     ComponentHealth,
@@ -315,14 +316,19 @@ def _terminal(
     stale_volumes: tuple[str, ...],
 ) -> tuple[Literal["network", "component", "unknown"], RootCause | None, list[Link]]:
     network_errors = [e for e in last.errors if e.kind in ("timeout", "dns", "no-route", "reset")]
-    roots = pod_traffic_root_causes(diagnosis)
+    deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
+    reached = [network_errors[0].component] if network_errors else deps
+    pods = [*last.pods, *(p for d in reached if d in parts for p in parts[d].pods)]
+    roots, notes, undecided = _scoped(pod_traffic_root_causes(diagnosis), pods)
     name = _display(rule, release, last.component)
     if network_errors:
-        return _network_end(snapshot, rule, parts, last, name, network_errors[0], roots)
+        end, root, links = _network_end(snapshot, rule, parts, last, name, network_errors[0], roots)
+        return end, root, [*links, *(Link(last.component, n) for n in notes)]
     own_errors = [line for line in last.says if ERROR_WORDS.search(line)]
     if own_errors or not roots:
-        return _component_end(release, last, name, own_errors, stale_volumes)
-    deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
+        end, root, links = _component_end(release, last, name, own_errors, stale_volumes)
+        end = "unknown" if undecided and not own_errors else end
+        return end, root, [*links, *(Link(last.component, n) for n in notes)]
     root = roots[0]
     return (
         "network",
@@ -339,6 +345,30 @@ def _terminal(
             )
         ],
     )
+
+
+def _scoped(
+    roots: tuple[RootCause, ...], pods: list[WorkloadPod]
+) -> tuple[tuple[RootCause, ...], list[Msg], bool]:
+    """The roots that break these pods (a cause that breaks only some pods must name one of
+    them: scope.py), a note for each that spares them or may, and whether one may."""
+    judged = [(rc, touches(rc, pods)) for rc in roots]
+    unknown = [p for p in pods if p.ip is None or not p.node]
+    notes = [
+        Msg("chain.scope.spared", root=root_title(rc), where=where(rc), pods=pods_text(pods))
+        if touch == "no"
+        else Msg(
+            "chain.scope.undecided",
+            root=root_title(rc),
+            where=where(rc),
+            pods=pods_text(unknown),
+            n=len(unknown),
+        )
+        for rc, touch in judged
+        if touch != "yes"
+    ]
+    touching = tuple(rc for rc, touch in judged if touch == "yes")
+    return touching, notes, any(touch == "unknown" for _, touch in judged)
 
 
 def _network_end(
