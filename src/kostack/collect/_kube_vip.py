@@ -30,7 +30,12 @@ from kostack.collect._kube_objects import (
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
 from kostack.collect._metallb_speaker import parse_controller, parse_speaker
-from kostack.collect._occm import parse_occm
+from kostack.collect._occm import occm_container, parse_occm
+from kostack.collect._occm_config import (
+    CloudConfigRef,
+    cloud_config_ref,
+    read_load_balancer_enabled,
+)
 from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     CloudController,
@@ -113,6 +118,8 @@ class VipPods:
     metallb_controller: MetalLBController | None = None
     # the first OpenStack cloud controller pod's (collect/_occm.py)
     occm: CloudController | None = None
+    # the Secret its cloud.conf comes from (collect/_occm_config.py)
+    occm_config: CloudConfigRef | None = None
     kube_vip: list[KubeVip] = field(default_factory=list)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
@@ -138,6 +145,9 @@ class VipPods:
             return
         if self.occm is None:
             self.occm = parse_occm(pod)
+            container = occm_container(pod) if self.occm is not None else None
+            if container is not None:
+                self.occm_config = cloud_config_ref(pod, container)
         vip = parse_kube_vip(pod)
         if vip is not None:
             self.kube_vip.append(vip)
@@ -322,7 +332,11 @@ def read_virtual_ips(
         return None
     return VirtualIPs(
         metallb=read_metallb(reader, pods, gap),
-        occm=pods.occm or CloudController(found=False),
+        occm=(
+            read_load_balancer_enabled(reader, pods.occm, pods.occm_config, gap)
+            if pods.occm is not None
+            else CloudController(found=False)
+        ),
         kube_vip=tuple(pods.kube_vip),
         control_plane_endpoint=control_plane_endpoint,
     )

@@ -102,4 +102,5 @@ def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
     if "ignore-exclude-lb" in flags:
         value = _known(flags["ignore-exclude-lb"])
         ignore = True if value in _TRUE else False if value in _FALSE else None
-    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore)
+    lb_class = _known(flags.get("lb-class", ""))  # a plain flag, no environment variable
+    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore, lb_class=lb_class)

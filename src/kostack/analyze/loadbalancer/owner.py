@@ -44,6 +44,33 @@ class Takers:
     # MetalLB runs, and the index of the pools it uses (None: not read)
     metallb_runs: bool
     pools: PrefixIndex[str] | None
+    # an OCCM pod runs whose service controller is off or whose [LoadBalancer] enabled = false
+    occm_off: bool = False
+    # no OCCM pod, but the nodes were initialised by a cloud node controller (``outside``)
+    occm_outside: bool = False
+
+
+OPENSTACK_PROVIDER: Final = "openstack://"
+
+
+def outside(cluster: Cluster | None) -> tuple[str, ...]:
+    """Evidence that a cloud controller runs somewhere, maybe outside the cluster: nodes with an
+    ``openstack://`` providerID that no longer carry the uninitialized taint kubelet's
+    ``--cloud-provider=external`` sets until a cloud node controller initialises them
+    (k8s.io/cloud-provider TaintExternalCloudProvider). Empty: no such node, or not read."""
+    nodes = cluster.nodes if cluster is not None else None
+    seen = [
+        n.name
+        for n in nodes or ()
+        if (n.provider_id or "").startswith(OPENSTACK_PROVIDER) and n.uninitialized is False
+    ]
+    if not seen:
+        return ()
+    shown = ", ".join(seen[:3]) + (f" (+{len(seen) - 3})" if len(seen) > 3 else "")
+    return (
+        f"nodes {shown}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
+        "node.cloudprovider.kubernetes.io/uninitialized (a cloud node controller initialised them)",
+    )
 
 
 def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
@@ -59,13 +86,16 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
             pools = PrefixIndex((c, p.name) for p in read for c in p.cidrs)
     occm = vips.occm if vips is not None else None
     o: bool | None = None
+    away = False
     if occm is not None and occm.found:
-        o = occm.service_controller
+        o = False if occm.load_balancer_enabled is False else occm.service_controller
     elif occm is not None:
         # no OCCM pod: one outside the cluster still marks the Services it serves
         marked = any(s.annotations.get(LB_ID_ANNOTATION) for s in services)
-        o = None if marked else False
-    return Takers(m, o, metallb is not None, pools)
+        away = not marked and bool(outside(cluster))
+        o = None if marked or away else False
+    off = occm is not None and occm.found and o is False
+    return Takers(m, o, metallb is not None, pools, off, away)
 
 
 def owner_of(
@@ -80,7 +110,9 @@ def owner_of(
     if antrea(svc):
         return "other"
     if not who.metallb_runs:
-        return "occm"  # as before: lb-pending-service says when no cloud controller acts
+        # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
+        # takes no Service serves none
+        return "none" if who.occm_off and not svc.load_balancer_ingress else "occm"
     m, o = who.metallb, who.occm
     ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
     pools = who.pools
@@ -93,6 +125,8 @@ def owner_of(
         return "metallb"
     if is_octavia:
         return "occm"
+    if m is False and who.occm_outside and not ips:
+        return "unknown"  # OCCM may run outside the cluster: nothing here tells
     if m is False:
         return "occm" if o is not False else ("other" if ips else "none")
     if o is not False and svc.annotations.get(LB_ID_ANNOTATION):
