@@ -16,6 +16,8 @@ from kostack.model.snapshot import CloudController, Service
 
 ID = "lb-pending-service"
 CAUSE = "lb-no-controller"
+MISMATCH = "metallb-class-mismatch"
+SHOWN = 5  # Services named in a mismatch's message; the rest counted
 
 register(
     {
@@ -30,6 +32,23 @@ register(
             "loadBalancerClass가 없고, {occm}. spec.loadBalancerClass: {lb_class:으로/로} Service를 "
             "다시 만들거나(이 필드는 Service를 만들 때 정합니다), OCCM을 service 컨트롤러와 "
             "함께 실행하세요.",
+        },
+        f"{ID}.class-mismatch": {
+            "en": "MetalLB's controller gives addresses to {taken} and its speaker announces only "
+            "{announced}: {n} {n:service/services} {n:has/have} an address nobody announces "
+            "({services}). Run both with the same --lb-class (the Helm chart's "
+            "loadBalancerClass sets both).",
+            "ko": "MetalLB 컨트롤러는 {taken}에 주소를 주는데 speaker는 {announced}만 알립니다: "
+            "Service {n}개의 주소를 아무도 알리지 않습니다({services}). 두 컨테이너를 같은 "
+            "--lb-class로 실행하세요(Helm 차트의 loadBalancerClass가 둘 다 정합니다).",
+        },
+        f"{ID}.class-none": {
+            "en": "the Services without a loadBalancerClass",
+            "ko": "loadBalancerClass가 없는 Service",
+        },
+        f"{ID}.class-named": {
+            "en": "the Services of class {lb_class}",
+            "ko": "class가 {lb_class}인 Service",
         },
         f"{ID}.no-owner-occm": {
             "en": "Service {svc} has no external address and no controller will give it one: "
@@ -85,7 +104,7 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
     if cl is None or cl.services is None or ctx.snapshot.gap_for("cluster.services"):
         return []
     index = lb_analysis(ctx.topo).index
-    out = []
+    out = mismatch(ctx, severity)
     for svc in ctx.topo.services.values():
         if svc.type != "LoadBalancer" or svc.load_balancer_ingress:
             continue
@@ -95,6 +114,66 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
         elif owner == "unknown":
             out.append(_undecided(ctx, svc, severity, index.takers.occm_outside))
     return out
+
+
+def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
+    """A FAIL when MetalLB's controller and speaker run with different --lb-class and Services
+    of the controller's class hold addresses: the speaker filters Services by its own class
+    (metallb internal/k8s filterByLoadBalancerClass), so nothing announces them."""
+    vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster else None
+    metallb = vips.metallb if vips is not None else None
+    if metallb is None or metallb.controller is None or metallb.speaker is None:
+        return []
+    taken, announced = metallb.controller.lb_class, metallb.speaker.lb_class
+    if taken is None or announced is None or taken == announced:
+        return []
+    hit = [
+        svc
+        for svc in ctx.topo.services.values()
+        if svc.type == "LoadBalancer"
+        and (svc.load_balancer_class or "") == taken
+        and any(i.ip is not None for i in svc.load_balancer_ingress)
+    ]
+    if not hit:
+        return []
+    keys = [_key(s) for s in hit]
+    shown = ", ".join(keys[:SHOWN]) + (f" (+{len(keys) - SHOWN})" if len(keys) > SHOWN else "")
+    message = Msg(
+        f"{ID}.class-mismatch",
+        taken=_class_words(taken),
+        announced=_class_words(announced),
+        n=len(hit),
+        services=shown,
+    )
+    evidence = (
+        f"metallb controller --lb-class={taken!r}",
+        f"metallb speaker --lb-class={announced!r}",
+        *(
+            f"service {_key(s)} status.loadBalancer.ingress="
+            + ",".join(str(i.ip) for i in s.load_balancer_ingress if i.ip is not None)
+            for s in hit[:SHOWN]
+        ),
+    )
+    where = Resource("metallb", f"{metallb.namespace}/speaker", "speaker", metallb.namespace)
+    affected = tuple(_where(s) for s in hit)
+    return [
+        Finding(
+            ID,
+            Status.FAIL,
+            severity,
+            where,
+            message,
+            evidence,
+            cause=MISMATCH,
+            affected=affected,
+        )
+    ]
+
+
+def _class_words(lb_class: str) -> Msg:
+    if not lb_class:
+        return Msg(f"{ID}.class-none")
+    return Msg(f"{ID}.class-named", lb_class=lb_class)
 
 
 def _undecided(ctx: CheckContext, svc: Service, severity: Severity, away: bool) -> Finding:

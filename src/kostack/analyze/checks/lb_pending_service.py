@@ -45,6 +45,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-fip": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-occm": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-no-controller": Kind.ROOT,
+    "metallb-class-mismatch": Kind.ROOT,
 }
 # its PASS reads the Service's status, no address: a pod range over node addresses leaves it
 ROLE: Final = Role.SYMPTOM
