@@ -147,3 +147,35 @@ def test_speaker_lb_class_and_node_taint_are_read(serve: ServeFn) -> None:
     assert vips.metallb.controller is not None and vips.metallb.controller.lb_class == ""
     # the double's nodes carry no uninitialized taint: read as False, not unknown
     assert all(n.uninitialized is False for n in collection.cluster.nodes or ())
+
+
+def test_servicelb_and_kube_vip_cloud_provider_pods_are_recognised() -> None:
+    from kostack.collect._kube_vip import VipPods
+
+    def pod(name: str, labels: dict[str, str], image: str, env: list[dict[str, str]]) -> dict:
+        meta = {"name": name, "namespace": "kube-system", "labels": labels}
+        container = {"name": "c", "image": image, "env": env}
+        return {"metadata": meta, "spec": {"containers": [container]}}
+
+    pods = VipPods()
+    for ns, svc, node in (("shop", "web", "a"), ("shop", "web", "b"), ("rke", "api", "a")):
+        program = "rke2" if ns == "rke" else "k3s"
+        labels = {
+            "app": f"svclb-{svc}-1a2b3c4d",
+            f"svccontroller.{program}.cattle.io/svcname": svc,
+            f"svccontroller.{program}.cattle.io/svcnamespace": ns,
+        }
+        pods.add_pod(pod(f"svclb-{svc}-{node}", labels, "rancher/klipper-lb:v0.4.9", []))
+    image = "ghcr.io/kube-vip/kube-vip-cloud-provider:v0.0.12"
+    pods.add_pod(
+        pod("kvcp-1", {}, image, [{"name": "KUBEVIP_ENABLE_LOADBALANCERCLASS", "value": "true"}])
+    )
+    pods.add_pod(pod("other", {"app": "web"}, "nginx:1", []))
+    found = {c.kind: c for c in pods.lb_controllers()}
+    assert found["servicelb"].services == ("shop/web", "rke/api")
+    assert found["servicelb"].pod == "svclb-web-a"
+    assert found["kube-vip-cloud-provider"].lb_class == "kube-vip.io/kube-vip-class"
+    assert pods.kube_vip == [] and pods.occm is None
+    plain = VipPods()
+    plain.add_pod(pod("kvcp-2", {}, image, []))
+    assert [c.lb_class for c in plain.lb_controllers()] == [""]

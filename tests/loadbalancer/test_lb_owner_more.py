@@ -195,3 +195,31 @@ def test_disabled_fix_edits_the_secret_and_restarts_and_absent_fix_installs() ->
     (found,) = pending(doc_with(CLASS, ABSENT, load_balancer_ingress=[]))
     install = command_for(found.remedies[-1])
     assert "helm upgrade --install openstack-ccm cpo/openstack-cloud-controller-manager" in install
+
+
+# ---------------------------------------------------------------- 5. other controllers
+
+
+def test_servicelb_and_kube_vip_cloud_provider_own_what_nobody_else_takes() -> None:
+    pending_web = {"load_balancer_ingress": []}
+    doc = doc_with(None, ABSENT, metallb=False, created="2020-01-01T00:00:00Z", **pending_web)
+    assert [f.cause for f in pending(doc) if f.status == Status.FAIL] == ["lb-no-controller"]
+    svclb = {"kind": "servicelb", "namespace": "kube-system", "pod": "svclb-web-1a2b3-x9z8y"}
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [dict(svclb, services=["shop/web"])]
+    assert owner(doc) == "other"
+    assert not [f for f in pending(doc) if f.status == Status.FAIL]
+    # ServiceLB serving another Service says nothing of this one
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [dict(svclb, services=["shop/api"])]
+    assert owner(doc) == "occm"
+    kvcp = {"kind": "kube-vip-cloud-provider", "namespace": "kube-system", "pod": "kvcp-1"}
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [kvcp]
+    assert owner(doc) == "other"
+    # class-only: it does not take this one
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [
+        dict(kvcp, lb_class="kube-vip.io/kube-vip-class")
+    ]
+    assert owner(doc) == "occm"
+    # with OCCM running, OCCM's as before
+    doc = doc_with(None, RUNS, metallb=False, **pending_web)
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [kvcp]
+    assert owner(doc) == "occm"

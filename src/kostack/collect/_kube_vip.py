@@ -29,6 +29,7 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
+from kostack.collect._lb_controllers import kube_vip_cloud_provider, servicelb_service
 from kostack.collect._metallb_speaker import parse_controller, parse_speaker
 from kostack.collect._occm import occm_container, parse_occm
 from kostack.collect._occm_config import (
@@ -42,6 +43,7 @@ from kostack.model.snapshot import (
     IPNetwork,
     KubeVip,
     LabelSelector,
+    LBController,
     MetalLB,
     MetalLBAdvertisement,
     MetalLBController,
@@ -121,6 +123,20 @@ class VipPods:
     # the Secret its cloud.conf comes from (collect/_occm_config.py)
     occm_config: CloudConfigRef | None = None
     kube_vip: list[KubeVip] = field(default_factory=list)
+    # ServiceLB's first pod and the Services its pods serve; kube-vip-cloud-provider's pod
+    servicelb: tuple[str, str] | None = None
+    servicelb_services: dict[str, None] = field(default_factory=dict)
+    kube_vip_cloud_provider: LBController | None = None
+
+    def lb_controllers(self) -> tuple[LBController, ...]:
+        out = [self.kube_vip_cloud_provider] if self.kube_vip_cloud_provider else []
+        if self.servicelb is not None:
+            namespace, pod = self.servicelb
+            services = tuple(self.servicelb_services)
+            out.append(
+                LBController(kind="servicelb", namespace=namespace, pod=pod, services=services)
+            )
+        return tuple(out)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
         labels = labels_of(pod)
@@ -143,6 +159,13 @@ class VipPods:
                     None,
                 )
             return
+        served = servicelb_service(pod)
+        if served is not None:
+            self.servicelb = self.servicelb or (namespace_of(pod), name_of(pod))
+            self.servicelb_services[served] = None
+            return
+        if self.kube_vip_cloud_provider is None:
+            self.kube_vip_cloud_provider = kube_vip_cloud_provider(pod)
         if self.occm is None:
             self.occm = parse_occm(pod)
             container = occm_container(pod) if self.occm is not None else None
@@ -338,5 +361,6 @@ def read_virtual_ips(
             else CloudController(found=False)
         ),
         kube_vip=tuple(pods.kube_vip),
+        lb_controllers=pods.lb_controllers(),
         control_plane_endpoint=control_plane_endpoint,
     )

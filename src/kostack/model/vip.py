@@ -190,6 +190,20 @@ class CloudController(_Record):
     cloud_config: Name | None = None
 
 
+class LBController(_Record):
+    """Another controller that gives Services of type LoadBalancer their addresses, seen by its
+    pods: k3s's ServiceLB (klipper-lb: one ``svclb-*`` pod per Service and node, labelled with
+    the Service's name and namespace) or kube-vip-cloud-provider (its image)."""
+
+    kind: Literal["servicelb", "kube-vip-cloud-provider"]
+    namespace: Name
+    pod: Name
+    # the class of Services it takes: "" those without one; None: not known
+    lb_class: Name | None = ""
+    # ServiceLB: the Services (namespace/name) its pods serve
+    services: tuple[Name, ...] = ()
+
+
 class VirtualIPs(_Record):
     """What announces addresses no Neutron port owns, and who serves Services of type
     LoadBalancer."""
@@ -198,5 +212,7 @@ class VirtualIPs(_Record):
     # None: a snapshot from before the cloud controller's pod was looked for
     occm: CloudController | None = None
     kube_vip: tuple[KubeVip, ...] = ()
+    # ServiceLB's and kube-vip-cloud-provider's pods (model: LBController)
+    lb_controllers: tuple[LBController, ...] = ()
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

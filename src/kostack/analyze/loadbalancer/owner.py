@@ -16,9 +16,13 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
   with no address to tell: ``unknown``; both: an address no MetalLB pool allows makes it
   Octavia's, else MetalLB's (as before).
 
-Antrea's ExternalIPPool annotation comes first (model/egress.py); without MetalLB every
-Service without a class is OCCM's, as before (lb-pending-service says when no cloud
-controller acts). Linear: one pass over the Services for OCCM's marks, then one decision per
+Antrea's ExternalIPPool annotation comes first (model/egress.py), then k3s's ServiceLB (its
+svclb pods name the Service) and kube-vip-cloud-provider (it takes Services without a class:
+theirs when neither MetalLB nor OCCM does). OCCM with ``[LoadBalancer] enabled = false`` takes
+none; no OCCM pod but nodes a cloud node controller initialised: OCCM may run outside, so a
+Service only it could take is ``unknown``. Without MetalLB every Service without a class is
+OCCM's, as before (lb-pending-service says when no cloud controller acts), but ``none`` when
+OCCM's pod takes no Service. Linear: one pass over the Services for OCCM's marks, then one decision per
 Service.
 """
 
@@ -48,6 +52,10 @@ class Takers:
     occm_off: bool = False
     # no OCCM pod, but the nodes were initialised by a cloud node controller (``outside``)
     occm_outside: bool = False
+    # the Services (namespace/name) ServiceLB's pods serve
+    servicelb: frozenset[str] = frozenset()
+    # kube-vip-cloud-provider runs and takes the Services without a class
+    kube_vip_classless: bool = False
 
 
 OPENSTACK_PROVIDER: Final = "openstack://"
@@ -95,7 +103,10 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
         away = not marked and bool(outside(cluster))
         o = None if marked or away else False
     off = occm is not None and occm.found and o is False
-    return Takers(m, o, metallb is not None, pools, off, away)
+    others = vips.lb_controllers if vips is not None else ()
+    servicelb = frozenset(k for c in others if c.kind == "servicelb" for k in c.services)
+    kube_vip = any(c.kind == "kube-vip-cloud-provider" and c.lb_class == "" for c in others)
+    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip)
 
 
 def owner_of(
@@ -109,6 +120,10 @@ def owner_of(
         return "other"
     if antrea(svc):
         return "other"
+    if f"{svc.namespace}/{svc.name}" in who.servicelb:
+        return "other"  # k3s's ServiceLB serves it (its svclb pods)
+    if who.kube_vip_classless and who.metallb is not True and who.occm is not True:
+        return "other"  # kube-vip-cloud-provider takes it, nobody else does
     if not who.metallb_runs:
         # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
         # takes no Service serves none
