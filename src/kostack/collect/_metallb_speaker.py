@@ -5,7 +5,8 @@ controller/main.go).
 Each flag defaults to an environment variable: ``--namespace`` to METALLB_NAMESPACE, and when
 both are empty the speaker takes its service account's namespace (its pod's);
 ``--ignore-exclude-lb`` is a Go bool flag (``-name``, ``--name``, ``--name=value`` with
-strconv.ParseBool's values) and false unless given. Go's flag package stops at the first argument that is not
+strconv.ParseBool's values) and false unless given; ``--lb-class`` (speaker and controller
+alike) is a plain flag with no environment variable, default "". Go's flag package stops at the first argument that is not
 a flag. A value kostack cannot see (a Secret's, a ConfigMap's, ``$(VAR)``) leaves the setting
 None: not known.
 """
