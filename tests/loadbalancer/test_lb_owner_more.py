@@ -81,7 +81,7 @@ def test_speaker_of_another_class_than_the_controller_fails_with_both_args() -> 
     found = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
     assert [f.status for f in found] == [Status.FAIL]
     evidence = " ".join(found[0].evidence)
-    assert "controller --lb-class=''" in evidence and f"speaker --lb-class='{CLASS}'" in evidence
+    assert f"metallb --lb-class: controller='' speaker='{CLASS}'" in evidence
     assert "10.0.0.201" in evidence
     assert [a.name for a in found[0].affected] == ["web"]
     en, ko = both(found[0])

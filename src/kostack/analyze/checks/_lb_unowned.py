@@ -146,7 +146,7 @@ def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
         services=shown,
     )
     evidence = (
-        f"metallb controller --lb-class={taken!r}, speaker --lb-class={announced!r}",
+        f"metallb --lb-class: controller={taken!r} speaker={announced!r}",
         *(
             f"service {_key(s)} status.loadBalancer.ingress="
             + ",".join(str(i.ip) for i in s.load_balancer_ingress if i.ip is not None)
