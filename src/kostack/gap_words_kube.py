@@ -162,6 +162,14 @@ register(
             "(v0.13 이전 MetalLB는 ConfigMap에 두며 kostack은 읽지 않습니다). MetalLB가 알리는 "
             "주소를 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다",
         },
+        "gap.hint.occm-config": {
+            "en": "{command} says whether kostack may read the Secret holding OCCM's cloud.conf; "
+            "kostack keeps only its [LoadBalancer] enabled (whether OCCM makes load balancers "
+            "for Services), never the file nor its credentials",
+            "ko": "{command:으로/로} OCCM의 cloud.conf가 든 Secret을 kostack이 읽을 수 있는지 "
+            "확인할 수 있습니다. kostack은 그중 [LoadBalancer] enabled(OCCM이 Service의 "
+            "로드밸런서를 만드는지)만 남기며 파일이나 자격 증명은 남기지 않습니다",
+        },
         "gap.hint.egress": {
             "en": "{command} shows the cluster's {kind}; kostack needs to list them to judge "
             "the egress IPs pods' traffic leaves with (an unreadable list leaves "

@@ -11,6 +11,7 @@ kube-system on each control plane, image ghcr.io/kube-vip/kube-vip, settings in 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -66,6 +67,7 @@ def metallb_objects(
     helm_labels: bool = False,
     peer_crd: bool = True,
     controller_args: Sequence[str] = (),
+    speaker_args: Sequence[str] = (),
 ) -> list[JsonObject]:
     """MetalLB's pods and CRDs, with one pool and an L2Advertisement of every pool unless
     given, and ``peers``. ``helm_labels``: the Helm chart's app.kubernetes.io/* labels
@@ -84,7 +86,7 @@ def metallb_objects(
     speaker = container_spec(
         "speaker",
         f"quay.io/metallb/speaker:{VERSION}",
-        args=["--port=7472", "--log-level=info"],
+        args=["--port=7472", "--log-level=info", *speaker_args],
         env=[env_var("METALLB_ML_BIND_PORT", "7946")],
     )
     controller = container_spec(
@@ -146,10 +148,14 @@ def kube_vip_pods(
     ]
 
 
-def occm_objects(nodes: Sequence[NodeSpec], controllers: str | None = None) -> list[JsonObject]:
+def occm_objects(
+    nodes: Sequence[NodeSpec], controllers: str | None = None, cloud_conf: str | None = None
+) -> list[JsonObject]:
     """openstack-cloud-controller-manager's DaemonSet on the control plane, as
     cloud-provider-openstack's manifests/controller-manager/openstack-cloud-controller-manager-
-    ds.yaml runs it (its first argument the program); ``controllers``: a --controllers value."""
+    ds.yaml runs it (its first argument the program); ``controllers``: a --controllers value;
+    ``cloud_conf``: the manifest's Secret kube-system/cloud-config with that cloud.conf, mounted
+    at /etc/config (None: no Secret volume, as before)."""
     args = [
         "/bin/openstack-cloud-controller-manager",
         "--v=1",
@@ -162,9 +168,32 @@ def occm_objects(nodes: Sequence[NodeSpec], controllers: str | None = None) -> l
         "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.31.1",
         args=args,
         env=[env_var("CLOUD_CONFIG", "/etc/config/cloud.conf")],
+        volume_mounts=(
+            [{"mountPath": "/etc/config", "name": "cloud-config-volume"}]
+            if cloud_conf is not None
+            else []
+        ),
     )
     planes = [n for n in nodes if n.control_plane] or list(nodes[:1])
     labels = {"k8s-app": "openstack-cloud-controller-manager"}
-    return daemonset_objects(
-        "kube-system", "openstack-cloud-controller-manager", labels, [occm], planes
+    volumes = [{"name": "cloud-config-volume", "secret": {"secretName": "cloud-config"}}]
+    objects = daemonset_objects(
+        "kube-system",
+        "openstack-cloud-controller-manager",
+        labels,
+        [occm],
+        planes,
+        volumes=volumes if cloud_conf is not None else [],
     )
+    if cloud_conf is not None:
+        data = base64.b64encode(cloud_conf.encode()).decode()
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": object_meta("Secret", "cloud-config", "kube-system"),
+                "type": "Opaque",
+                "data": {"cloud.conf": data},
+            }
+        )
+    return objects

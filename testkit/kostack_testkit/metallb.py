@@ -210,6 +210,16 @@ def metallb_lb_class_no_controller(doc: Doc) -> None:
     svc["load_balancer_ingress"] = []
 
 
+def metallb_speaker_class_mismatch(doc: Doc) -> None:
+    """`metallb_l2_fixed` (the pool's pairs in place) with MetalLB's speaker run with
+    --lb-class=metallb.io/metallb while its controller runs without: the controller gives
+    shop/web (no loadBalancerClass) 10.0.0.201 and no speaker announces it."""
+    metallb_l2_fixed(doc)
+    doc["cluster"]["virtual_ips"]["metallb"]["speaker"] = dict(SPEAKER, lb_class=METALLB_CLASS)
+    doc["cluster"]["virtual_ips"]["metallb"]["controller"] = {"lb_class": ""}
+    doc["cluster"]["virtual_ips"]["occm"] = {"found": False}
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -250,6 +260,12 @@ METALLB_EXAMPLES = {
         "OCCM in the cluster, and shop/web created without a loadBalancerClass: no controller "
         "takes it, so it stays <pending>.",
         metallb_lb_class_no_controller,
+    ),
+    "metallb-speaker-class-mismatch": (
+        "The fixed seed with MetalLB in L2 mode (the pool's pairs in place) whose speaker runs "
+        "with --lb-class=metallb.io/metallb while its controller runs without: shop/web gets "
+        "10.0.0.201 from the controller and no speaker announces it.",
+        metallb_speaker_class_mismatch,
     ),
 }
 FIXED = {

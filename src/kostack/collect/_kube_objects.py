@@ -33,6 +33,9 @@ from kostack.model.snapshot import (
 JsonObject = dict[str, Any]
 
 ROLE_LABEL_PREFIX: Final = "node-role.kubernetes.io/"
+# kubelet --cloud-provider=external taints a node so until a cloud node controller initialises
+# it (k8s.io/cloud-provider api TaintExternalCloudProvider)
+UNINITIALIZED_TAINT: Final = "node.cloudprovider.kubernetes.io/uninitialized"
 
 # Annotations that carry the MAC of the node's own NIC (the one Neutron sees).
 # Only these: CNI annotations such as flannel's backend-data VtepMAC name a
@@ -198,6 +201,9 @@ def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
         elif condition.get("type") == "NetworkUnavailable":
             network_unavailable = condition.get("status") == "True"
     provider_id = as_str(spec.get("providerID"))
+    uninitialized = any(
+        as_dict(t).get("key") == UNINITIALIZED_TAINT for t in as_list(spec.get("taints"))
+    )
     try:
         node = Node(
             name=name,
@@ -213,6 +219,7 @@ def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
             container_runtime=as_str(info.get("containerRuntimeVersion")),
             ready=ready,
             network_unavailable=network_unavailable,
+            uninitialized=uninitialized,
         )
     except ValidationError as exc:
         notes.skip("cluster.nodes", f"node {name}: {exc.errors()[0].get('msg', 'invalid')}")

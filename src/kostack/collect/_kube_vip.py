@@ -29,14 +29,21 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
+from kostack.collect._lb_controllers import kube_vip_cloud_provider, servicelb_service
 from kostack.collect._metallb_speaker import parse_controller, parse_speaker
-from kostack.collect._occm import parse_occm
+from kostack.collect._occm import occm_container, parse_occm
+from kostack.collect._occm_config import (
+    CloudConfigRef,
+    cloud_config_ref,
+    read_load_balancer_enabled,
+)
 from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     CloudController,
     IPNetwork,
     KubeVip,
     LabelSelector,
+    LBController,
     MetalLB,
     MetalLBAdvertisement,
     MetalLBController,
@@ -113,7 +120,23 @@ class VipPods:
     metallb_controller: MetalLBController | None = None
     # the first OpenStack cloud controller pod's (collect/_occm.py)
     occm: CloudController | None = None
+    # the Secret its cloud.conf comes from (collect/_occm_config.py)
+    occm_config: CloudConfigRef | None = None
     kube_vip: list[KubeVip] = field(default_factory=list)
+    # ServiceLB's first pod and the Services its pods serve; kube-vip-cloud-provider's pod
+    servicelb: tuple[str, str] | None = None
+    servicelb_services: dict[str, None] = field(default_factory=dict)
+    kube_vip_cloud_provider: LBController | None = None
+
+    def lb_controllers(self) -> tuple[LBController, ...]:
+        out = [self.kube_vip_cloud_provider] if self.kube_vip_cloud_provider else []
+        if self.servicelb is not None:
+            namespace, pod = self.servicelb
+            services = tuple(self.servicelb_services)
+            out.append(
+                LBController(kind="servicelb", namespace=namespace, pod=pod, services=services)
+            )
+        return tuple(out)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
         labels = labels_of(pod)
@@ -136,8 +159,18 @@ class VipPods:
                     None,
                 )
             return
+        served = servicelb_service(pod)
+        if served is not None:
+            self.servicelb = self.servicelb or (namespace_of(pod), name_of(pod))
+            self.servicelb_services[served] = None
+            return
+        if self.kube_vip_cloud_provider is None:
+            self.kube_vip_cloud_provider = kube_vip_cloud_provider(pod)
         if self.occm is None:
             self.occm = parse_occm(pod)
+            container = occm_container(pod) if self.occm is not None else None
+            if container is not None:
+                self.occm_config = cloud_config_ref(pod, container)
         vip = parse_kube_vip(pod)
         if vip is not None:
             self.kube_vip.append(vip)
@@ -322,7 +355,12 @@ def read_virtual_ips(
         return None
     return VirtualIPs(
         metallb=read_metallb(reader, pods, gap),
-        occm=pods.occm or CloudController(found=False),
+        occm=(
+            read_load_balancer_enabled(reader, pods.occm, pods.occm_config, gap)
+            if pods.occm is not None
+            else CloudController(found=False)
+        ),
         kube_vip=tuple(pods.kube_vip),
+        lb_controllers=pods.lb_controllers(),
         control_plane_endpoint=control_plane_endpoint,
     )

@@ -5,7 +5,8 @@ controller/main.go).
 Each flag defaults to an environment variable: ``--namespace`` to METALLB_NAMESPACE, and when
 both are empty the speaker takes its service account's namespace (its pod's);
 ``--ignore-exclude-lb`` is a Go bool flag (``-name``, ``--name``, ``--name=value`` with
-strconv.ParseBool's values) and false unless given. Go's flag package stops at the first argument that is not
+strconv.ParseBool's values) and false unless given; ``--lb-class`` (speaker and controller
+alike) is a plain flag with no environment variable, default "". Go's flag package stops at the first argument that is not
 a flag. A value kostack cannot see (a Secret's, a ConfigMap's, ``$(VAR)``) leaves the setting
 None: not known.
 """
@@ -102,4 +103,5 @@ def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
     if "ignore-exclude-lb" in flags:
         value = _known(flags["ignore-exclude-lb"])
         ignore = True if value in _TRUE else False if value in _FALSE else None
-    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore)
+    lb_class = _known(flags.get("lb-class", ""))  # a plain flag, no environment variable
+    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore, lb_class=lb_class)

@@ -57,9 +57,14 @@ def service_controller(controllers: str | None) -> bool | None:
     return star
 
 
+def occm_container(pod: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The pod's OCCM container, or None."""
+    return next((c for c in pod_containers(pod) if _is_occm(c)), None)
+
+
 def parse_occm(pod: Mapping[str, Any]) -> CloudController | None:
     """The cloud controller's settings; None when the pod runs no OCCM container."""
-    container = next((c for c in pod_containers(pod) if _is_occm(c)), None)
+    container = occm_container(pod)
     if container is None:
         return None
     return CloudController(

@@ -46,6 +46,10 @@ class Node(Record):
     ready: bool | None = None
     # the NetworkUnavailable condition is True (None: no such condition, or not read)
     network_unavailable: bool | None = None
+    # the taint node.cloudprovider.kubernetes.io/uninitialized is on it: kubelet runs with
+    # --cloud-provider=external and no cloud node controller has initialised it yet
+    # (None: not read)
+    uninitialized: bool | None = None
 
     @property
     def is_control_plane(self) -> bool:

@@ -87,10 +87,13 @@ class MetalLBSpeaker(_Record):
     environment variable): the namespace whose objects it uses (``--namespace``, else
     METALLB_NAMESPACE, else its pod's; None: set from something kostack does not read),
     and whether it ignores the exclude-from-external-load-balancers label
-    (``--ignore-exclude-lb``; None: not known)."""
+    (``--ignore-exclude-lb``; None: not known), and its ``--lb-class`` (the Services it
+    announces, as the controller's: "" those without spec.loadBalancerClass; None: not known).
+    """
 
     namespace: Name | None = None
     ignore_exclude_lb: bool | None = None
+    lb_class: Name | None = ""
 
 
 class MetalLBController(_Record):
@@ -175,12 +178,30 @@ class CloudController(_Record):
     """The OpenStack cloud controller (OCCM) as the pod list shows it: ``found`` an OCCM pod
     runs in the cluster (it may also run outside it, which the pods cannot show), and whether
     its ``--controllers`` runs the service controller (k8s.io/controller-manager
-    ``IsControllerEnabled``; None: not known)."""
+    ``IsControllerEnabled``; None: not known), and its cloud.conf's ``[LoadBalancer]
+    enabled`` (the only value kostack keeps from that Secret; None: not read) with the Secret
+    and key it was read from (``namespace/name key``)."""
 
     found: bool
     namespace: Name | None = None
     pod: Name | None = None
     service_controller: bool | None = None
+    load_balancer_enabled: bool | None = None
+    cloud_config: Name | None = None
+
+
+class LBController(_Record):
+    """Another controller that gives Services of type LoadBalancer their addresses, seen by its
+    pods: k3s's ServiceLB (klipper-lb: one ``svclb-*`` pod per Service and node, labelled with
+    the Service's name and namespace) or kube-vip-cloud-provider (its image)."""
+
+    kind: Literal["servicelb", "kube-vip-cloud-provider"]
+    namespace: Name
+    pod: Name
+    # the class of Services it takes: "" those without one; None: not known
+    lb_class: Name | None = ""
+    # ServiceLB: the Services (namespace/name) its pods serve
+    services: tuple[Name, ...] = ()
 
 
 class VirtualIPs(_Record):
@@ -191,5 +212,7 @@ class VirtualIPs(_Record):
     # None: a snapshot from before the cloud controller's pod was looked for
     occm: CloudController | None = None
     kube_vip: tuple[KubeVip, ...] = ()
+    # ServiceLB's and kube-vip-cloud-provider's pods (model: LBController)
+    lb_controllers: tuple[LBController, ...] = ()
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

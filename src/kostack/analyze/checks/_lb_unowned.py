@@ -6,14 +6,18 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 
 from __future__ import annotations
 
+from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
+from kostack.analyze.loadbalancer.owner import outside
 from kostack.analyze.messages import Msg, register
-from kostack.model.snapshot import Service
+from kostack.model.snapshot import CloudController, Service
 
 ID = "lb-pending-service"
 CAUSE = "lb-no-controller"
+MISMATCH = "metallb-class-mismatch"
+SHOWN = 5  # Services named in a mismatch's message; the rest counted
 
 register(
     {
@@ -28,6 +32,45 @@ register(
             "loadBalancerClass가 없고, {occm}. spec.loadBalancerClass: {lb_class:으로/로} Service를 "
             "다시 만들거나(이 필드는 Service를 만들 때 정합니다), OCCM을 service 컨트롤러와 "
             "함께 실행하세요.",
+        },
+        f"{ID}.class-mismatch": {
+            "en": "MetalLB's controller gives addresses to {taken} and its speaker announces only "
+            "{announced}: {n} {n:service/services} {n:has/have} an address nobody announces "
+            "({services}). Run both with the same --lb-class (the Helm chart's "
+            "loadBalancerClass sets both).",
+            "ko": "MetalLB 컨트롤러는 {taken}에 주소를 주는데 speaker는 {announced}만 알립니다: "
+            "Service {n}개의 주소를 아무도 알리지 않습니다({services}). 두 컨테이너를 같은 "
+            "--lb-class로 실행하세요(Helm 차트의 loadBalancerClass가 둘 다 정합니다).",
+        },
+        f"{ID}.class-none": {
+            "en": "the Services without a loadBalancerClass",
+            "ko": "loadBalancerClass가 없는 Service",
+        },
+        f"{ID}.class-named": {
+            "en": "the Services of class {lb_class}",
+            "ko": "class가 {lb_class}인 Service",
+        },
+        f"{ID}.no-owner-occm": {
+            "en": "Service {svc} has no external address and no controller will give it one: "
+            "{occm}.",
+            "ko": "Service {svc}에 외부 주소가 없고 주소를 줄 컨트롤러도 없습니다: {occm}.",
+        },
+        f"{ID}.occm-lb-disabled": {
+            "en": "openstack-cloud-controller-manager {pod} runs with [LoadBalancer] enabled = "
+            "false in its cloud.conf ({secret}), so it makes no load balancer for any Service",
+            "ko": "openstack-cloud-controller-manager {pod:은/는} cloud.conf({secret})의 "
+            "[LoadBalancer] enabled = false로 실행되어 어떤 Service에도 로드밸런서를 만들지 "
+            "않습니다",
+        },
+        f"{ID}.owner-outside": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: no "
+            "openstack-cloud-controller-manager pod runs in the cluster, but the nodes were "
+            "initialised by a cloud node controller (providerID openstack://, no uninitialized "
+            "taint), so OCCM may run outside the cluster, where kostack cannot see it.",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 클러스터에 "
+            "openstack-cloud-controller-manager 파드는 없지만 노드를 클라우드 노드 컨트롤러가 "
+            "초기화했으므로(providerID openstack://, uninitialized 테인트 없음) OCCM이 kostack이 "
+            "볼 수 없는 클러스터 밖에서 실행될 수 있습니다.",
         },
         f"{ID}.occm-absent": {
             "en": "no openstack-cloud-controller-manager pod runs in the cluster and no Service "
@@ -61,7 +104,7 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
     if cl is None or cl.services is None or ctx.snapshot.gap_for("cluster.services"):
         return []
     index = lb_analysis(ctx.topo).index
-    out = []
+    out = mismatch(ctx, severity)
     for svc in ctx.topo.services.values():
         if svc.type != "LoadBalancer" or svc.load_balancer_ingress:
             continue
@@ -69,29 +112,124 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
         if owner == "none":
             out.append(_nobody(ctx, svc, severity))
         elif owner == "unknown":
-            message = Msg(f"{ID}.owner-unknown", svc=_key(svc))
-            evidence = (f"service {_key(svc)} spec.loadBalancerClass: unset", _occm_seen(ctx))
-            out.append(Finding(ID, Status.UNKNOWN, severity, _where(svc), message, evidence))
+            out.append(_undecided(ctx, svc, severity, index.takers.occm_outside))
     return out
+
+
+def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
+    """A FAIL when MetalLB's controller and speaker run with different --lb-class and Services
+    of the controller's class hold addresses: the speaker filters Services by its own class
+    (metallb internal/k8s filterByLoadBalancerClass), so nothing announces them."""
+    vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster else None
+    metallb = vips.metallb if vips is not None else None
+    if metallb is None or metallb.controller is None or metallb.speaker is None:
+        return []
+    taken, announced = metallb.controller.lb_class, metallb.speaker.lb_class
+    if taken is None or announced is None or taken == announced:
+        return []
+    hit = [
+        svc
+        for svc in ctx.topo.services.values()
+        if svc.type == "LoadBalancer"
+        and (svc.load_balancer_class or "") == taken
+        and any(i.ip is not None for i in svc.load_balancer_ingress)
+    ]
+    if not hit:
+        return []
+    keys = [_key(s) for s in hit]
+    shown = ", ".join(keys[:SHOWN]) + (f" (+{len(keys) - SHOWN})" if len(keys) > SHOWN else "")
+    message = Msg(
+        f"{ID}.class-mismatch",
+        taken=_class_words(taken),
+        announced=_class_words(announced),
+        n=len(hit),
+        services=shown,
+    )
+    evidence = (
+        f"metallb --lb-class: controller={taken!r} speaker={announced!r}",
+        *(
+            f"service {_key(s)} status.loadBalancer.ingress="
+            + ",".join(str(i.ip) for i in s.load_balancer_ingress if i.ip is not None)
+            for s in hit[:SHOWN]
+        ),
+    )
+    where = Resource("metallb", f"{metallb.namespace}/speaker", "speaker", metallb.namespace)
+    affected = tuple(_where(s) for s in hit)
+    return [
+        Finding(
+            ID,
+            Status.FAIL,
+            severity,
+            where,
+            message,
+            evidence,
+            cause=MISMATCH,
+            affected=affected,
+        )
+    ]
+
+
+def _class_words(lb_class: str) -> Msg:
+    if not lb_class:
+        return Msg(f"{ID}.class-none")
+    return Msg(f"{ID}.class-named", lb_class=lb_class)
+
+
+def _undecided(ctx: CheckContext, svc: Service, severity: Severity, away: bool) -> Finding:
+    """UNKNOWN: MetalLB's class not read, or OCCM may run outside the cluster."""
+    evidence: tuple[str, ...] = (
+        f"service {_key(svc)} spec.loadBalancerClass: unset",
+        _occm_seen(ctx),
+    )
+    if away:
+        message = Msg(f"{ID}.owner-outside", svc=_key(svc))
+        evidence = (*evidence, *outside(ctx.snapshot.cluster))
+    else:
+        message = Msg(f"{ID}.owner-unknown", svc=_key(svc))
+    return Finding(ID, Status.UNKNOWN, severity, _where(svc), message, evidence)
+
+
+def occm_said(occm: CloudController | None) -> Msg:
+    """Why OCCM takes no Service: not in the cluster, its service controller off, or its
+    [LoadBalancer] disabled."""
+    if occm is None or not occm.found:
+        return Msg(f"{ID}.occm-absent")
+    pod = f"{occm.namespace}/{occm.pod}"
+    if occm.load_balancer_enabled is False:
+        return Msg(f"{ID}.occm-lb-disabled", pod=pod, secret=occm.cloud_config or "?")
+    return Msg(f"{ID}.occm-no-service", pod=pod)
 
 
 def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
     vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster else None
     metallb = vips.metallb if vips is not None else None
     controller = metallb.controller if metallb is not None else None
-    lb_class = (controller.lb_class if controller is not None else None) or "?"
+    lb_class = controller.lb_class if controller is not None else None
     occm = vips.occm if vips is not None else None
-    if occm is not None and occm.found:
-        said = Msg(f"{ID}.occm-no-service", pod=f"{occm.namespace}/{occm.pod}")
+    said = occm_said(occm)
+    remedies: tuple[Remedy, ...] = ()
+    if metallb is None:
+        message = Msg(f"{ID}.no-owner-occm", svc=_key(svc), occm=said)
+        lines: tuple[str, ...] = ("metallb: no pod",)
     else:
-        said = Msg(f"{ID}.occm-absent")
-    message = Msg(f"{ID}.no-owner", svc=_key(svc), lb_class=lb_class, occm=said)
+        message = Msg(f"{ID}.no-owner", svc=_key(svc), lb_class=lb_class or "?", occm=said)
+        lines = (f"metallb controller --lb-class={lb_class or '?'}",)
+        remedies = class_fix(svc, lb_class) if lb_class else ()
     evidence = (
         f"service {_key(svc)} spec.loadBalancerClass: unset, status.loadBalancer.ingress=[]",
-        f"metallb controller --lb-class={lb_class}",
+        *lines,
         _occm_seen(ctx),
     )
-    return Finding(ID, Status.FAIL, severity, _where(svc), message, evidence, cause=CAUSE)
+    return Finding(
+        ID,
+        Status.FAIL,
+        severity,
+        _where(svc),
+        message,
+        evidence,
+        remedies=(*remedies, *occm_fix(occm)),
+        cause=CAUSE,
+    )
 
 
 def _occm_seen(ctx: CheckContext) -> str:
@@ -102,7 +240,12 @@ def _occm_seen(ctx: CheckContext) -> str:
     if not occm.found:
         return "openstack-cloud-controller-manager pod: none in the cluster"
     running = {True: "on", False: "off", None: "not known"}[occm.service_controller]
-    return f"openstack-cloud-controller-manager pod {occm.namespace}/{occm.pod}: service controller {running}"
+    enabled = {True: "true", False: "false", None: "not read"}[occm.load_balancer_enabled]
+    return (
+        f"openstack-cloud-controller-manager pod {occm.namespace}/{occm.pod}: service controller "
+        f"{running}; cloud.conf [LoadBalancer] enabled: {enabled}"
+        + (f" ({occm.cloud_config})" if occm.cloud_config else "")
+    )
 
 
 def _key(svc: Service) -> str:

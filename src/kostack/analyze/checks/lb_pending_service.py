@@ -18,13 +18,15 @@ import re
 from typing import Final
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
+from kostack.analyze.checks._lb_owner_fix import occm_fix
 from kostack.analyze.checks._lb_unowned import unowned
 from kostack.analyze.checks.base import CheckContext, Kind, Role
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.loadbalancer.owner import outside
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.times import short_age
 from kostack.model.snapshot import KubeEvent
@@ -33,7 +35,7 @@ ID = "lb-pending-service"
 TITLE = "Every Service of type LoadBalancer has an external address (no <pending>)"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
-REMEDIES: frozenset[str] = frozenset()
+REMEDIES: frozenset[str] = frozenset({"manual"})
 CAUSE_KINDS: dict[str, Kind] = {
     "lb-stuck": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-quota": Kind.ROOT | Kind.LB_STATUS_LESSON,
@@ -43,6 +45,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-fip": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-occm": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-no-controller": Kind.ROOT,
+    "metallb-class-mismatch": Kind.ROOT,
 }
 # its PASS reads the Service's status, no address: a pod range over node addresses leaves it
 ROLE: Final = Role.SYMPTOM
@@ -114,6 +117,16 @@ register(
         f"{ID}.why-events-unknown": {
             "en": "no load balancer exists for it, and the Service's events were not collected",
             "ko": "이 Service의 로드밸런서가 없고 Service 이벤트도 수집하지 못했습니다",
+        },
+        f"{ID}.why-outside": {
+            "en": "no load balancer exists for it and no controller recorded any event on it, "
+            "and no openstack-cloud-controller-manager pod runs in the cluster; but the nodes "
+            "were initialised by a cloud node controller, so OCCM may run outside the cluster "
+            "(is its service controller on, with [LoadBalancer] enabled?)",
+            "ko": "이 Service의 로드밸런서가 없고 어떤 컨트롤러도 이벤트를 남기지 않았으며 "
+            "클러스터에 openstack-cloud-controller-manager 파드도 없습니다. 하지만 노드를 클라우드 "
+            "노드 컨트롤러가 초기화했으므로 OCCM이 클러스터 밖에서 실행될 수 있습니다(service "
+            "컨트롤러가 켜져 있고 [LoadBalancer] enabled인가요?)",
         },
         f"{ID}.kind-subnet": {"en": "subnet", "ko": "서브넷"},
         f"{ID}.kind-network": {"en": "network", "ko": "네트워크"},
@@ -278,6 +291,23 @@ def judge(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[
         cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
     ):
         return [CHECK.finding(Status.PASS, resource, "young", svc=bs.key, age=age_shown)]
+    remedies: tuple[Remedy, ...] = ()
+    if cause == "lb-no-controller":
+        vips = ctx.snapshot.cluster.virtual_ips if ctx.snapshot.cluster is not None else None
+        occm = vips.occm if vips is not None else None
+        away = outside(ctx.snapshot.cluster) if occm is not None and not occm.found else ()
+        if away:
+            return [
+                CHECK.finding(
+                    Status.UNKNOWN,
+                    resource,
+                    "unknown",
+                    evidence=(*evidence, *away),
+                    svc=bs.key,
+                    why=CHECK.msg("why-outside"),
+                )
+            ]
+        remedies = occm_fix(occm)
     return [
         CHECK.finding(
             Status.FAIL,
@@ -285,6 +315,7 @@ def judge(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[
             "pending",
             evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
             cause=cause,
+            remedies=remedies,
             svc=bs.key,
             age=age_shown,
             why=text,

@@ -60,6 +60,11 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "No cloud controller handles LoadBalancer Services",
         "ko": "LoadBalancer Service를 처리하는 클라우드 컨트롤러가 없음",
     },
+    "metallb-class-mismatch": {
+        "en": "MetalLB's speaker announces another loadBalancerClass than its controller "
+        "assigns addresses to",
+        "ko": "MetalLB speaker가 컨트롤러가 주소를 주는 것과 다른 loadBalancerClass를 알림",
+    },
     "lb-members-down": {
         "en": "Load balancer members are down for no visible reason",
         "ko": "뚜렷한 이유 없이 로드밸런서 멤버가 다운됨",

@@ -16,9 +16,13 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
   with no address to tell: ``unknown``; both: an address no MetalLB pool allows makes it
   Octavia's, else MetalLB's (as before).
 
-Antrea's ExternalIPPool annotation comes first (model/egress.py); without MetalLB every
-Service without a class is OCCM's, as before (lb-pending-service says when no cloud
-controller acts). Linear: one pass over the Services for OCCM's marks, then one decision per
+Antrea's ExternalIPPool annotation comes first (model/egress.py), then k3s's ServiceLB (its
+svclb pods name the Service) and kube-vip-cloud-provider (it takes Services without a class:
+theirs when neither MetalLB nor OCCM does). OCCM with ``[LoadBalancer] enabled = false`` takes
+none; no OCCM pod but nodes a cloud node controller initialised: OCCM may run outside, so a
+Service only it could take is ``unknown``. Without MetalLB every Service without a class is
+OCCM's, as before (lb-pending-service says when no cloud controller acts), but ``none`` when
+OCCM's pod takes no Service. Linear: one pass over the Services for OCCM's marks, then one decision per
 Service.
 """
 
@@ -44,6 +48,37 @@ class Takers:
     # MetalLB runs, and the index of the pools it uses (None: not read)
     metallb_runs: bool
     pools: PrefixIndex[str] | None
+    # an OCCM pod runs whose service controller is off or whose [LoadBalancer] enabled = false
+    occm_off: bool = False
+    # no OCCM pod, but the nodes were initialised by a cloud node controller (``outside``)
+    occm_outside: bool = False
+    # the Services (namespace/name) ServiceLB's pods serve
+    servicelb: frozenset[str] = frozenset()
+    # kube-vip-cloud-provider runs and takes the Services without a class
+    kube_vip_classless: bool = False
+
+
+OPENSTACK_PROVIDER: Final = "openstack://"
+
+
+def outside(cluster: Cluster | None) -> tuple[str, ...]:
+    """Evidence that a cloud controller runs somewhere, maybe outside the cluster: nodes with an
+    ``openstack://`` providerID that no longer carry the uninitialized taint kubelet's
+    ``--cloud-provider=external`` sets until a cloud node controller initialises them
+    (k8s.io/cloud-provider TaintExternalCloudProvider). Empty: no such node, or not read."""
+    nodes = cluster.nodes if cluster is not None else None
+    seen = [
+        n.name
+        for n in nodes or ()
+        if (n.provider_id or "").startswith(OPENSTACK_PROVIDER) and n.uninitialized is False
+    ]
+    if not seen:
+        return ()
+    shown = ", ".join(seen[:3]) + (f" (+{len(seen) - 3})" if len(seen) > 3 else "")
+    return (
+        f"nodes {shown}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
+        "node.cloudprovider.kubernetes.io/uninitialized (a cloud node controller initialised them)",
+    )
 
 
 def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
@@ -59,13 +94,19 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
             pools = PrefixIndex((c, p.name) for p in read for c in p.cidrs)
     occm = vips.occm if vips is not None else None
     o: bool | None = None
+    away = False
     if occm is not None and occm.found:
-        o = occm.service_controller
+        o = False if occm.load_balancer_enabled is False else occm.service_controller
     elif occm is not None:
         # no OCCM pod: one outside the cluster still marks the Services it serves
         marked = any(s.annotations.get(LB_ID_ANNOTATION) for s in services)
-        o = None if marked else False
-    return Takers(m, o, metallb is not None, pools)
+        away = not marked and bool(outside(cluster))
+        o = None if marked or away else False
+    off = occm is not None and occm.found and o is False
+    others = vips.lb_controllers if vips is not None else ()
+    servicelb = frozenset(k for c in others if c.kind == "servicelb" for k in c.services)
+    kube_vip = any(c.kind == "kube-vip-cloud-provider" and c.lb_class == "" for c in others)
+    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip)
 
 
 def owner_of(
@@ -79,8 +120,14 @@ def owner_of(
         return "other"
     if antrea(svc):
         return "other"
+    if f"{svc.namespace}/{svc.name}" in who.servicelb:
+        return "other"  # k3s's ServiceLB serves it (its svclb pods)
+    if who.kube_vip_classless and who.metallb is not True and who.occm is not True:
+        return "other"  # kube-vip-cloud-provider takes it, nobody else does
     if not who.metallb_runs:
-        return "occm"  # as before: lb-pending-service says when no cloud controller acts
+        # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
+        # takes no Service serves none
+        return "none" if who.occm_off and not svc.load_balancer_ingress else "occm"
     m, o = who.metallb, who.occm
     ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
     pools = who.pools
@@ -93,6 +140,8 @@ def owner_of(
         return "metallb"
     if is_octavia:
         return "occm"
+    if m is False and who.occm_outside and not ips:
+        return "unknown"  # OCCM may run outside the cluster: nothing here tells
     if m is False:
         return "occm" if o is not False else ("other" if ips else "none")
     if o is not False and svc.annotations.get(LB_ID_ANNOTATION):

@@ -1,0 +1,225 @@
+"""More of who owns a Service of type LoadBalancer (analyze/loadbalancer/owner.py,
+analyze/checks/_lb_unowned.py): MetalLB's speaker's own --lb-class, OCCM outside the cluster,
+OCCM's [LoadBalancer] enabled = false, and the Fix commands of lb-no-controller.
+
+Before these, a speaker of another class than its controller's went unsaid, a cluster whose
+OCCM runs outside was failed with "no controller", OCCM with its load balancers disabled was
+taken as Octavia's owner, and lb-no-controller had no command to paste."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Finding, Status, command_for
+from kostack.analyze.loadbalancer.analysis import lb_analysis
+from kostack.analyze.messages import localize
+from kostack.analyze.topology import Topology
+from kostack_testkit.builders import Doc, build
+from kostack_testkit.metallb import metallb_doc
+
+RUNS = {"found": True, "namespace": "kube-system", "pod": "occm-ds-x1", "service_controller": True}
+DISABLED = dict(
+    RUNS, load_balancer_enabled=False, cloud_config="kube-system/cloud-config cloud.conf"
+)
+ABSENT = {"found": False}
+CLASS = "metallb.io/metallb"
+
+
+def doc_with(
+    lb_class: str | None,
+    occm: dict[str, Any] | None,
+    *,
+    speaker: str | None = None,
+    metallb: bool = True,
+    **web: Any,
+) -> Doc:
+    doc = metallb_doc()
+    vips = doc["cluster"]["virtual_ips"]
+    if metallb:
+        vips["metallb"]["controller"] = {"lb_class": lb_class}
+        if speaker is not None:
+            vips["metallb"]["speaker"] = {"namespace": "metallb-system", "lb_class": speaker}
+    else:
+        del vips["metallb"]
+    if occm is not None:
+        vips["occm"] = occm
+    svc = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    svc.update(web)
+    return doc
+
+
+def initialised(doc: Doc, value: bool) -> Doc:
+    for node in doc["cluster"]["nodes"]:
+        node["uninitialized"] = not value
+    return doc
+
+
+def owner(doc: Doc) -> str:
+    snapshot = build(doc)
+    index = lb_analysis(Topology(snapshot)).index
+    svc = next(s for s in snapshot.cluster.services or () if s.name == "web")  # type: ignore[union-attr]
+    return index.owner(svc)
+
+
+def pending(doc: Doc) -> list[Finding]:
+    return [f for f in diagnose(build(doc)).findings if f.check_id == "lb-pending-service"]
+
+
+def both(f: Finding) -> tuple[str, str]:
+    en, ko = localize(f.message, "en"), localize(f.message, "ko")
+    assert "{" not in en and "{" not in ko
+    return en, ko
+
+
+# ---------------------------------------------------------------- 1. the speaker's class
+
+
+def test_speaker_of_another_class_than_the_controller_fails_with_both_args() -> None:
+    doc = doc_with("", ABSENT, speaker=CLASS)  # web: no class, address 10.0.0.201
+    found = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    assert [f.status for f in found] == [Status.FAIL]
+    evidence = " ".join(found[0].evidence)
+    assert f"metallb --lb-class: controller='' speaker='{CLASS}'" in evidence
+    assert "10.0.0.201" in evidence
+    assert [a.name for a in found[0].affected] == ["web"]
+    en, ko = both(found[0])
+    assert "Services without a loadBalancerClass" in en and CLASS in en and "shop/web" in en
+    assert CLASS in ko and "speaker" in ko
+
+
+def test_the_other_way_round_and_no_service_of_that_class() -> None:
+    # controller takes the class, speaker the classless: a Service of the class is unannounced
+    doc = doc_with(CLASS, ABSENT, speaker="", load_balancer_class=CLASS)
+    found = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    assert len(found) == 1 and f"the Services of class {CLASS}" in both(found[0])[0]
+    # nothing of the controller's class holds an address: nothing to say
+    doc = doc_with(CLASS, ABSENT, speaker="")
+    assert not [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+
+
+def test_speaker_and_controller_of_one_class_or_unread_say_nothing() -> None:
+    for speaker in ("", None):
+        doc = doc_with("", ABSENT, speaker=speaker)
+        assert not [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    doc = metallb_doc()
+    doc["cluster"]["virtual_ips"]["metallb"]["speaker"] = {"lb_class": None}
+    assert not [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+
+
+# ---------------------------------------------------------------- 2. OCCM outside
+
+
+def test_no_occm_pod_but_initialised_openstack_nodes_is_unknown_not_no_controller() -> None:
+    doc = initialised(doc_with(CLASS, ABSENT, load_balancer_ingress=[]), True)
+    assert owner(doc) == "unknown"
+    found = pending(doc)
+    assert [f.status for f in found] == [Status.UNKNOWN]
+    en, _ = both(found[0])
+    assert "outside the cluster" in en
+    assert any("openstack://" in e and "uninitialized" in e for e in found[0].evidence)
+    # a node still tainted: no cloud node controller acted; nothing says OCCM runs anywhere
+    doc = initialised(doc_with(CLASS, ABSENT, load_balancer_ingress=[]), False)
+    assert owner(doc) == "none"
+    assert [f.cause for f in pending(doc)] == ["lb-no-controller"]
+
+
+def test_without_metallb_no_event_and_occm_outside_is_unknown() -> None:
+    doc = doc_with(
+        None, ABSENT, metallb=False, load_balancer_ingress=[], created="2020-01-01T00:00:00Z"
+    )
+    failed = [f for f in pending(doc) if f.status == Status.FAIL]
+    assert [f.cause for f in failed] == ["lb-no-controller"]
+    assert failed[0].remedies, "lb-no-controller carries its Fix"
+    doc = initialised(doc, True)
+    found = [f for f in pending(doc) if f.resource.name == "web"]
+    assert [f.status for f in found] == [Status.UNKNOWN]
+    assert "outside the cluster" in both(found[0])[0]
+
+
+# ---------------------------------------------------------------- 3. [LoadBalancer] enabled
+
+
+def test_occm_with_load_balancers_disabled_takes_no_service() -> None:
+    doc = doc_with(CLASS, DISABLED, load_balancer_ingress=[])
+    assert owner(doc) == "none"
+    found = pending(doc)
+    assert [f.cause for f in found] == ["lb-no-controller"]
+    en, ko = both(found[0])
+    assert "enabled = false" in en and "kube-system/cloud-config" in en
+    assert "enabled = false" in ko
+    assert any("enabled: false" in e for e in found[0].evidence)
+    # without MetalLB too: nobody else takes it
+    doc = doc_with(None, DISABLED, metallb=False, load_balancer_ingress=[])
+    assert owner(doc) == "none"
+    found = pending(doc)
+    assert [f.cause for f in found] == ["lb-no-controller"]
+    assert "enabled = false" in both(found[0])[0]
+    # enabled (or not read): OCCM's, as before
+    for enabled in (True, None):
+        doc = doc_with(None, dict(RUNS, load_balancer_enabled=enabled), metallb=False)
+        assert owner(doc) == "occm"
+
+
+# ---------------------------------------------------------------- 4. the Fix
+
+
+def commands(f: Finding) -> list[list[str]]:
+    return [shlex.split(command_for(r)) for r in f.remedies]
+
+
+def test_no_controller_fix_recreates_with_the_class_and_turns_occm_on() -> None:
+    doc = doc_with(CLASS, dict(RUNS, service_controller=False), load_balancer_ingress=[])
+    (found,) = pending(doc)
+    argv = commands(found)
+    recreate = " ".join(argv[0])
+    assert "kubectl -n shop get service web -o yaml | kubectl patch --local" in recreate
+    assert '{"spec":{"loadBalancerClass":"metallb.io/metallb"}}' in argv[0]
+    assert recreate.endswith("kubectl replace --force -f -")
+    assert argv[1] == ["kubectl", "-n", "kube-system", "edit", "daemonset/occm-ds"]
+    for r in found.remedies:
+        assert r.op == "manual" and r.cause == "lb-no-controller"
+        assert "{" not in localize(r.reason, "ko") and localize(r.reason, "ko") != localize(
+            r.reason, "en"
+        )
+
+
+def test_disabled_fix_edits_the_secret_and_restarts_and_absent_fix_installs() -> None:
+    (found,) = pending(doc_with(CLASS, DISABLED, load_balancer_ingress=[]))
+    texts = [command_for(r) for r in found.remedies[1:]]
+    assert texts[0].startswith("kubectl -n kube-system get secret cloud-config -o ")
+    assert "base64 -d > cloud.conf" in texts[0]
+    assert "--from-file=cloud.conf=cloud.conf" in texts[1] and "kubectl apply -f -" in texts[1]
+    assert texts[2] == "kubectl -n kube-system rollout restart daemonset/occm-ds"
+    (found,) = pending(doc_with(CLASS, ABSENT, load_balancer_ingress=[]))
+    install = command_for(found.remedies[-1])
+    assert "helm upgrade --install openstack-ccm cpo/openstack-cloud-controller-manager" in install
+
+
+# ---------------------------------------------------------------- 5. other controllers
+
+
+def test_servicelb_and_kube_vip_cloud_provider_own_what_nobody_else_takes() -> None:
+    pending_web = {"load_balancer_ingress": []}
+    doc = doc_with(None, ABSENT, metallb=False, created="2020-01-01T00:00:00Z", **pending_web)
+    assert [f.cause for f in pending(doc) if f.status == Status.FAIL] == ["lb-no-controller"]
+    svclb = {"kind": "servicelb", "namespace": "kube-system", "pod": "svclb-web-1a2b3-x9z8y"}
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [dict(svclb, services=["shop/web"])]
+    assert owner(doc) == "other"
+    assert not [f for f in pending(doc) if f.status == Status.FAIL]
+    # ServiceLB serving another Service says nothing of this one
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [dict(svclb, services=["shop/api"])]
+    assert owner(doc) == "occm"
+    kvcp = {"kind": "kube-vip-cloud-provider", "namespace": "kube-system", "pod": "kvcp-1"}
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [kvcp]
+    assert owner(doc) == "other"
+    # class-only: it does not take this one
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [
+        dict(kvcp, lb_class="kube-vip.io/kube-vip-class")
+    ]
+    assert owner(doc) == "occm"
+    # with OCCM running, OCCM's as before
+    doc = doc_with(None, RUNS, metallb=False, **pending_web)
+    doc["cluster"]["virtual_ips"]["lb_controllers"] = [kvcp]
+    assert owner(doc) == "occm"
