@@ -179,3 +179,16 @@ def test_servicelb_and_kube_vip_cloud_provider_pods_are_recognised() -> None:
     plain = VipPods()
     plain.add_pod(pod("kvcp-2", {}, image, []))
     assert [c.lb_class for c in plain.lb_controllers()] == [""]
+
+
+def test_no_shipped_role_reads_a_secret() -> None:
+    """The watch's and guard's roles and the reader role in docs/collect.md run unattended: none
+    may read a Secret (OCCM's cloud.conf holds the cloud's credentials); that one read is a gap
+    there, on purpose (rbac_grants.UNGRANTED_ON_PURPOSE)."""
+    from rbac_grants import UNGRANTED_ON_PURPOSE, roles
+
+    assert ("get", "", "secrets", "cloud-config") in UNGRANTED_ON_PURPOSE
+    for where, rules in roles().items():
+        for rule in rules:
+            resources = set(rule.get("resources", ()))
+            assert not resources & {"secrets", "*"}, f"{where} grants {rule}"
