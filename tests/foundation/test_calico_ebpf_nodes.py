@@ -121,3 +121,44 @@ def test_the_manifest_env_example_names_the_ebpf_root_cause() -> None:
     assert rc.key == "calico-ebpf-tunnel"
     assert "drop Calico eBPF NodePort forwarding (VXLAN) (udp 4789)" in rc.message, rc.message
     assert "Calico eBPF NodePort 전달(VXLAN)" in localize(rc.message, "ko")
+
+
+def test_the_ping_story_names_both_proxies_when_ebpf_is_on_some_nodes_only() -> None:
+    """kube-proxy's mode known (nftables, its pods listed) and eBPF on two nodes only: the
+    ClusterIP ping story says where Calico's eBPF translates (no reply) and where kube-proxy
+    does (an immediate port unreachable), naming the nodes, in both languages; every node on
+    again is the one-proxy story."""
+    from kostack_testkit.calico_ebpf import ebpf_with_kube_proxy
+
+    doc = ebpf_with_kube_proxy()
+    doc["cluster"]["kube_proxy_mode"] = "nftables"
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1", "k8s-w-2"), bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "Calico's eBPF data plane runs on nodes k8s-w-1, k8s-w-2 only" in story, story
+    assert "Calico's eBPF NAT matches a Service by protocol and port" in story
+    assert "on nodes k8s-cp-1, k8s-w-3 kube-proxy translates" in story
+    assert "port unreachable" in story and "(nftables)" in story
+    assert "that kube-proxy translates" not in story
+    ko = localize(story, "ko")
+    assert "Calico eBPF 데이터 플레인은 노드 k8s-w-1, k8s-w-2에서만 동작하며" in ko, ko
+    assert "노드 k8s-cp-1, k8s-w-3에서는 kube-proxy가 변환하며" in ko
+    assert "즉시 'port unreachable'" in ko and "{" not in ko
+    _nodes(doc, NODES, bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "that Calico eBPF translates" in story and "k8s-w-3" not in story, story
+
+
+def test_the_ping_story_says_nothing_translates_on_the_others_without_kube_proxy() -> None:
+    """eBPF on one node only and no kube-proxy pod (its mode "none"): on that node Felix
+    translates, on the three others nothing does, so the ping proves nothing only there."""
+    doc = ebpf_no_udp()
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1",), bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "translates it on node k8s-w-1 only" in story, story
+    assert "on nodes k8s-cp-1, k8s-w-2, k8s-w-3 nothing translates it" in story
+    assert "kube-proxy translates" not in story
+    ko = localize(story, "ko")
+    assert "노드 k8s-w-1에서만 이를 변환하며" in ko, ko
+    assert "노드 k8s-cp-1, k8s-w-2, k8s-w-3에서는 변환하는 것이 없어" in ko

@@ -26,6 +26,7 @@ from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_pr
 from kostack.analyze.engine.calico_ebpf import (
     CALICO_EBPF,
     calico_bpf,
+    mixed_ping_story,
     node_port_proxy,
     serves_services,
 )
@@ -259,11 +260,15 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
 
 def ping_story(topo: Topology, ip: object) -> str:
     """What a ping to the ClusterIP ``ip`` does here, and why it proves nothing (one story for
-    diagnose, trace and the report)."""
+    diagnose, trace and the report); with Calico's eBPF on some nodes only, what it does on
+    each side (calico_ebpf.py `mixed_ping_story`)."""
     if service_proxy(topo).verdict == "none":  # net-service-proxy's root cause
         return Msg("ping.story.unserved", ip=ip)
     _reply, what, mode = icmp_expectation(topo)
     label = mode if mode != "?" else "kube-proxy ?"
+    mixed = mixed_ping_story(topo, ip, what, label)
+    if mixed is not None:
+        return mixed
     return Msg("ping.story", ip=ip, what=what, mode=label, proxy=proxy_name(topo, mode))
 
 
