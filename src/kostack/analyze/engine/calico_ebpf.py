@@ -21,6 +21,7 @@ the checks say UNKNOWN and name the nodes (`mixed_bpf`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
 from kostack.analyze.engine.antrea_proxy import node_proxy
 from kostack.analyze.messages import Msg, register
@@ -62,6 +63,13 @@ register(
             "en": "nodes {names} and {more} more",
             "ko": "노드 {names} 외 {more}대",
         },
+        "hop.ebpf-mixed-unserved": {
+            "en": "Calico's eBPF data plane is off on {node} and no kube-proxy pod runs: unless "
+            "kube-proxy runs outside pods (a systemd unit), nothing there translates {ip}",
+            "ko": "{node}에서는 Calico eBPF 데이터 플레인이 꺼져 있고 kube-proxy Pod도 없습니다. "
+            "kube-proxy가 Pod 밖(systemd 유닛)에서 돌지 않는다면 그 노드에서는 {ip:을/를} 변환하는 "
+            "것이 없습니다",
+        },
         "ping.story.mixed": {
             "en": "A ClusterIP such as {ip} is a virtual address translated only on the "
             "service's TCP/UDP/SCTP ports, and by which proxy depends on the node the ping "
@@ -77,12 +85,14 @@ register(
         "ping.story.mixed-unserved": {
             "en": "A ClusterIP such as {ip} is a virtual address translated only on the "
             "service's TCP/UDP/SCTP ports: Calico's eBPF data plane translates it on {on} only, "
-            "where a ping gets {ebpf}; on {off} nothing translates it (no kube-proxy pod runs), "
-            "so a ping gets no reply there, and nslookup, nc -zv and curl fail there too.",
+            "where a ping gets {ebpf}; on {off} no kube-proxy pod runs, so unless kube-proxy "
+            "runs outside pods (a systemd unit) nothing translates it there: a ping gets no "
+            "reply, and nslookup, nc -zv and curl fail there too.",
             "ko": "{ip:과/와} 같은 ClusterIP는 서비스의 TCP/UDP/SCTP 포트만 변환되는 가상 "
             "주소입니다. Calico eBPF 데이터 플레인은 {on}에서만 이를 변환하며 그곳의 ping 결과는 "
-            "{ebpf}. {off}에서는 변환하는 것이 없어(kube-proxy Pod 없음) ping에 응답이 없고 "
-            "nslookup, nc -zv, curl도 실패합니다.",
+            "{ebpf}. {off}에서는 kube-proxy Pod가 없으므로, kube-proxy가 Pod 밖(systemd 유닛)에서 "
+            "돌지 않는다면 변환하는 것이 없어 ping에 응답이 없고 nslookup, nc -zv, curl도 "
+            "실패합니다.",
         },
         "lb.ebpf-tunnel": {
             "en": "the endpoint {pod} is on {dst}: the connection goes there in VXLAN (udp {port}, "
@@ -223,7 +233,8 @@ def nodes_text(names: Sequence[str]) -> str:
 def mixed_ping_story(topo: Topology, ip: object, what: str, mode: str) -> str | None:
     """The ClusterIP ping story where Calico's eBPF data plane runs on some nodes only: which
     nodes translate with it and which with kube-proxy (``what`` a ping gets from kube-proxy
-    in its ``mode``), or that nothing translates on the others when no kube-proxy pod runs.
+    in its ``mode``), or that nothing translates on the others when no kube-proxy pod runs
+    (unless it runs outside pods).
     None: eBPF is not on some nodes only."""
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
@@ -232,9 +243,34 @@ def mixed_ping_story(topo: Topology, ip: object, what: str, mode: str) -> str | 
         return None
     on, off = (nodes_text(side) for side in split)
     ebpf = Msg("icmp.calico-ebpf")
-    if cl.kube_proxy_mode == "none":
+    if cl.kube_proxy_mode == "none" or cl.kube_proxy_pods == 0:
         return Msg("ping.story.mixed-unserved", ip=ip, on=on, off=off, ebpf=ebpf)
     return Msg("ping.story.mixed", ip=ip, on=on, off=off, ebpf=ebpf, what=what, mode=mode)
+
+
+_SIDES: WeakKeyDictionary[Topology, dict[str, bool]] = WeakKeyDictionary()
+
+
+def ebpf_side(topo: Topology, node: str | None) -> bool | None:
+    """With Calico's eBPF data plane on some nodes only (`mixed_bpf`): whether it runs on
+    ``node`` (the node a connection leaves from translates it); None when the nodes agree or
+    ``node`` is not known. The split is computed once per Topology."""
+    if topo not in _SIDES:
+        cl = topo.snapshot.cluster
+        calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+        split = mixed_bpf(cl, calico) if calico is not None else None
+        on, off = split if split is not None else ([], [])
+        _SIDES[topo] = {**dict.fromkeys(off, False), **dict.fromkeys(on, True)}
+    return _SIDES[topo].get(node) if node is not None else None
+
+
+def unserved_side(topo: Topology, node: str | None) -> bool:
+    """``node`` is on the side without eBPF and no kube-proxy pod runs (the collector's mode
+    "none", or its pods listed and none)."""
+    cl = topo.snapshot.cluster
+    if cl is None or ebpf_side(topo, node) is not False:
+        return False
+    return cl.kube_proxy_mode == "none" or cl.kube_proxy_pods == 0
 
 
 def serves_services(topo: Topology) -> bool:

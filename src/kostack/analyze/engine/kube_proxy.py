@@ -26,9 +26,11 @@ from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_pr
 from kostack.analyze.engine.calico_ebpf import (
     CALICO_EBPF,
     calico_bpf,
+    ebpf_side,
     mixed_ping_story,
     node_port_proxy,
     serves_services,
+    unserved_side,
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
@@ -314,6 +316,9 @@ def via_service(
     assert svc is not None
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
+    side = ebpf_side(topo, src.node)  # eBPF on some nodes only: the source's node decides
+    if side is not None:
+        name = CALICO_EBPF if side else "kube-proxy"
     where = _where(lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
@@ -324,10 +329,17 @@ def via_service(
     if lb is not None and lb.who == "none":
         hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
         return single(hop)
+    if unserved_side(topo, src.node):
+        gone = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
+        detail = Msg("hop.ebpf-mixed-unserved", node=src.node, ip=dst.ip)
+        return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, gone, cause="gap"))
     if protocol == "icmp":
         reply, what, mode = icmp_expectation(topo, src)
+        proxy = CALICO_EBPF if side else proxy_name(topo, mode, src)
+        if side:
+            reply, what = "none", Msg("icmp.calico-ebpf")
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode, src))
+        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy)
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
