@@ -317,8 +317,7 @@ def via_service(
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
     side = ebpf_side(topo, src.node)  # eBPF on some nodes only: the source's node decides
-    if side is not None:
-        name = CALICO_EBPF if side else "kube-proxy"
+    name = name if side is None else CALICO_EBPF if side else "kube-proxy"
     where = _where(lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
@@ -334,16 +333,7 @@ def via_service(
         detail = Msg("hop.ebpf-mixed-unserved", node=src.node, ip=dst.ip)
         return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, gone, cause="gap"))
     if protocol == "icmp":
-        reply, what, mode = icmp_expectation(topo, src)
-        proxy = CALICO_EBPF if side else proxy_name(topo, mode, src)
-        if side:
-            reply, what = "none", Msg("icmp.calico-ebpf")
-        ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy)
-        hop = Hop(
-            "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
-        )
-        return single(hop, reply)
+        return single(*_icmp_hop(topo, src, dst.ip, where, ev_svc))
     unserved = _unserved(topo, lb, name, where, ev_svc, dst.ip)
     if unserved is not None:
         return single(unserved)
@@ -391,6 +381,23 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def _icmp_hop(
+    topo: Topology, src: Endpoint, ip: IPAddress, where: str, ev_svc: Evidence
+) -> tuple[Hop, str]:
+    """A ping to ClusterIP ``ip``: the hop (NOT_APPLICABLE) and the reply expected; where
+    Calico's eBPF runs on some nodes only, the answer of the source node's side."""
+    reply, what, mode = icmp_expectation(topo, src)
+    side = ebpf_side(topo, src.node)
+    proxy = CALICO_EBPF if side else proxy_name(topo, mode, src)
+    if side:
+        reply, what = "none", Msg("icmp.calico-ebpf")
+    ev = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
+    detail = Msg("hop.icmp-clusterip", ip=ip, what=what, proxy=proxy)
+    return Hop(
+        "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
+    ), reply
 
 
 def _unserved(
