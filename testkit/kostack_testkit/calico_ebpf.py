@@ -72,6 +72,7 @@ ENV_FIELDS = (
     "vxlan_port",
     "felix_nodes",
     "felix_env_unread",
+    "felix_config_file",
 )
 
 

@@ -111,6 +111,7 @@ def test_calico_manifest(
         "bpf_dsr_optout_cidrs": [],
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
+        "felix_config_file": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -153,6 +154,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "bpf_dsr_optout_cidrs": [],
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
+        "felix_config_file": [],
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS

@@ -142,3 +142,93 @@ def test_nodes_each_with_their_own_opt_outs_are_read_up_to_the_second_value() ->
     assert [[str(c) for c in v] for v in values] == [["198.51.100.0/30"], ["198.51.100.4/30"]]
     assert calico_ebpf.effective(cl, cl.cni.calico).bpf_dsr_optout_cidrs is None
     assert calico_ebpf.effective(cl, cl.cni.calico).bpf_enabled is True
+
+
+def test_the_ping_story_names_both_proxies_when_ebpf_is_on_some_nodes_only() -> None:
+    """kube-proxy's mode known (nftables, its pods listed) and eBPF on two nodes only: the
+    ClusterIP ping story says where Calico's eBPF translates (no reply) and where kube-proxy
+    does (an immediate port unreachable), naming the nodes, in both languages; every node on
+    again is the one-proxy story."""
+    from kostack_testkit.calico_ebpf import ebpf_with_kube_proxy
+
+    doc = ebpf_with_kube_proxy()
+    doc["cluster"]["kube_proxy_mode"] = "nftables"
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1", "k8s-w-2"), bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "Calico's eBPF data plane runs on nodes k8s-w-1, k8s-w-2 only" in story, story
+    assert "Calico's eBPF NAT matches a Service by protocol and port" in story
+    assert "on nodes k8s-cp-1, k8s-w-3 kube-proxy translates" in story
+    assert "port unreachable" in story and "(nftables)" in story
+    assert "that kube-proxy translates" not in story
+    ko = localize(story, "ko")
+    assert "Calico eBPF 데이터 플레인은 노드 k8s-w-1, k8s-w-2에서만 동작하며" in ko, ko
+    assert "노드 k8s-cp-1, k8s-w-3에서는 kube-proxy가 변환하며" in ko
+    assert "즉시 'port unreachable'" in ko and "{" not in ko
+    _nodes(doc, NODES, bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "that Calico eBPF translates" in story and "k8s-w-3" not in story, story
+
+
+def test_the_ping_story_says_nothing_translates_on_the_others_without_kube_proxy() -> None:
+    """eBPF on one node only and no kube-proxy pod (its mode "none"): on that node Felix
+    translates, on the three others nothing does, so the ping proves nothing only there."""
+    doc = ebpf_no_udp()
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1",), bpf_enabled=True)
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "translates it on node k8s-w-1 only" in story, story
+    assert "on nodes k8s-cp-1, k8s-w-2, k8s-w-3 no kube-proxy pod runs" in story
+    assert "nothing translates it there" in story and "kube-proxy translates" not in story
+    ko = localize(story, "ko")
+    assert "노드 k8s-w-1에서만 이를 변환하며" in ko, ko
+    assert "노드 k8s-cp-1, k8s-w-2, k8s-w-3에서는 kube-proxy Pod가 없으므로" in ko
+    # the first pod off (so kube-proxy's ConfigMap mode is kept) and still no kube-proxy pod
+    doc["cluster"]["kube_proxy_mode"] = "iptables"
+    doc["cluster"]["kube_proxy_pods"] = 0
+    story = ping_story(Topology(build(doc)), "10.96.0.1")
+    assert "no kube-proxy pod runs" in story and "kube-proxy translates" not in story, story
+
+
+def _clusterip_hop(doc: Doc, src: str, protocol: str, port: int | None) -> Any:
+    from kostack.analyze.engine.endpoints import parse_endpoint
+    from kostack.analyze.engine.path import trace
+
+    topo = Topology(build(doc))
+    a = parse_endpoint(topo, src)[0]
+    b = parse_endpoint(topo, "svc:kube-system/kube-dns")[0]
+    results = trace(topo, a, b, protocol, port)
+    return next(h for r in results for h in r.hops if h.step == "kube-proxy")
+
+
+def test_a_trace_names_the_proxy_of_the_node_it_leaves_from() -> None:
+    """eBPF on k8s-w-1 only, kube-proxy (nftables) on the others: a ping from netshoot on
+    k8s-w-1 misses Calico's eBPF NAT (no reply), one from dns-test on k8s-w-2 is rejected by
+    kube-proxy; a TCP connection names the translator of each side."""
+    from kostack_testkit.calico_ebpf import ebpf_with_kube_proxy
+
+    doc = ebpf_with_kube_proxy()
+    doc["cluster"]["kube_proxy_mode"] = "nftables"
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1",), bpf_enabled=True)
+    on = _clusterip_hop(doc, "pod:demo/netshoot", "icmp", None)
+    assert "that Calico eBPF DNATs" in on.detail and "Calico's eBPF NAT" in on.detail, on.detail
+    assert "Calico eBPF의 NAT는" in localize(on.detail, "ko"), localize(on.detail, "ko")
+    off = _clusterip_hop(doc, "pod:demo/dns-test", "icmp", None)
+    assert "that kube-proxy DNATs" in off.detail and "port unreachable" in off.detail, off.detail
+    assert _clusterip_hop(doc, "pod:demo/netshoot", "udp", 53).where == "Calico eBPF on k8s-w-1"
+    assert _clusterip_hop(doc, "pod:demo/dns-test", "udp", 53).where == "kube-proxy on k8s-w-2"
+
+
+def test_a_node_without_ebpf_or_kube_proxy_is_unknown_not_a_pass() -> None:
+    """eBPF on k8s-w-1 only and no kube-proxy pod: a pod on k8s-w-2 reaching kube-dns is not
+    traced as translated (that would be a false PASS): the hop is UNKNOWN and says why."""
+    doc = ebpf_no_udp()
+    doc["cluster"]["cni"]["calico"]["bpf_enabled"] = False
+    _nodes(doc, ("k8s-w-1",), bpf_enabled=True)
+    hop = _clusterip_hop(doc, "pod:demo/dns-test", "udp", 53)
+    assert hop.disposition.name == "UNKNOWN", hop
+    assert "Calico's eBPF data plane is off on k8s-w-2 and no kube-proxy pod runs" in hop.detail
+    assert "k8s-w-2에서는 Calico eBPF 데이터 플레인이 꺼져" in localize(hop.detail, "ko")
+    on = _clusterip_hop(doc, "pod:demo/netshoot", "udp", 53)
+    assert on.disposition.name != "UNKNOWN" and "Calico eBPF" in str(on.where), on

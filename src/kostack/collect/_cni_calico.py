@@ -310,8 +310,8 @@ def _felix_configurations(ctx: CniContext) -> tuple[list[JsonObject], JsonObject
 def _ebpf(
     ctx: CniContext, objects: CalicoObjects, items: list[JsonObject], method: str, port: int | None
 ) -> FelixEbpf:
-    """Calico's eBPF settings: calico-node's FELIX_* variables over `node.<name>` over
-    `default` (collect/_cni_calico_felix.py)."""
+    """Calico's eBPF settings: calico-node's FELIX_* variables (each node's own pod's) over
+    its config file over `node.<name>` over `default` (collect/_cni_calico_felix.py)."""
     stored: dict[str, object] = {
         "bpfenabled": bpf_enabled(objects),
         "bpfexternalservicemode": bpf_external_service_mode(objects),
@@ -319,7 +319,11 @@ def _ebpf(
         "vxlanport": port,
     }
     env = felix_env(_calico_node(ctx, method), objects.calico_config)
-    return ebpf_settings(stored, items, env)
+    pods = {
+        node: felix_env(containers, objects.calico_config)
+        for node, containers in ctx.facts.calico_node_pods.items()
+    }
+    return ebpf_settings(stored, items, env, pods)
 
 
 def _felix_tunnels(
@@ -400,6 +404,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         bpf_dsr_optout_cidrs=ebpf.get("bpfdsroptoutcidrs"),
         felix_nodes=ebpf.nodes,
         felix_env_unread=ebpf.unread,
+        felix_config_file=ebpf.config_file,
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),

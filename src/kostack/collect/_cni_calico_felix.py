@@ -1,7 +1,10 @@
 """Calico's eBPF settings from where Felix reads them (docs/facts.md "Calico's eBPF data
-plane"): calico-node's FELIX_* environment variables first, then the node's own
-FelixConfiguration `node.<name>`, then `default` (felix/config/config_params.go
-`SourcesInDescendingOrder`). Pure parsers, no I/O.
+plane"): calico-node's FELIX_* environment variables first, then its config file
+/etc/calico/felix.cfg, then the node's own FelixConfiguration `node.<name>`, then `default`
+(felix/config/config_params.go `SourcesInDescendingOrder`). Each node's Felix reads its own
+calico-node pod's environment, so a pod that differs (a rolling update half done) is judged
+by itself. The config file is not readable through the API: where calico-node mounts over
+it, a field its environment does not set is not known. Pure parsers, no I/O.
 
 Felix takes every variable whose name starts with "felix_" in any case and looks the rest up
 case-insensitively (felix/config/env_var_loader.go `LoadConfigFromEnvironment`); it parses a
@@ -31,16 +34,25 @@ FIELDS: Mapping[str, str] = {
     "vxlanport": "vxlanPort",
 }
 NODE_PREFIX = "node."  # libcalico-go syncersv1/updateprocessors/configurationprocessor.go
+# calico-node runs Felix with this file, whatever its environment says (node/pkg/node/
+# command.go `felix.Run("/etc/calico/felix.cfg", ...)`; FELIX_CONFIGFILE is no Felix parameter)
+CONFIG_FILE = "/etc/calico/felix.cfg"
 
 
 @dataclass(frozen=True)
 class FelixEnv:
     """The FELIX_* variables of calico-node that kostack models: Felix's lower-case parameter
-    -> its raw value, None when it comes from a valueFrom that was not read; and the names
-    as written of those unread."""
+    -> its raw value, None when it comes from a valueFrom that was not read; the names
+    as written of those unread; whether a volume is mounted over Felix's config file."""
 
     values: dict[str, str | None] = field(default_factory=dict)
     unread: tuple[str, ...] = ()
+    config_file: bool = False
+
+    @property
+    def file_may_set(self) -> bool:
+        """Felix's config file may set a field that the environment leaves unset."""
+        return self.config_file and any(key not in self.values for key in FIELDS)
 
 
 def _env_value(env: Mapping[str, Any], calico_config: JsonObject | None) -> str | None:
@@ -57,14 +69,27 @@ def _env_value(env: Mapping[str, Any], calico_config: JsonObject | None) -> str 
     return None if value is None else str(value)
 
 
+def mounts_config_file(container: JsonObject) -> bool:
+    """A volume mounted at Felix's config file or at a directory holding it (the image's own
+    file, node/filesystem/etc/calico/felix.cfg, sets no eBPF field)."""
+    for raw in as_list(container.get("volumeMounts")):
+        path = str(as_dict(raw).get("mountPath") or "").rstrip("/") or "/"
+        if path == "/" or path == CONFIG_FILE or CONFIG_FILE.startswith(path + "/"):
+            return True
+    return False
+
+
 def felix_env(containers: Sequence[JsonObject], calico_config: JsonObject | None) -> FelixEnv:
     """The calico-node container's FELIX_* variables for the fields in FIELDS (a later
-    entry of the same name wins, as the kubelet builds the environment)."""
+    entry of the same name wins, as the kubelet builds the environment), and whether it
+    mounts over Felix's config file."""
     values: dict[str, str | None] = {}
     names: dict[str, str] = {}
+    config_file = False
     for container in containers:
         if container.get("name") != "calico-node":
             continue
+        config_file = config_file or mounts_config_file(container)
         for raw in as_list(container.get("env")):
             env = as_dict(raw)
             name = str(env.get("name") or "")
@@ -74,7 +99,7 @@ def felix_env(containers: Sequence[JsonObject], calico_config: JsonObject | None
             values[key] = _env_value(env, calico_config)
             names[key] = name
     unread = tuple(sorted(names[k] for k, v in values.items() if v is None))
-    return FelixEnv(values, unread)
+    return FelixEnv(values, unread, config_file)
 
 
 def env_bool(raw: str) -> bool:
@@ -170,28 +195,20 @@ _ATTRS = {
 }
 
 
-def node_overrides(
-    items: Sequence[JsonObject], env: FelixEnv, cluster: Mapping[str, object]
-) -> dict[str, CalicoFelixNode]:
-    """Per node, the fields its FelixConfiguration `node.<name>` sets to a value other than
-    the cluster-wide one (``cluster``: Felix's lower-case parameter -> that value); a field
-    calico-node's environment sets is the environment's on every node."""
-    out: dict[str, CalicoFelixNode] = {}
-    for item in items:
-        name = name_of(item)
-        if not name.startswith(NODE_PREFIX) or name == NODE_PREFIX:
-            continue
-        spec = spec_of(item)
-        differ: dict[str, object] = {}
-        for key, spec_field in FIELDS.items():
-            if key in env.values or spec_field not in spec:
-                continue
-            value = _from_spec(key, spec[spec_field])
-            if value != cluster.get(key):
-                differ[_ATTRS[key]] = value
-        if differ:
-            out[name.removeprefix(NODE_PREFIX)] = CalicoFelixNode.model_validate(differ)
-    return out
+def resolve(
+    key: str, env: FelixEnv, spec: Mapping[str, Any] | None, stored: Mapping[str, object]
+) -> object:
+    """Felix's ``key`` on a node: its calico-node's environment, else (None: not known) its
+    config file when one is mounted, else its own FelixConfiguration ``spec``, else
+    ``stored`` (`default`'s, or the Installation's; None: not read)."""
+    given, value = env_override(env, key)
+    if given:
+        return value
+    if env.config_file:
+        return None
+    if spec is not None and FIELDS[key] in spec:
+        return _from_spec(key, spec[FIELDS[key]])
+    return stored.get(key)
 
 
 def felix_default(items: Sequence[JsonObject]) -> JsonObject | None:
@@ -203,25 +220,56 @@ def felix_default(items: Sequence[JsonObject]) -> JsonObject | None:
 @dataclass(frozen=True)
 class FelixEbpf:
     """Calico's eBPF settings as Felix takes them: the cluster-wide values (None: not known)
-    and the nodes whose own FelixConfiguration changes one."""
+    and the nodes where one differs; the unread FELIX_* variables; where calico-node mounts
+    over Felix's config file (node names, or "calico-node" for the DaemonSet's template)."""
 
     values: dict[str, object]
     nodes: dict[str, CalicoFelixNode]
     unread: tuple[str, ...]
+    config_file: tuple[str, ...] = ()
 
     def get(self, key: str) -> Any:
         return self.values.get(key)
 
 
+def _node_specs(items: Sequence[JsonObject]) -> dict[str, Mapping[str, Any]]:
+    """Each node's own FelixConfiguration `node.<name>`, by node name."""
+    return {
+        name_of(i).removeprefix(NODE_PREFIX): spec_of(i)
+        for i in items
+        if name_of(i).startswith(NODE_PREFIX) and name_of(i) != NODE_PREFIX
+    }
+
+
 def ebpf_settings(
-    stored: Mapping[str, object], items: Sequence[JsonObject], env: FelixEnv
+    stored: Mapping[str, object],
+    items: Sequence[JsonObject],
+    env: FelixEnv,
+    pods: Mapping[str, FelixEnv] | None = None,
 ) -> FelixEbpf:
     """``stored``: the values of FelixConfiguration `default` (or the Installation), by
-    Felix's lower-case parameter; calico-node's environment overrides them, and
-    `node.<name>` objects (``items``, the listed FelixConfigurations) the rest per node."""
-    values = dict(stored)
+    Felix's lower-case parameter; ``env``: calico-node's environment where no pod of a node
+    is known (the first pod's, or the DaemonSet's template), ``pods``: each node's own.
+    A field is the cluster's value with ``env``; a node keeps the fields whose value there
+    (`resolve`) differs; a field not known on some node is not known for the cluster."""
+    pods = pods or {}
+    specs = _node_specs(items)
+    values = {key: resolve(key, env, None, stored) for key in FIELDS}
+    per_node = {
+        name: {key: resolve(key, pods.get(name, env), specs.get(name), stored) for key in FIELDS}
+        for name in dict.fromkeys([*pods, *specs])
+    }
     for key in FIELDS:
-        given, value = env_override(env, key)
-        if given:
-            values[key] = value
-    return FelixEbpf(values, node_overrides(items, env, values), env.unread)
+        if any(own[key] is None for own in per_node.values()):
+            values[key] = None
+    nodes: dict[str, CalicoFelixNode] = {}
+    for name, own in per_node.items():
+        differ = {_ATTRS[k]: v for k, v in own.items() if v is not None and v != values[k]}
+        if differ:
+            nodes[name] = CalicoFelixNode.model_validate(differ)
+    envs = [env, *pods.values()]
+    unread = tuple(sorted({name for e in envs for name in e.unread}))
+    mounted = tuple(sorted(n for n, e in pods.items() if e.file_may_set))
+    if not pods and env.file_may_set:
+        mounted = ("calico-node",)
+    return FelixEbpf(values, nodes, unread, mounted)

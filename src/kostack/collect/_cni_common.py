@@ -90,6 +90,10 @@ class ClusterFacts:
     pod_cni: dict[CniName, list[str]] = field(default_factory=dict)  # CNI -> agent namespaces
     # The containers of the first agent pod seen per CNI (command line, env, image).
     agent_containers: dict[CniName, list[dict[str, Any]]] = field(default_factory=dict)
+    # Each node's calico-node pod's containers, by node name (Felix takes its environment per
+    # node: collect/_cni_calico_felix.py); a pod being deleted gives way to a live one.
+    calico_node_pods: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calico_node_leaving: set[str] = field(default_factory=set)
     typha_namespaces: set[str] = field(default_factory=set)
     kube_proxy_pods: int = 0
     kube_proxy_args: list[str] = field(default_factory=list)  # the first kube-proxy pod's
@@ -154,6 +158,8 @@ class ClusterFacts:
             if agent not in self.agent_containers:  # the first agent pod speaks for all
                 self.agent_containers[agent] = pod_containers(pod)
                 self._agent_settings(app, pod)
+            if agent == "calico":
+                self._calico_node_pod(pod)
         if app == "kube-ovn-controller" and self.kube_ovn_controller is None:
             self.kube_ovn_controller = pod_containers(pod)
         if labels.get("k8s-app") == "calico-typha":
@@ -169,6 +175,21 @@ class ClusterFacts:
             self.apiserver_args = _command_line(pod)
         if namespace == "kube-system" and component == "kube-controller-manager":
             self.controller_manager_args = _command_line(pod)
+
+    def _calico_node_pod(self, pod: Mapping[str, Any]) -> None:
+        """Keep the calico-node pod of its node: the first listed, unless it is being deleted
+        (metadata.deletionTimestamp) and a live one follows."""
+        node = as_dict(pod.get("spec")).get("nodeName")
+        if not isinstance(node, str) or not node:
+            return
+        leaving = "deletionTimestamp" in as_dict(pod.get("metadata"))
+        if node in self.calico_node_pods and (leaving or node not in self.calico_node_leaving):
+            return
+        self.calico_node_pods[node] = pod_containers(pod)
+        if leaving:
+            self.calico_node_leaving.add(node)
+        else:
+            self.calico_node_leaving.discard(node)
 
     def _agent_settings(self, app: str, pod: Mapping[str, Any]) -> None:
         """Canal's marks (Calico manifests/canal.yaml: calico-node's CALICO_NETWORKING_BACKEND

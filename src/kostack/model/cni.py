@@ -55,10 +55,10 @@ class CalicoBGPPeer(Record):
 
 
 class CalicoFelixNode(Record):
-    """A node's own FelixConfiguration `node.<name>` where it changes Calico's eBPF settings
-    (docs/facts.md "Calico's eBPF data plane"): only the fields whose value on that node
-    differs from the cluster-wide one (calico-node's FELIX_* variables, else `default`); None:
-    the node has the cluster-wide value."""
+    """A node's own Calico eBPF settings where they differ (docs/facts.md "Calico's eBPF data
+    plane"): its calico-node pod's FELIX_* variables, else its FelixConfiguration
+    `node.<name>`; only the fields whose value on that node differs from the cluster-wide
+    one; None: the node has the cluster-wide value."""
 
     bpf_enabled: bool | None = None
     bpf_external_service_mode: Literal["Tunnel", "DSR"] | None = None
@@ -113,10 +113,16 @@ class Calico(Record):
     bpf_dsr_optout_cidrs: CIDRSet | None = None
     # The four fields above (and vxlan_port) are the cluster-wide values Felix takes: calico-node's
     # FELIX_BPFENABLED, FELIX_BPFEXTERNALSERVICEMODE, FELIX_BPFDSROPTOUTCIDRS, FELIX_VXLANPORT
-    # first, then FelixConfiguration `default`. Nodes whose `node.<name>` changes one, by name:
+    # first, then FelixConfiguration `default` (None where some node's value is not known).
+    # Nodes whose calico-node pod's environment or `node.<name>` changes one, by name:
     felix_nodes: dict[str, CalicoFelixNode] = Field(default_factory=dict)
     # Those FELIX_* variables set from a valueFrom kostack did not read (their field is None)
     felix_env_unread: tuple[Name, ...] = ()
+    # Where calico-node mounts a volume over Felix's config file /etc/calico/felix.cfg, which
+    # Felix reads after its environment and before any FelixConfiguration (the fields the
+    # environment leaves unset are None): node names, or "calico-node" (the DaemonSet's
+    # template, the pods not listed)
+    felix_config_file: tuple[Name, ...] = ()
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
     # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None

@@ -21,6 +21,7 @@ the checks say UNKNOWN and name the nodes (`mixed_bpf`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
 from kostack.analyze.engine.antrea_proxy import node_proxy
 from kostack.analyze.messages import Msg, register
@@ -56,6 +57,43 @@ register(
             "일치하지 않고 변환 없이 라우팅되어 아무도 응답하지 않습니다",
         },
         "proxy.service-proxy": {"en": "the Service proxy", "ko": "서비스 프록시"},
+        "ebpf.nodes-one": {"en": "node {names}", "ko": "노드 {names}"},
+        "ebpf.nodes-many": {"en": "nodes {names}", "ko": "노드 {names}"},
+        "ebpf.nodes-more": {
+            "en": "nodes {names} and {more} more",
+            "ko": "노드 {names} 외 {more}대",
+        },
+        "hop.ebpf-mixed-unserved": {
+            "en": "Calico's eBPF data plane is off on {node} and no kube-proxy pod runs: unless "
+            "kube-proxy runs outside pods (a systemd unit), nothing there translates {ip}",
+            "ko": "{node}에서는 Calico eBPF 데이터 플레인이 꺼져 있고 kube-proxy Pod도 없습니다. "
+            "kube-proxy가 Pod 밖(systemd 유닛)에서 돌지 않는다면 그 노드에서는 {ip:을/를} 변환하는 "
+            "것이 없습니다",
+        },
+        "ping.story.mixed": {
+            "en": "A ClusterIP such as {ip} is a virtual address translated only on the "
+            "service's TCP/UDP/SCTP ports, and by which proxy depends on the node the ping "
+            "leaves from: Calico's eBPF data plane runs on {on} only, where a ping gets {ebpf}; "
+            "on {off} kube-proxy translates, and a ping gets {what} ({mode}). Healthy or not, "
+            "that proves nothing: test with nslookup, nc -zv or curl.",
+            "ko": "{ip:과/와} 같은 ClusterIP는 서비스의 TCP/UDP/SCTP 포트만 변환되는 가상 주소이며, "
+            "어느 프록시가 변환하는지는 ping이 나가는 노드에 따라 다릅니다. Calico eBPF 데이터 "
+            "플레인은 {on}에서만 동작하며 그곳의 ping 결과는 {ebpf}. {off}에서는 kube-proxy가 "
+            "변환하며 ping 결과는 {what} ({mode}). 클러스터 상태와 무관하게 이는 아무것도 증명하지 "
+            "못하므로 nslookup, nc -zv, curl로 확인하세요.",
+        },
+        "ping.story.mixed-unserved": {
+            "en": "A ClusterIP such as {ip} is a virtual address translated only on the "
+            "service's TCP/UDP/SCTP ports: Calico's eBPF data plane translates it on {on} only, "
+            "where a ping gets {ebpf}; on {off} no kube-proxy pod runs, so unless kube-proxy "
+            "runs outside pods (a systemd unit) nothing translates it there: a ping gets no "
+            "reply, and nslookup, nc -zv and curl fail there too.",
+            "ko": "{ip:과/와} 같은 ClusterIP는 서비스의 TCP/UDP/SCTP 포트만 변환되는 가상 "
+            "주소입니다. Calico eBPF 데이터 플레인은 {on}에서만 이를 변환하며 그곳의 ping 결과는 "
+            "{ebpf}. {off}에서는 kube-proxy Pod가 없으므로, kube-proxy가 Pod 밖(systemd 유닛)에서 "
+            "돌지 않는다면 변환하는 것이 없어 ping에 응답이 없고 nslookup, nc -zv, curl도 "
+            "실패합니다.",
+        },
         "lb.ebpf-tunnel": {
             "en": "the endpoint {pod} is on {dst}: the connection goes there in VXLAN (udp {port}, "
             "{node} -> {dst}); {back}",
@@ -181,6 +219,62 @@ def mixed(topo: Topology) -> bool:
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
     return calico is not None and mixed_bpf(cl, calico) is not None
+
+
+NAMES_SHOWN = 4
+
+
+def nodes_text(names: Sequence[str]) -> str:
+    """ "node a", "nodes a, b", "nodes a, b, c, d and 3 more"."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) == 1:
+        return Msg("ebpf.nodes-one", names=shown)
+    if len(names) > NAMES_SHOWN:
+        return Msg("ebpf.nodes-more", names=shown, more=len(names) - NAMES_SHOWN)
+    return Msg("ebpf.nodes-many", names=shown)
+
+
+def mixed_ping_story(topo: Topology, ip: object, what: str, mode: str) -> str | None:
+    """The ClusterIP ping story where Calico's eBPF data plane runs on some nodes only: which
+    nodes translate with it and which with kube-proxy (``what`` a ping gets from kube-proxy
+    in its ``mode``), or that nothing translates on the others when no kube-proxy pod runs
+    (unless it runs outside pods).
+    None: eBPF is not on some nodes only."""
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    split = mixed_bpf(cl, calico) if calico is not None else None
+    if cl is None or split is None:
+        return None
+    on, off = (nodes_text(side) for side in split)
+    ebpf = Msg("icmp.calico-ebpf")
+    if cl.kube_proxy_mode == "none" or cl.kube_proxy_pods == 0:
+        return Msg("ping.story.mixed-unserved", ip=ip, on=on, off=off, ebpf=ebpf)
+    return Msg("ping.story.mixed", ip=ip, on=on, off=off, ebpf=ebpf, what=what, mode=mode)
+
+
+_SIDES: WeakKeyDictionary[Topology, dict[str, bool]] = WeakKeyDictionary()
+
+
+def ebpf_side(topo: Topology, node: str | None) -> bool | None:
+    """With Calico's eBPF data plane on some nodes only (`mixed_bpf`): whether it runs on
+    ``node`` (the node a connection leaves from translates it); None when the nodes agree or
+    ``node`` is not known. The split is computed once per Topology."""
+    if topo not in _SIDES:
+        cl = topo.snapshot.cluster
+        calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+        split = mixed_bpf(cl, calico) if calico is not None else None
+        on, off = split if split is not None else ([], [])
+        _SIDES[topo] = {**dict.fromkeys(off, False), **dict.fromkeys(on, True)}
+    return _SIDES[topo].get(node) if node is not None else None
+
+
+def unserved_side(topo: Topology, node: str | None) -> bool:
+    """``node`` is on the side without eBPF and no kube-proxy pod runs (the collector's mode
+    "none", or its pods listed and none)."""
+    cl = topo.snapshot.cluster
+    if cl is None or ebpf_side(topo, node) is not False:
+        return False
+    return cl.kube_proxy_mode == "none" or cl.kube_proxy_pods == 0
 
 
 def serves_services(topo: Topology) -> bool:

@@ -26,8 +26,11 @@ from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_pr
 from kostack.analyze.engine.calico_ebpf import (
     CALICO_EBPF,
     calico_bpf,
+    ebpf_side,
+    mixed_ping_story,
     node_port_proxy,
     serves_services,
+    unserved_side,
 )
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
@@ -271,11 +274,15 @@ def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
 
 def ping_story(topo: Topology, ip: object) -> str:
     """What a ping to the ClusterIP ``ip`` does here, and why it proves nothing (one story for
-    diagnose, trace and the report)."""
+    diagnose, trace and the report); with Calico's eBPF on some nodes only, what it does on
+    each side (calico_ebpf.py `mixed_ping_story`)."""
     if service_proxy(topo).verdict == "none":  # net-service-proxy's root cause
         return Msg("ping.story.unserved", ip=ip)
     _reply, what, mode = icmp_expectation(topo)
     label = mode if mode != "?" else "kube-proxy ?"
+    mixed = mixed_ping_story(topo, ip, what, label)
+    if mixed is not None:
+        return mixed
     return Msg("ping.story", ip=ip, what=what, mode=label, proxy=proxy_name(topo, mode))
 
 
@@ -321,6 +328,8 @@ def via_service(
     assert svc is not None
     lb = kubeovn_lb.for_source(topo, src)
     name = proxy_name(topo, "", src) if lb is None else _proxy_word(lb)
+    side = ebpf_side(topo, src.node)  # eBPF on some nodes only: the source's node decides
+    name = name if side is None else CALICO_EBPF if side else "kube-proxy"
     where, unserved_here = _place(topo, lb, src.node or "?", name)
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
     ev_lb = lb.evidence if lb is not None else ()
@@ -331,9 +340,11 @@ def via_service(
     if lb is not None and lb.who == "none":
         hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
         return single(hop)
-    hosts = _hosts_hop(topo, src, lb, protocol, ev_svc, dst.ip)
-    if hosts is not None:
-        return single(hosts)
+    nobody = _hosts_hop(topo, src, lb, protocol, ev_svc, dst.ip) or _side_unserved(
+        topo, src, ev_svc, dst.ip
+    )
+    if nobody is not None:
+        return single(nobody)
     if protocol == "icmp":
         return single(*_icmp_hop(topo, src, dst.ip, where, ev_svc, unserved_here))
     unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip)
@@ -418,13 +429,30 @@ def _hosts_hop(
     )
 
 
+def _side_unserved(topo: Topology, src: Endpoint, ev_svc: Evidence, ip: IPAddress) -> Hop | None:
+    """Calico's eBPF on some nodes only, and the source's node has neither it nor a kube-proxy
+    pod: nothing known translates there (UNKNOWN, not a PASS)."""
+    if not unserved_side(topo, src.node):
+        return None
+    gone = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
+    detail = Msg("hop.ebpf-mixed-unserved", node=src.node, ip=ip)
+    nowhere = Msg("where.no-proxy", node=src.node or "?")
+    return Hop("kube-proxy", nowhere, Disposition.UNKNOWN, detail, gone, cause="gap")
+
+
 def _icmp_hop(
     topo: Topology, src: Endpoint, ip: IPAddress, where: str, ev_svc: Evidence, unserved: bool
 ) -> tuple[Hop, str]:
-    """A ping to a ClusterIP: what it gets back, and why that proves nothing."""
+    """A ping to ClusterIP ``ip``: the hop (NOT_APPLICABLE) and the reply expected, and why
+    that proves nothing; where Calico's eBPF runs on some nodes only, the answer of the source
+    node's side; where nothing serves ClusterIPs, that story."""
     reply, what, mode = icmp_expectation(topo, src)
-    ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-    detail = Msg("hop.icmp-clusterip", ip=ip, what=what, proxy=proxy_name(topo, mode, src))
+    side = ebpf_side(topo, src.node)
+    proxy = CALICO_EBPF if side else proxy_name(topo, mode, src)
+    if side:
+        reply, what = "none", Msg("icmp.calico-ebpf")
+    ev = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
+    detail = Msg("hop.icmp-clusterip", ip=ip, what=what, proxy=proxy)
     if unserved:
         detail = Msg("ping.story.unserved", ip=ip)
     hop = Hop("kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp")
