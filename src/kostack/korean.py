@@ -13,8 +13,8 @@ The first form follows a final consonant (batchim). How the end is read:
   100 백 (ㄱ), 1000 천 (ㄴ), 10000 .. 10^7 만 (ㄴ), 10^8 .. 10^11 억 (ㄱ).
   A CIDR ends in its prefix length: 10.244.0.0/16 in 십육 (ㄱ).
 - Latin letters: an acronym (all capitals, or closing a camelCase word: ClusterIP) letter
-  by letter, as 엘 (L), 엠 (M), 엔 (N), 알 (R) and otherwise a vowel (DNS 에스, API 아이,
-  BGP 피); a word by its last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, a consonant's
+  by letter, as 엘 (L), 엠 (M), 엔 (N) and otherwise a vowel (DNS 에스, API 아이, BGP 피;
+  CIDR as 사이더, capitals that are words as words: FILTER 필터); a word by its last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, a consonant's
   -le ㄹ (table 테이블), anything else a vowel ("Calico는", "kube-proxy가", "Neutron은",
   "ping을").
 For 으로/로, a final ㄹ takes 로 like a vowel ("10.0.0.11로").
@@ -42,7 +42,7 @@ _HANGUL_FINALS: Final = (
     "", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
     "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
 )  # fmt: skip
-_ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ", "R": "ㄹ"}  # 엘, 엠, 엔, 알
+_ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ"}
 _WORD_FINAL: Final = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
 _TRAILING: Final = " )]}>'\".,;:!?`\u2019\u201d"
 _LATIN_TAIL = re.compile(r"[A-Za-z]+$")
@@ -114,8 +114,8 @@ _CAPS_WORDS: Final = frozenset({"NAME", "FILE", "NODE", "MODE", "IMAGE", "CHART"
 _VOWEL_LETTERS: Final = frozenset("aeiou")
 # lower-case names read letter by letter (protocols): ipip 아이피아이피
 _SPELLED: Final = frozenset(
-    {"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan", "vip", "dvr"}
-)  # vip 브이아이피 (kube-vip), dvr 디브이알
+    {"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan", "vip"}
+)  # vip 브이아이피 (kube-vip)
 
 
 def _word_final(lower: str) -> str:

@@ -43,9 +43,9 @@ ONE_FORM = re.compile(r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣]
         ("NOT-APPLICABLE", "은/는", "은"),
         ("NetworkUnavailable", "이/가", "이"),
         ("table", "으로/로", "로"),
-        # R is 알: CIDR 씨아이디알, 'dvr' 디브이알; kube-vip 큐브브이아이피
-        ("CIDR", "을/를", "을"),
-        ("dvr", "을/를", "을"),
+        # CIDR is read 사이더, FILTER 필터 (no final R sound); kube-vip 큐브브이아이피
+        ("CIDR", "을/를", "를"),
+        ("FILTER", "이/가", "가"),
         ("kube-vip", "은/는", "는"),
         ("natOutgoing", "은/는", "은"),  # not an acronym: 아웃고잉
     ],
