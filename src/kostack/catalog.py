@@ -195,8 +195,9 @@ def _param_value(value: Any) -> Any:
 
 def said(**texts: str | tuple[str, ...]) -> dict[str, Any]:
     """What kostack said in these texts, as message keys and parameters, for a file that keeps
-    the texts in English beside it (a plan, a journal): read back with `told`, they are said
-    again in the reader's language. Only texts that are messages are named."""
+    the texts beside it (a plan, a journal; in English or the language the file records): read
+    back with `told`, they are said again in the reader's language. Only texts that are
+    messages are named."""
     out: dict[str, Any] = {}
     for name, text in texts.items():
         if isinstance(text, tuple):
@@ -213,18 +214,18 @@ def _message(text: str) -> dict[str, Any] | None:
     return None if key is None else {"key": key, "params": params}
 
 
-def told(english: str, message: Any) -> str:
-    """``english`` as the message ``message`` names (see `said`), when that message still says
-    exactly ``english`` in this kostack; else ``english`` as it is (another version's words,
-    an unknown key, damaged data): what a file meant is its English."""
+def told(text: str, message: Any, lang: str = "en") -> str:
+    """``text`` (written in ``lang``) as the message ``message`` names (see `said`), when that
+    message still says exactly ``text`` in ``lang`` in this kostack; else ``text`` as it is
+    (another version's words, an unknown key, damaged data): what a file meant is its text."""
     if not isinstance(message, dict) or not isinstance(message.get("key"), str):
-        return english
+        return text
     params = message.get("params")
     try:
-        text = from_data(message["key"], params if isinstance(params, dict) else {}, english)
+        found = from_data(message["key"], params if isinstance(params, dict) else {}, text)
+        return found if localize(found, lang) == text else text
     except RecursionError:
-        return english
-    return text if text == english else english
+        return text
 
 
 def placeholders(template: str) -> set[str]:

@@ -12,10 +12,11 @@ The first form follows a final consonant (batchim). How the end is read:
   삼 ("k8s-w-3으로"); a number ending in zeros by its place: 10 십 (ㅂ),
   100 백 (ㄱ), 1000 천 (ㄴ), 10000 .. 10^7 만 (ㄴ), 10^8 .. 10^11 억 (ㄱ).
   A CIDR ends in its prefix length: 10.244.0.0/16 in 십육 (ㄱ).
-- Latin letters: an acronym (all capitals) letter by letter, as 엘 (L), 엠 (M),
-  엔 (N) and otherwise a vowel (DNS 에스, API 아이, BGP 피); a word by its
-  last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, anything else a vowel ("Calico는",
-  "kube-proxy가", "Neutron은", "ping을").
+- Latin letters: an acronym (all capitals, or closing a camelCase word: ClusterIP) letter
+  by letter, as 엘 (L), 엠 (M), 엔 (N) and otherwise a vowel (DNS 에스, API 아이, BGP 피;
+  CIDR as 사이더, capitals that are words as words: FILTER 필터); a word by its last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, a consonant's
+  -le ㄹ (table 테이블), anything else a vowel ("Calico는", "kube-proxy가", "Neutron은",
+  "ping을").
 For 으로/로, a final ㄹ takes 로 like a vowel ("10.0.0.11로").
 After a closing parenthesis the word before it counts, as in Korean orthography: "Calico
 v3.30.3 (VXLANCrossSubnet, natOutgoing off)은", "포트(k8s-w-3)가".
@@ -45,6 +46,8 @@ _ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ"}
 _WORD_FINAL: Final = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
 _TRAILING: Final = " )]}>'\".,;:!?`\u2019\u201d"
 _LATIN_TAIL = re.compile(r"[A-Za-z]+$")
+# a camelCase word's closing acronym: two or more capitals after a lower-case letter
+_CAMEL_ACRONYM = re.compile(r"(?<=[a-z])[A-Z]{2,}$")
 
 
 def _zeros_final(zeros: int) -> str:
@@ -93,6 +96,9 @@ def final_consonant(text: str) -> str:
     letters = tail.group()
     if letters.isupper() and len(letters) <= 5 and letters not in _CAPS_WORDS:  # an acronym
         return _ACRONYM_FINAL.get(letters[-1], "")
+    acronym = _CAMEL_ACRONYM.search(letters)
+    if acronym is not None:  # ClusterIP 클러스터아이피, hostIP, kubeDNS: the acronym is read
+        return _ACRONYM_FINAL.get(acronym.group()[-1], "")
     lower = letters.lower()
     if lower.endswith("ng"):
         return "ㅇ"  # ping 핑
@@ -107,7 +113,9 @@ def final_consonant(text: str) -> str:
 _CAPS_WORDS: Final = frozenset({"NAME", "FILE", "NODE", "MODE", "IMAGE", "CHART", "PATH", "HOST"})
 _VOWEL_LETTERS: Final = frozenset("aeiou")
 # lower-case names read letter by letter (protocols): ipip 아이피아이피
-_SPELLED: Final = frozenset({"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan"})
+_SPELLED: Final = frozenset(
+    {"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan", "vip"}
+)  # vip 브이아이피 (kube-vip)
 
 
 def _word_final(lower: str) -> str:
@@ -123,6 +131,8 @@ def _word_final(lower: str) -> str:
     before = lower[-2] if len(lower) > 1 else ""
     if last == "e" and before in _WORD_FINAL and lower[-3:-2] in _VOWEL_LETTERS:
         return _WORD_FINAL[before]  # none 논, name 네임, role 롤
+    if lower.endswith("le") and lower[-3:-2] and lower[-3:-2] not in _VOWEL_LETTERS:
+        return "ㄹ"  # a consonant's -le: table 테이블, applicable 어플리커블, single 싱글
     if lower.endswith("lb"):
         return ""  # LB is spelled: metallb 메탈엘비, lb 엘비
     if last == "b":

@@ -10,7 +10,8 @@ bash's ANSI-C quoting ``$'...'`` with every such character as ``\\xHH`` bytes,
 so the command stays on one line, shows what it does, and still passes the
 exact bytes (bash, zsh, ksh and POSIX.1-2024 sh read ``$'...'``).
 
-Pure: imports nothing of ours, so every layer may use it.
+Pure: imports nothing of ours but the message catalogue (kostack.catalog, which imports
+only kostack.korean), so every layer may use it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import shlex
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from kostack.catalog import Msg, register
 
 # Unicode categories a reader cannot see or that reorder or move the text:
 # control (Cc), format (Cf: bidi embeddings, overrides and isolates, zero-width
@@ -111,16 +114,14 @@ def render(argv: Iterable[Arg], *, stdin: str | None = None, stdout: str | None 
 
     No shell can pass a NUL character in an argument (bash would cut the
     name there and name another object), so such a command is not given:
-    a comment says why instead.
+    a comment says why instead, a message (``shell.nul``) that a report
+    says in its reader's language.
     """
     args = list(argv)
     if not args:
         raise ValueError("an empty command")
     if any("\0" in text for text in (*map(_text, args), stdin or "", stdout or "")):
-        return comment(
-            f"not given: an argument of `{_text(args[0])}` holds a NUL character, "
-            "which no shell command can pass"
-        )
+        return Msg("shell.nul", program=visible(_text(args[0])))
     line = " ".join(_arg(arg) for arg in args)
     if stdin is not None:
         line += " <<< " + quote(stdin)
@@ -198,6 +199,18 @@ def visible(text: str) -> str:
         else:
             out.append(f"\\U{ord(char):08x}")
     return "".join(out)
+
+
+register(
+    {
+        "shell.nul": {
+            "en": "# not given: an argument of `{program}` holds a NUL character, "
+            "which no shell command can pass",
+            "ko": "# 명령을 주지 않습니다: `{program}`의 인자에 NUL 문자가 있어 "
+            "어떤 셸 명령으로도 넘길 수 없습니다",
+        }
+    }
+)
 
 
 def comment(text: str) -> str:

@@ -10,6 +10,7 @@ A few lowercase phrases are names of things and stay as they are: ALLOWED.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 # Shell commands kostack prints (quoted, to copy): a line that starts with one is a command.
 COMMANDS = (
@@ -104,3 +105,81 @@ def korean_pair_lines(output: str, names: frozenset[str] = frozenset()) -> list[
         for line, bare in zip(output.splitlines(), unquoted.splitlines(), strict=True)
         if re.search("[가-힣]", bare) and english_pairs(bare, names)
     ]
+
+
+# The HTML report read as its reader sees it: the text of its elements (the picture's labels
+# too), a line per block, code between backticks as the Markdown report writes it; the styles
+# are not words.
+_BLOCKS = frozenset(
+    {"p", "li", "tr", "h1", "h2", "h3", "h4", "div", "figcaption", "title", "pre", "br",
+     "text", "footer", "table", "ul", "thead", "tbody", "section", "dt", "dd"}
+)  # fmt: skip
+_UNSAID = frozenset({"style", "script"})
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skipping = 0
+        self.pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _UNSAID:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+        elif tag in ("td", "th"):
+            self.out.append(" | ")
+        if tag == "pre":
+            self.pre += 1
+        elif tag == "code" and not self.pre:
+            self.out.append("`")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _UNSAID:
+            self.skipping -= 1
+        elif tag == "code" and not self.pre:
+            self.out.append("`")
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+        if tag == "pre":
+            self.pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(data if self.pre else data.replace("\n", " "))
+
+
+def html_text(page: str) -> str:
+    """The words of an HTML page as lines of text (see above)."""
+    parser = _HtmlText()
+    parser.feed(page)
+    parser.close()
+    return "\n".join(line.strip() for line in "".join(parser.out).splitlines() if line.strip())
+
+
+# A script kostack writes (`fix plan -o script`, `preflight -o commands`): its words are its
+# comments and what it echoes; the rest is code.
+_ECHO = re.compile(r'\becho\s+"((?:[^"\\]|\\.)*)"')
+
+
+def comment_lines(script: str) -> list[str]:
+    """The shell comments of ``script`` as text (a comment that is a command is left out)."""
+    out: list[str] = []
+    for line in script.splitlines():
+        if line.startswith("#!") or not line.lstrip().startswith("#"):
+            continue
+        text = line.lstrip().lstrip("#").strip()
+        label, _, rest = text.partition(": ")
+        if rest.startswith(COMMANDS) and " " not in label:
+            continue  # "undo: openstack port set ..." names a command
+        if text:
+            out.append(text)
+    return out
+
+
+def script_english(script: str) -> list[str]:
+    """The comments and echoed strings of ``script`` that carry an English sentence."""
+    echoed = [m.group(1) for line in script.splitlines() for m in _ECHO.finditer(line)]
+    return [line for line in [*comment_lines(script), *echoed] if english_runs(line)]

@@ -34,6 +34,20 @@ ONE_FORM = re.compile(r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣]
         ("443", "을/를", "을"),  # 사백사십삼
         ("노드", "이/가", "가"),
         ("그룹", "과/와", "과"),
+        # a camelCase word's closing acronym is read letter by letter: 클러스터아이피
+        ("ClusterIP", "은/는", "는"),
+        ("InternalIP", "으로/로", "로"),
+        ("egressIP", "이/가", "가"),
+        ("kubeDNS", "을/를", "를"),
+        # a consonant's -le ends in ㄹ: 어플리커블, 언어베일러블, 테이블
+        ("NOT-APPLICABLE", "은/는", "은"),
+        ("NetworkUnavailable", "이/가", "이"),
+        ("table", "으로/로", "로"),
+        # CIDR is read 사이더, FILTER 필터 (no final R sound); kube-vip 큐브브이아이피
+        ("CIDR", "을/를", "를"),
+        ("FILTER", "이/가", "가"),
+        ("kube-vip", "은/는", "는"),
+        ("natOutgoing", "은/는", "은"),  # not an acronym: 아웃고잉
     ],
 )
 def test_particle(word: str, pair: str, expected: str) -> None:

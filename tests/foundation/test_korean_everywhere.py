@@ -3,10 +3,13 @@
 `english_lines` (tests/foundation/english.py) reads the words of a shell comment ("# ...": a
 manual step's reason, once printed in English as a cached string) as a sentence. Here it reads
 every example AND every check's failing and unknown case (tests/foundation/test_checks.py
-CASES: causes no example has) through `diagnose` text and `-o json`, `fix plan` and the
-markdown report, in Korean. In JSON it reads the strings kostack says (messages, titles,
-reasons, a manual step's comment), not ids, names, addresses, the snapshot's own words
-(``source``, a rule's ``description`` kept in Neutron) or the cloud's error text.
+CASES: causes no example has) through `diagnose` text and `-o json`, `fix plan` as text,
+`-o json` (the plan file) and `-o script` (its comments and what it echoes), and the
+incident report as Markdown and as HTML (the page's text, its picture's labels included),
+in Korean. In JSON it reads the strings kostack says (messages, titles, reasons, a manual
+step's comment), not ids, names, addresses, the snapshot's own words (``source``,
+``snapshot_source``, a rule's ``description`` kept in Neutron) or the cloud's error text.
+`-o junit` and `-o sarif` stay English by design (docs/output.md).
 """
 
 from __future__ import annotations
@@ -17,20 +20,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from english import english_lines, english_runs
+from english import english_lines, english_runs, html_text, script_english
 from test_checks import CASES
 
 from kostack_testkit.cli import run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # JSON keys whose strings are data, not kostack's words: names, ids, the snapshot's own text
-DATA_KEYS = frozenset({"source", "description", "text", "id", "name", "namespace", "command"})
+DATA_KEYS = frozenset(
+    {"source", "snapshot_source", "description", "text", "id", "name", "namespace", "command"}
+)
 
 
 def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, k)
+            if k != "said":  # a plan's message keys and their parameters: data, not words
+                yield from _strings(v, k)
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v, key)
@@ -61,10 +67,44 @@ def leaks(snapshot: Path) -> list[str]:
         code, text = run_cli(*args, "--snapshot", str(snapshot), "--lang", "ko")
         assert code != 70, text
         found += [f"{args[0]}: {line}" for line in english_lines(text)]
-    code, text = run_cli("diagnose", "-o", "json", "--snapshot", str(snapshot), "--lang", "ko")
-    assert code != 70, text
-    found += [f"json {line}" for line in said_english(json.loads(text))]
+    for args, read in (
+        (("diagnose", "-o", "json"), lambda text: said_english(json.loads(text))),
+        (("fix", "plan", "-o", "json"), lambda text: said_english(json.loads(text))),
+        (("fix", "plan", "-o", "script"), script_english),
+        (("report", "-o", "-", "--format", "html"), lambda text: english_lines(html_text(text))),
+    ):
+        code, text = run_cli(*args, "--snapshot", str(snapshot), "--lang", "ko")
+        assert code != 70, text
+        found += [f"{' '.join(args[:3])}: {line}" for line in read(text)]
     return found
+
+
+def test_the_detector_reads_the_html_report_and_scripts() -> None:
+    page = (
+        "<html><head><style>p { margin: 0 }</style><title>보고서</title></head><body>"
+        "<p>조치: <code>kubectl get pods -A</code></p><pre>openstack port list</pre>"
+        "<svg><text>the packets are dropped here</text></svg></body></html>"
+    )
+    assert english_lines(html_text(page)) == ["the packets are dropped here"]
+    script = (
+        "#!/usr/bin/env bash\n# 되돌리기: openstack port set --no-allowed-address x\n"
+        'for cidr in "$@"; do args+=(--allowed-address "ip-address=$cidr"); done\n'
+        'echo "changed  port $port: added allowed address pairs"\n'
+        "# review it before running\n"
+    )
+    assert script_english(script) == [
+        "review it before running",
+        "changed  port $port: added allowed address pairs",
+    ]
+
+
+def test_junit_and_sarif_stay_english_by_design() -> None:
+    """CI systems and code-scanning dashboards read them: they are English whatever --lang."""
+    snapshot = str(EXAMPLES / "seed-incident.json")
+    for output in ("junit", "sarif"):
+        _, korean = run_cli("diagnose", "-o", output, "--snapshot", snapshot, "--lang", "ko")
+        _, english = run_cli("diagnose", "-o", output, "--snapshot", snapshot)
+        assert korean == english and "Neutron anti-spoofing" in korean
 
 
 def test_the_detector_reads_shell_comments_and_json_strings() -> None:
@@ -76,6 +116,8 @@ def test_the_detector_reads_shell_comments_and_json_strings() -> None:
     assert said_english(doc) == ["message: 판단할 수 없음: floating IPs were not collected."]
     assert said_english({"commands": ["# then recreate the pods"]}) != []
     assert said_english({"source": "example: the seed incident", "name": "a b c d"}) == []
+    said = {"key": "x", "params": {"note": "no port matched here"}}
+    assert said_english({"said": {"reason": said}, "reason": "이유"}) == []
 
 
 @pytest.mark.parametrize("half", [0, 1], ids=["first-half", "second-half"])

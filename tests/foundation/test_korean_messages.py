@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from english import COMMANDS, english_lines, english_runs
+from english import comment_lines, english_lines, english_runs, script_english
 
 from kostack.catalog import Msg, localize
 from kostack_testkit.cli import run_cli
@@ -371,25 +371,6 @@ def test_the_listen_error_is_korean() -> None:
 
 
 # --------------------------------------------------------------------------- 6. scripts
-
-
-def comment_lines(script: str) -> list[str]:
-    """The shell comments of ``script`` as text (a comment that is a command is left out)."""
-    out: list[str] = []
-    for line in script.splitlines():
-        if line.startswith("#!") or not line.lstrip().startswith("#"):
-            continue
-        text = line.lstrip().lstrip("#").strip()
-        label, _, rest = text.partition(": ")
-        if rest.startswith(COMMANDS) and " " not in label:
-            continue  # "undo: openstack port set ..." names a command
-        if text:
-            out.append(text)
-    return out
-
-
-def script_english(script: str) -> list[str]:
-    return [line for line in comment_lines(script) if english_runs(line)]
 
 
 @pytest.mark.parametrize(

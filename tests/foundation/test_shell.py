@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shell_argv import paste
 
+from kostack.catalog import localize
 from kostack.shell import (
     Cmd,
     chain,
@@ -176,3 +177,21 @@ def test_has_hidden_is_is_hidden_for_every_code_point() -> None:
     assert not has_hidden("a\nb\tc", keep="\n\t")
     assert has_hidden("a\nb\u202ec", keep="\n\t")
     assert has_hidden("a\rb", keep="\n\t")
+
+
+def test_a_nul_argument_is_a_comment_said_in_the_readers_language() -> None:
+    """No shell can pass a NUL: the command is not given, and the comment saying why was
+    English under --lang ko."""
+    line = render(["openstack", "port", "show", "a\0b"])
+    assert line == (
+        "# not given: an argument of `openstack` holds a NUL character, "
+        "which no shell command can pass"
+    )
+    assert localize(line, "ko") == (
+        "# 명령을 주지 않습니다: `openstack`의 인자에 NUL 문자가 있어 "
+        "어떤 셸 명령으로도 넘길 수 없습니다"
+    )
+    # a hidden character in the program's name stays visible, and the comment one line
+    odd = render(["kube\nctl", "get", "pod", "\0"])
+    assert "\n" not in localize(odd, "ko") and "`kube\\nctl`의 인자" in localize(odd, "ko")
+    assert render(["kubectl", "get", "pods"]) == localize(render(["kubectl", "get", "pods"]), "ko")

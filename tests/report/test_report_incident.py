@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_testing import (
@@ -272,9 +273,21 @@ def test_a_large_probe_round_is_one_row_per_kind_and_outcome_failures_first() ->
     ("example", "lang", "title"),
     [
         ("seed-incident", "en", "# Kubernetes on OpenStack: pod network outage affecting harbor"),
-        ("metallb-lb-class-no-controller", "en", "# Kubernetes on OpenStack: network fault"),
-        ("lb-amphora-nodeport-blocked", "en", "# Kubernetes on OpenStack: network fault"),
-        ("lb-amphora-nodeport-blocked", "ko", "# OpenStack K8s 네트워크 장애"),
+        (
+            "metallb-lb-class-no-controller",
+            "en",
+            "# Kubernetes on OpenStack: LoadBalancer outage: shop/web",
+        ),
+        (
+            "lb-amphora-nodeport-blocked",
+            "en",
+            "# Kubernetes on OpenStack: LoadBalancer outage: shop/web",
+        ),
+        ("lb-amphora-nodeport-blocked", "ko", "# OpenStack K8s LoadBalancer 서비스 장애: shop/web"),
+        ("lb-pending-create", "ko", "# OpenStack K8s LoadBalancer 서비스 장애: shop/web"),
+        ("metallb-l2-no-pairs", "en", "# Kubernetes on OpenStack: LoadBalancer outage: shop/web"),
+        ("antrea-egress-no-pairs", "en", "# Kubernetes on OpenStack: network fault"),
+        ("unmatched-node", "ko", "# OpenStack K8s 네트워크 장애"),
     ],
 )
 def test_the_title_says_pod_network_outage_only_when_pod_traffic_breaks(
@@ -290,3 +303,59 @@ def test_the_title_says_pod_network_outage_only_when_pod_traffic_breaks(
     )
     assert code == 0, out
     assert out.splitlines()[0] == title
+
+
+def _example(name: str) -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{name}.json"
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+def _lb_doc(names: list[str]) -> dict[str, object]:
+    """lb-pending-create with one more pending LoadBalancer Service per name (no load
+    balancer, no controller's event: each one Octavia never finished)."""
+    doc = _example("lb-pending-create")
+    services = doc["cluster"]["services"]  # type: ignore[index]
+    web = next(s for s in services if s["name"] == "web")
+    for i, name in enumerate(names):
+        svc = json.loads(json.dumps(web))
+        svc["name"], svc["uid"] = name, f"00000000-0000-4000-8000-{i:012d}"
+        svc["cluster_ip"] = f"10.96.7.{i + 10}"
+        svc["annotations"] = {}  # not web's load balancer: each one without any
+        services.append(svc)
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "Kubernetes on OpenStack: LoadBalancer outage: a/1, b/2, c/3 +2 more"),
+        ("ko", "OpenStack K8s LoadBalancer 서비스 장애: a/1, b/2, c/3 외 2개"),
+    ],
+)
+def test_the_title_names_at_most_three_services_then_counts(lang: str, title: str) -> None:
+    from kostack.report.incident_summary import title as title_of
+
+    roots = diagnose(build(_example("lb-pending-create"))).root_causes  # type: ignore[arg-type]
+    said = title_of(roots, (), (), lang, services=("a/1", "b/2", "c/3", "d/4", "e/5"))
+    assert str(said) == title
+    three = title_of(roots, (), (), lang, services=("a/1", "b/2", "c/3"))
+    assert str(three).endswith("a/1, b/2, c/3")
+
+
+def test_the_title_names_every_service_the_causes_break() -> None:
+    """shop/web's load balancer is stuck; four more Services have none and no controller:
+    the title names the first three and counts the rest, in either language."""
+    from kostack.analyze.topology import Topology
+    from kostack.report.incident_services import services_hit
+
+    doc = _lb_doc(["api", "shop", "x", "y"])
+    snapshot = build(doc)  # type: ignore[arg-type]
+    hit = services_hit(diagnose(snapshot), Topology(snapshot))
+    assert hit == ("shop/web", "shop/api", "shop/shop", "shop/x", "shop/y")
+    assert str(report_of(doc, "en").title) == (
+        "Kubernetes on OpenStack: LoadBalancer outage: shop/web, shop/api, shop/shop +2 more"
+    )
+    assert str(report_of(doc, "ko").title) == (
+        "OpenStack K8s LoadBalancer 서비스 장애: shop/web, shop/api, shop/shop 외 2개"
+    )

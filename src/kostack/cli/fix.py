@@ -110,7 +110,7 @@ def plan_cmd(
                 reuse=topo,
             )
         if output == "json":
-            env.stdout.write(dumps(plan_to_dict(plan, _version())))
+            env.stdout.write(dumps(plan_to_dict(plan, _version(), lang_of(env))))
         elif output == "script":
             _require_ack(plan, acknowledged, "-o script")
             env.stdout.write(render_script(plan, _version(), lang_of(env)))

@@ -8,10 +8,10 @@ every field and says which one is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
-from kostack.catalog import Msg, said, told
+from kostack.catalog import LANGS, Msg, localize, said, told
 from kostack.plan import (
     assemble_text,  # noqa: F401  (registers the words a plan says)
     codec_texts,  # noqa: F401  (registers what a bad plan file is said with)
@@ -57,32 +57,37 @@ class PlanFormatError(ValueError):
 # --------------------------------------------------------------------------- to dict
 
 
-def action_to_dict(a: Action) -> dict[str, Any]:
+def action_to_dict(a: Action, lang: str = "en") -> dict[str, Any]:
+    """An action's JSON: its texts said in ``lang``, what it changes the same in every one."""
+    parameters = a.parameters()
+    if a.operation == Operation.MANUAL:
+        parameters = {"command": localize(a.command, lang)}
     return {
         "id": a.id,
         "operation": str(a.operation),
         "target": {"kind": a.target.kind, "id": a.target.id, "name": a.target.name},
-        "parameters": a.parameters(),
-        "reason": a.reason,
+        "parameters": parameters,
+        "reason": localize(a.reason, lang),
         "fixes": list(a.fixes),
         "precondition": {
             "revision_number": a.precondition.revision_number,
-            "text": a.precondition.text,
+            "text": localize(a.precondition.text, lang),
         },
         "inverse": {
             "operation": a.inverse.operation,
-            "description": a.inverse.description,
+            "description": localize(a.inverse.description, lang),
             "port_fields": a.inverse.port_fields.as_dict() if a.inverse.port_fields else None,
             "routes": [r.as_dict() for r in a.inverse.routes],
         },
         "before": a.before.as_dict() if a.before else None,
         "after": a.after.as_dict() if a.after else None,
-        "notes": list(a.notes),
+        "notes": [localize(n, lang) for n in a.notes],
         "said": said(
             reason=a.reason,
             precondition=a.precondition.text,
             inverse=a.inverse.description,
             notes=a.notes,
+            command=a.command,
         ),
     }
 
@@ -92,33 +97,84 @@ def _said_of(doc: dict[str, Any]) -> dict[str, Any]:
     return said if isinstance(said, dict) else {}
 
 
-def _told_all(english: tuple[str, ...], messages: Any) -> tuple[str, ...]:
-    if not isinstance(messages, list) or len(messages) != len(english):
-        return english
-    return tuple(told(e, m) for e, m in zip(english, messages, strict=True))
+def _told_all(texts: tuple[str, ...], messages: Any, lang: str = "en") -> tuple[str, ...]:
+    if not isinstance(messages, list) or len(messages) != len(texts):
+        return texts
+    return tuple(told(e, m, lang) for e, m in zip(texts, messages, strict=True))
 
 
-def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
-    """The canonical JSON document of a plan."""
+def _all_in(texts: tuple[str, ...], lang: str) -> list[str]:
+    return [localize(text, lang) for text in texts]
+
+
+def _verification(plan: Plan, lang: str) -> dict[str, Any]:
+    """The verification's JSON: each root cause's title and message said in ``lang``."""
+    out = plan.verification.as_dict()
+    v = plan.verification
+    lists = {"before": v.before, "after": v.after, "revealed": v.revealed}
+    for name, causes in lists.items():
+        out[name] = [_cause_in(r, lang) for r in causes]
+    if out["after_manual"] is not None:
+        out["after_manual"]["after"] = [_cause_in(r, lang) for r in v.after_manual]
+    return out
+
+
+def _cause_in(cause: RootCauseRef, lang: str) -> dict[str, Any]:
+    return {
+        **cause.as_dict(),
+        "title": cause.title_in(lang),
+        "message": localize(cause.message, lang),
+    }
+
+
+def _verification_said(plan: Plan) -> dict[str, Any]:
+    v = plan.verification
+    lists = {
+        "before": v.before,
+        "after": v.after,
+        "revealed": v.revealed,
+        "after_manual": v.after_manual,
+    }
+    return said(
+        **{
+            f"verification.{name}": tuple(r.message for r in causes)
+            for name, causes in lists.items()
+        }
+    )
+
+
+def plan_to_dict(plan: Plan, version: str = "", lang: str = "en") -> dict[str, Any]:
+    """The canonical JSON document of a plan, its texts said in ``lang`` (which it records).
+
+    Its digest is over what the actions change and their English words, so a plan has one
+    digest in every language.
+    """
     out: dict[str, Any] = {
         "schema_version": plan.schema_version,
         "kind": "kostack-fix-plan",
+        "lang": lang,
     }
     if version:
         out["kostack_version"] = version
     actions = [action_to_dict(a) for a in plan.actions]
+    digest = plan.digest(actions)
+    if lang != "en":
+        actions = [action_to_dict(a, lang) for a in plan.actions]
     out.update(
         {
-            "digest": plan.digest(actions),
+            "digest": digest,
             "options": plan.options.as_dict(),
             "source": {f.name: getattr(plan.source, f.name) for f in fields(PlanSource)},
             "summary": plan.counts(),
             "actions": actions,
-            "verification": plan.verification.as_dict(),
-            "warnings": list(plan.warnings),
-            "not_planned": list(plan.not_planned),
-            "notes": list(plan.notes),
-            "said": said(warnings=plan.warnings, not_planned=plan.not_planned, notes=plan.notes),
+            "verification": _verification(plan, lang),
+            "warnings": _all_in(plan.warnings, lang),
+            "not_planned": _all_in(plan.not_planned, lang),
+            "notes": _all_in(plan.notes, lang),
+            "said": {
+                **said(warnings=plan.warnings, not_planned=plan.not_planned, notes=plan.notes),
+                **_verification_said(plan),
+            },
         }
     )
     return out
@@ -211,7 +267,7 @@ def _root_cause(value: Any, where: str) -> RootCauseRef:
     )
 
 
-def action_from_dict(value: Any, where: str) -> Action:
+def action_from_dict(value: Any, where: str, lang: str = "en") -> Action:
     if not isinstance(value, dict):
         raise PlanFormatError(Msg("plan.fmt.object"), where)
     try:
@@ -232,7 +288,7 @@ def action_from_dict(value: Any, where: str) -> Action:
     was = _said_of(value)
     inverse = Inverse(
         _get(idoc, "operation", f"{where}.inverse", str),
-        told(_opt(idoc, "description", f"{where}.inverse", str) or "", was.get("inverse")),
+        told(_opt(idoc, "description", f"{where}.inverse", str) or "", was.get("inverse"), lang),
         _fields(idoc.get("port_fields"), f"{where}.inverse.port_fields"),
         _list(idoc, "routes", f"{where}.inverse", _route),
     )
@@ -252,18 +308,22 @@ def action_from_dict(value: Any, where: str) -> Action:
     elif operation == Operation.ADD_ROUTER_ROUTES:
         routes = _list(params, "routes", pwhere, _route)
     elif operation == Operation.MANUAL:
-        command = _opt(params, "command", pwhere, str) or ""
+        command = told(_opt(params, "command", pwhere, str) or "", was.get("command"), lang)
     if operation in PORT_OPERATIONS and (before is None or after is None):
         raise PlanFormatError(Msg("plan.fmt.port-fields"), where)
     return Action(
         id=_get(value, "id", where, str),
         operation=operation,
         target=target,
-        reason=told(_get(value, "reason", where, str), was.get("reason")),
+        reason=told(_get(value, "reason", where, str), was.get("reason"), lang),
         fixes=_list(value, "fixes", where, _str),
         precondition=Precondition(
             _opt(pdoc, "revision_number", f"{where}.precondition", int),
-            told(_opt(pdoc, "text", f"{where}.precondition", str) or "", was.get("precondition")),
+            told(
+                _opt(pdoc, "text", f"{where}.precondition", str) or "",
+                was.get("precondition"),
+                lang,
+            ),
         ),
         inverse=inverse,
         before=before,
@@ -273,7 +333,37 @@ def action_from_dict(value: Any, where: str) -> Action:
         rule=rule,
         routes=routes,
         command=command,
-        notes=_told_all(_list(value, "notes", where, _str), was.get("notes")),
+        notes=_told_all(_list(value, "notes", where, _str), was.get("notes"), lang),
+    )
+
+
+def _causes(
+    vdoc: dict[str, Any], name: str, where: str, messages: Any, lang: str
+) -> tuple[RootCauseRef, ...]:
+    """A verification's list of root causes, each message said again from ``messages``."""
+    causes = _list(vdoc, name, where, _root_cause)
+    texts = _told_all(tuple(r.message for r in causes), messages, lang)
+    if lang == "en":
+        return tuple(replace(r, message=m) for r, m in zip(causes, texts, strict=True))
+    # a title kostack knows by its key is kept in English, as an English plan keeps it
+    return tuple(
+        replace(r, message=m, title=r.title_in("en")) for r, m in zip(causes, texts, strict=True)
+    )
+
+
+def _verification_from(
+    vdoc: dict[str, Any], was: dict[str, Any], lang: str, where: str
+) -> Verification:
+    at = f"{where}.verification"
+    mdoc = _opt(vdoc, "after_manual", at, dict) or {}
+    return Verification(
+        _causes(vdoc, "before", at, was.get("verification.before"), lang),
+        _causes(vdoc, "after", at, was.get("verification.after"), lang),
+        _opt(vdoc, "iterations", at, int) or 1,
+        bool(vdoc.get("simulated", True)),
+        _causes(vdoc, "revealed", at, was.get("verification.revealed"), lang),
+        _list(mdoc, "steps", f"{at}.after_manual", _str),
+        _causes(mdoc, "after", f"{at}.after_manual", was.get("verification.after_manual"), lang),
     )
 
 
@@ -288,6 +378,9 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
         raise PlanFormatError(
             Msg("plan.fmt.schema", version=repr(version), known=PLAN_SCHEMA_VERSION), where
         )
+    lang = doc.get("lang", "en")
+    if lang not in LANGS:
+        raise PlanFormatError(Msg("plan.fmt.lang", value=repr(lang), known=", ".join(LANGS)), where)
     odoc = _get(doc, "options", where, dict)
     try:
         method = Method(_get(odoc, "method", f"{where}.options", str))
@@ -302,30 +395,19 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
     )
     sdoc = _get(doc, "source", where, dict)
     source = PlanSource(*(_opt(sdoc, f.name, f"{where}.source", str) for f in fields(PlanSource)))
-    actions = _list(doc, "actions", where, action_from_dict)
+    actions = _list(doc, "actions", where, lambda v, at: action_from_dict(v, at, lang))
     ids = [a.id for a in actions]
     if len(set(ids)) != len(ids):
         raise PlanFormatError(Msg("plan.fmt.ids"), f"{where}.actions")
-    vdoc = _get(doc, "verification", where, dict)
-    mdoc = _opt(vdoc, "after_manual", f"{where}.verification", dict) or {}
-    verification = Verification(
-        _list(vdoc, "before", f"{where}.verification", _root_cause),
-        _list(vdoc, "after", f"{where}.verification", _root_cause),
-        _opt(vdoc, "iterations", f"{where}.verification", int) or 1,
-        bool(vdoc.get("simulated", True)),
-        _list(vdoc, "revealed", f"{where}.verification", _root_cause),
-        _list(mdoc, "steps", f"{where}.verification.after_manual", _str),
-        _list(mdoc, "after", f"{where}.verification.after_manual", _root_cause),
-    )
     was = _said_of(doc)
     plan = Plan(
         options,
         source,
         actions,
-        verification,
-        _told_all(_list(doc, "warnings", where, _str), was.get("warnings")),
-        _told_all(_list(doc, "not_planned", where, _str), was.get("not_planned")),
-        _told_all(_list(doc, "notes", where, _str), was.get("notes")),
+        _verification_from(_get(doc, "verification", where, dict), was, lang, where),
+        _told_all(_list(doc, "warnings", where, _str), was.get("warnings"), lang),
+        _told_all(_list(doc, "not_planned", where, _str), was.get("not_planned"), lang),
+        _told_all(_list(doc, "notes", where, _str), was.get("notes"), lang),
     )
     digest = doc.get("digest")
     if digest is not None and digest != plan.digest():

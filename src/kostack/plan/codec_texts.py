@@ -45,6 +45,10 @@ register(
             "{known})",
         },
         "plan.fmt.method": {"en": "unknown method {value}", "ko": "알 수 없는 방식 {value}입니다"},
+        "plan.fmt.lang": {
+            "en": "unknown language {value} (this kostack writes {known})",
+            "ko": "알 수 없는 언어 {value}입니다 (이 kostack이 쓰는 언어: {known})",
+        },
         "plan.fmt.ids": {"en": "two actions share an id", "ko": "두 작업의 id가 같습니다"},
         "plan.fmt.digest": {
             "en": "the plan's actions do not match its digest (edited after it was written?)",

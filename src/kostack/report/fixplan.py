@@ -452,11 +452,11 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
                 "--allowed-address",
                 f"ip-address={p.ip_address},mac-address={p.mac_address}",
             ]
-        how = t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))
+        how = t(lang, "s.undo", command=L(render([*undo, *end_options([tg.id])]), lang))
         pairs = (p.ip_address for p in action.pairs)
         call = ["kostack_add_pairs", tg.id, tg.name or "-", revision, *pairs]
     elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
-        how = t(lang, "s.undo", command=restore_command(tg.id, action.before))
+        how = t(lang, "s.undo", command=L(restore_command(tg.id, action.before), lang))
         call = ["kostack_disable_port_security", tg.id, tg.name or "-", revision]
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
         how = t(lang, "s.undo.rule")
@@ -465,9 +465,9 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:
             undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        how = t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))
+        how = t(lang, "s.undo", command=L(render([*undo, *end_options([tg.id])]), lang))
         call = ["kostack_add_routes", tg.id]
         call += [x for r in action.routes for x in (r.destination, r.nexthop)]
     else:
         return [*lines, comment(t(lang, "s.manual")), comment(L(action.command, lang))]
-    return [*lines, comment(how), render(call)]
+    return [*lines, comment(how), L(render(call), lang)]

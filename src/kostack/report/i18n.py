@@ -27,6 +27,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and cluster {version} ({nodes} {nodes:node/nodes}, {cni}{pools})."
         ),
         "root_cause": "ROOT CAUSE {n} of {total}",
+        # the incident report's title when the causes break Services, not pods' traffic
+        "rep.title.lb_outage": "Kubernetes on OpenStack: LoadBalancer outage: {services}",
+        "rep.title.more": " +{n} more",
         "pools_more": "and {n} more IP {n:pool/pools} (-o json lists them)",
         "network_one": "network {name}",
         "ports": "Ports:",
@@ -153,6 +156,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
         "root_cause": "근본 원인 {n}/{total}",
+        "rep.title.lb_outage": "OpenStack K8s LoadBalancer 서비스 장애: {services}",
+        "rep.title.more": " 외 {n}개",
         "pools_more": "외 IP 풀 {n}개 (-o json에 전체 목록)",
         "network_one": "네트워크 {name}",
         "ports": "포트:",

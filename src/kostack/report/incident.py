@@ -50,6 +50,7 @@ from kostack.report.incident_model import (
     ping_note,
     status_label,
 )
+from kostack.report.incident_services import services_hit
 from kostack.report.incident_solution import lessons, shown, solution
 from kostack.report.incident_summary import (
     applications,
@@ -117,6 +118,7 @@ def build_incident(
             lang,
             diagnosis.verdict.kind == "undecided",
             len(warnings),
+            services_hit(diagnosis, topo),
         ),
         generated_from=generated_from(snapshot, lang),
         symptoms=seen,

@@ -15,6 +15,7 @@ from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.reach import Endpoint, pod_label, svc_label, trace
 from kostack.analyze.topology import Topology
+from kostack.catalog import localize
 from kostack.model.snapshot import Pod, ProbeObservation, Service, Snapshot
 from kostack.report.incident_model import (
     SYSTEM_NAMESPACES,
@@ -79,8 +80,13 @@ def probe_row(p: ProbeObservation, topo: Topology, lang: str) -> ProbeRow:
     elif p.verdict in ("fail", "error"):
         meaning = t(lang, "rep.probe.broken")
     domain = topo.snapshot.cluster.dns_domain if topo.snapshot.cluster else "cluster.local"
-    command = render(probe_argv(p, domain))
+    command = localize(render(probe_argv(p, domain)), lang)
     return ProbeRow(command, source, verdict_label(p.verdict, lang), ok, meaning, p.detail)
+
+
+def _cmd(lang: str, argv: Sequence[str]) -> str:
+    """``argv`` rendered; a command that cannot be given (a NUL) says why in ``lang``."""
+    return localize(render(argv), lang)
 
 
 def probe_rows(
@@ -180,12 +186,14 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
     domain = cl.dns_domain or "cluster.local"
     out = [
         Command(
-            render([*exec_, "nslookup", f"kubernetes.default.svc.{domain}"]),
+            _cmd(lang, [*exec_, "nslookup", f"kubernetes.default.svc.{domain}"]),
             t(lang, "rep.verify.dns"),
         ),
-        Command(render([*exec_, "nc", "-zv", "-w", "3", api, "443"]), t(lang, "rep.verify.tcp")),
         Command(
-            render([*exec_, "wget", "-T", "5", "-O-", f"https://{api}:443/version"]),
+            _cmd(lang, [*exec_, "nc", "-zv", "-w", "3", api, "443"]), t(lang, "rep.verify.tcp")
+        ),
+        Command(
+            _cmd(lang, [*exec_, "wget", "-T", "5", "-O-", f"https://{api}:443/version"]),
             t(lang, "rep.verify.tls"),
         ),
     ]
@@ -198,7 +206,7 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
         target, port = _served(cl.services or (), others) or (others[0], "<PORT>")
         out.append(
             Command(
-                render([*exec_, "nc", "-zv", "-w", "3", str(target.ip), str(port)]),
+                _cmd(lang, [*exec_, "nc", "-zv", "-w", "3", str(target.ip), str(port)]),
                 t(
                     lang,
                     "rep.verify.p2p",
@@ -207,7 +215,7 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
                 ),
             )
         )
-    out.append(Command(render(["kostack", "diagnose"]), t(lang, "rep.verify.rerun")))
+    out.append(Command(_cmd(lang, ["kostack", "diagnose"]), t(lang, "rep.verify.rerun")))
     return tuple(out)
 
 

@@ -141,8 +141,11 @@ def title(
     lang: str,
     undecided: bool = False,
     warnings: int = 0,
+    services: tuple[str, ...] = (),
 ) -> Marked:
-    """The report's title; ``hit``: the applications the root causes reach (`apps_hit`)."""
+    """The report's title; ``hit``: the applications the root causes reach (`apps_hit`);
+    ``services``: the LoadBalancer Services they break (incident_services.services_hit), named
+    when the pods' own traffic is not what breaks."""
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if not roots and not failed:
         if troubles:
@@ -155,6 +158,8 @@ def title(
         head = t(lang, "rep.title.release_only")
     else:
         head = t(lang, "rep.title.outage" if pods else "rep.title.fault")
+        if not pods and services:
+            head = t(lang, "rep.title.lb_outage", services=_capped(services, lang))
     if failed:
         return concat(head, t(lang, "rep.title.and_release", releases=", ".join(failed)))
     # an application is reached through its nodes' pod traffic; a Service's way in, an egress
@@ -162,6 +167,16 @@ def title(
     if pods and hit:
         return concat(head, t(lang, "rep.title.affecting", apps=", ".join(a.name for a in hit[:3])))
     return head
+
+
+# at most this many Services in the title, then "+N more"
+TITLE_SERVICES = 3
+
+
+def _capped(services: tuple[str, ...], lang: str) -> str:
+    named = ", ".join(services[:TITLE_SERVICES])
+    rest = len(services) - TITLE_SERVICES
+    return named + str(t(lang, "rep.title.more", n=rest)) if rest > 0 else named
 
 
 def generated_from(snapshot: Snapshot, lang: str) -> Marked:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from kostack.catalog import localize
 from kostack.plan.preflight import (
     PLANNED_NETWORK_ID,
     PLANNED_ROUTER_ID,
@@ -52,6 +53,11 @@ def _fixed_ips(port: PortPlan) -> tuple[tuple[str, str, str], ...]:
 # --------------------------------------------------------------------------- openstack CLI
 
 
+def _with_node(command: str, port: PortPlan) -> str:
+    """``command`` with the node it is for as a comment (a command not given stays a message)."""
+    return command if command.startswith("# ") else f"{command}  # {one_line(port.node)}"
+
+
 def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg) -> str | None:
     """The command that creates the node's port, or joins its existing one (None: nothing to do)."""
     pairs: list[str] = []
@@ -62,9 +68,8 @@ def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg)
         join = [] if member else ["--security-group", group]
         if not join and not pairs:
             return None
-        return (
-            render(["openstack", "port", "set", *join, *pairs, port.existing.id])
-            + f"  # {one_line(port.node)}"
+        return _with_node(
+            render(["openstack", "port", "set", *join, *pairs, port.existing.id]), port
         )
     fixed: list[Arg] = []
     names = _subnet_vars(result)
@@ -151,7 +156,8 @@ def render_commands(result: PreflightResult, lang: str = "en") -> str:
     if any(p.existing is None for p in result.ports):
         boot = "openstack server create --port NODE-NAME ..."
         lines.append(f"# {t(lang, 'c.boot', command=boot)}")
-    return "\n".join(lines) + "\n"
+    # a command that cannot be given (a NUL in an id) is a comment in the reader's language
+    return "\n".join(localize(line, lang) for line in lines) + "\n"
 
 
 # --------------------------------------------------------------------------- Terraform
@@ -252,8 +258,11 @@ def _tf_port(result: PreflightResult, port: PortPlan, ref: str, lang: str) -> li
     name = _slug(port.node)
     out = [""]
     if port.existing is not None:
-        command = render(
-            ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
+        command = localize(
+            render(
+                ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
+            ),
+            lang,
         )
         node, existing = one_line(port.node), one_line(port.existing.id)
         out.append(f"# {t(lang, 'tf.has-port', node=node, port=existing, command=command)}")
