@@ -185,6 +185,36 @@ def test_no_controller_fix_recreates_with_the_class_and_turns_occm_on() -> None:
         )
 
 
+def test_the_ways_to_fix_are_said_as_ways_not_as_steps_to_run_in_turn() -> None:
+    """Recreating the Service with MetalLB's class and turning OCCM's load balancers on are two
+    ways: each is said above its first command (the config fix's three steps only once), in the
+    text and the incident report, in both languages; it printed the commands one after another,
+    as if to paste them all."""
+    from kostack.report.text import render_diagnosis
+
+    (found,) = pending(doc_with(CLASS, DISABLED, load_balancer_ingress=[]))
+    choices = [r.param("choice") for r in found.remedies]
+    assert choices == ["one", "another", "", ""], choices
+    d = diagnose(build(doc_with(CLASS, DISABLED, load_balancer_ingress=[])))
+    for lang, one, another in [
+        ("en", "# one way: recreate Service shop/web", "# another way: write OCCM's cloud.conf"),
+        (
+            "ko",
+            "# 한 가지 방법: Service shop/web을",
+            "# 다른 방법: Secret kube-system/cloud-config의",
+        ),
+    ]:
+        text = render_diagnosis(d, lang=lang)
+        lines = [line.strip() for line in text.splitlines()]
+        i = next(n for n, line in enumerate(lines) if line.startswith(one))
+        assert lines[i + 1].startswith("kubectl -n shop get service web -o yaml"), lines[i : i + 2]
+        assert lines[i + 2].startswith(another), lines[i : i + 4]
+        assert lines[i + 3].startswith("kubectl -n kube-system get secret cloud-config"), lines
+        assert sum(line.startswith("#") for line in lines[i : i + 6]) == 2, lines[i : i + 6]
+    (alone,) = pending(doc_with(None, DISABLED, load_balancer_ingress=[]))
+    assert not [r for r in alone.remedies if r.param("choice")]  # one way: no "one way"
+
+
 def test_disabled_fix_edits_the_secret_and_restarts_and_absent_fix_installs() -> None:
     (found,) = pending(doc_with(CLASS, DISABLED, load_balancer_ingress=[]))
     texts = [command_for(r) for r in found.remedies[1:]]
@@ -223,3 +253,21 @@ def test_servicelb_and_kube_vip_cloud_provider_own_what_nobody_else_takes() -> N
     doc = doc_with(None, RUNS, metallb=False, **pending_web)
     doc["cluster"]["virtual_ips"]["lb_controllers"] = [kvcp]
     assert owner(doc) == "occm"
+
+
+def test_the_plan_says_each_way_is_one_of_several_and_its_file_reads_back() -> None:
+    """The plan's manual steps for the two ways each carry the note (en and ko), and the plan
+    file written in Korean reads back with it (plan/codec.py)."""
+    from kostack.analyze.messages import Msg
+    from kostack.plan.build import build_plan
+    from kostack.plan.codec import plan_from_dict, plan_to_dict
+
+    plan = build_plan(build(doc_with(CLASS, DISABLED, load_balancer_ingress=[])))
+    noted = [a.id for a in plan.actions if Msg("plan.note.one-way") in a.notes]
+    manual = [a for a in plan.actions if a.operation.value == "manual"]
+    assert len(noted) == 2 and len(manual) == 4, [(a.id, a.notes) for a in manual]
+    assert noted == [manual[0].id, manual[1].id]  # the class's way, then the config's first step
+    for lang in ("en", "ko"):
+        again = plan_from_dict(plan_to_dict(plan, lang=lang))
+        assert [a.id for a in again.actions if Msg("plan.note.one-way") in a.notes] == noted
+    assert "하나를 고르세요" in localize(Msg("plan.note.one-way"), "ko")

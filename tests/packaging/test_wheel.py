@@ -395,8 +395,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # lb-no-controller's fixes; branch own4, +659); each node's Felix from its own pod and Felix's
 # config file (branch felix4, +220); the plan file's texts in Korean, the title naming the
 # LoadBalancer Services (branch ko4, +213); the merge of two branches' ClusterIP hops (+4).
-# Budget = the measured 86,010.
-SHIPPED_LINES_BUDGET = 86_010
+# Budget = the measured 86,010. Then lb-no-controller's two ways said as ways, not steps to
+# paste in turn (findings.choice_line, a plan note; +48). Budget = the measured 86,058.
+SHIPPED_LINES_BUDGET = 86_058
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -179,7 +179,22 @@ def command_for(r: Remedy) -> str:
     return found
 
 
-register({"remedy.comment": {"en": "# {text}", "ko": "# {text}"}})
+register(
+    {
+        "remedy.comment": {"en": "# {text}", "ko": "# {text}"},
+        "remedy.choice-one": {"en": "# one way: {text}", "ko": "# 한 가지 방법: {text}"},
+        "remedy.choice-another": {"en": "# another way: {text}", "ko": "# 다른 방법: {text}"},
+    }
+)
+
+
+def choice_line(r: Remedy) -> str | None:
+    """The comment that goes above a remedy that begins one of several ways to fix a cause
+    (param ``choice``: "one" or "another"), so that no reader pastes every way in turn."""
+    choice = r.param("choice")
+    if choice not in ("one", "another") or not isinstance(r.reason, Msg):
+        return None
+    return Msg(f"remedy.choice-{choice}", text=r.reason)
 
 
 def said_comment(text: str) -> str:

@@ -463,8 +463,13 @@ class Builder:
                 precondition=Precondition(None, Msg("plan.only-if.manual")),
                 inverse=Inverse("none", Msg("plan.undo.by-hand")),
                 command=command,
-                notes=(r.note,) if r.note else (),
+                notes=(*((r.note,) if r.note else ()), *_one_way(r)),
             )
+
+
+def _one_way(r: Remedy) -> tuple[Msg, ...]:
+    """A manual step that begins one of several ways (findings `choice_line`) says so."""
+    return (Msg("plan.note.one-way"),) if r.param("choice") else ()
 
 
 def _public_nodeport(r: Remedy, rule: Rule) -> bool:

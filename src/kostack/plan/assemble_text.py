@@ -202,6 +202,12 @@ register(
             "ko": "allowed_address_pairs를 빈 목록 [](없음)으로 되돌림",
         },
         "plan.undo.by-hand": {"en": "undo by hand", "ko": "직접 되돌림"},
+        "plan.note.one-way": {
+            "en": "one of several ways to fix this cause (the other manual steps for it): "
+            "choose one, not all",
+            "ko": "이 원인을 고치는 여러 방법(이 원인의 다른 수동 단계) 중 하나입니다: 모두가 아니라 "
+            "하나를 고르세요",
+        },
         "plan.only-if.manual": {
             "en": "none: kostack does not run manual steps",
             "ko": "없음: kostack은 수동 단계를 실행하지 않음",

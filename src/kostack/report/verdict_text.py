@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
-from kostack.analyze.findings import Finding, Remedy, Status, command_for
+from kostack.analyze.findings import Finding, Remedy, Status, choice_line, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.report.cells import bullet, labelled, wrap
@@ -150,7 +150,12 @@ def commands(
     (``more``: the words that point to it)."""
     cmds = [L(command_for(r), lang) for r in remedies]  # a manual step's comment in lang
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
-    out = [f"{INDENT * 2}{c}" for c in shown]
+    out = []
+    for r, c in zip(remedies, shown, strict=False):
+        choice = choice_line(r)  # one of several ways: said above its first command
+        if choice is not None:
+            out.append(f"{INDENT * 2}{L(choice, lang)}")
+        out.append(f"{INDENT * 2}{c}")
     if len(shown) < len(cmds):
         out.append(f"{INDENT * 2}{t(lang, more, n=len(cmds) - len(shown), command=plan)}")
     return out

@@ -6,7 +6,7 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
+from kostack.analyze.checks._lb_owner_fix import class_fix, either, occm_fix
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
@@ -227,7 +227,7 @@ def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
         _where(svc),
         message,
         evidence,
-        remedies=(*remedies, *occm_fix(occm)),
+        remedies=either(remedies, occm_fix(occm)),
         cause=CAUSE,
     )
 
