@@ -396,8 +396,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # config file (branch felix4, +220); the plan file's texts in Korean, the title naming the
 # LoadBalancer Services (branch ko4, +213); the merge of two branches' ClusterIP hops (+4).
 # Budget = the measured 86,010. Then lb-no-controller's two ways said as ways, not steps to
-# paste in turn (findings.choice_line, a plan note; +48). Budget = the measured 86,058.
-SHIPPED_LINES_BUDGET = 86_058
+# paste in turn (findings.choice_line, a plan note; +48). Budget = the measured 86,058. Then
+# the probe agent's control port counting a plan's nesting before it parses it (+29).
+# Budget = the measured 86,087.
+SHIPPED_LINES_BUDGET = 86_087
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -431,3 +431,22 @@ def test_a_held_round_does_not_keep_the_process_alive() -> None:
     )
     assert done.stdout.strip() == "both sends in flight; the main thread ends", done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def test_a_deeply_nested_plan_is_refused_before_the_parser_recurses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nesting is counted in one pass before json.loads: a RecursionError deep in the parser
+    could also strike a garbage-collector finalizer (an unraisable error a fresh-clone CI
+    caught). Brackets inside strings, escaped quotes among them, do not count."""
+    assert not agent_daemon._nests_deeper("[" * 64 + "]" * 64, agent_daemon.MAX_DEPTH)
+    assert agent_daemon._nests_deeper("[" * 65 + "]" * 65, agent_daemon.MAX_DEPTH)
+    quoted = json.dumps({"id": "[" * 500 + '\\"{' * 100})
+    assert not agent_daemon._nests_deeper(quoted, agent_daemon.MAX_DEPTH)
+
+    def parse(_text: str) -> None:
+        raise AssertionError("parsed a plan nested past MAX_DEPTH")
+
+    monkeypatch.setattr(agent_daemon.json, "loads", parse)
+    code, text = agent_daemon.Daemon(TOKEN).run(b"[" * 100_000 + b"]" * 100_000)
+    assert code == 400 and "nests too deeply" in text

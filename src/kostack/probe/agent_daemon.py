@@ -40,6 +40,7 @@ except ImportError:  # run by path next to agent.py (python3 -I does not add the
     import agent  # type: ignore[no-redef]
 
 MAX_BODY = 1024 * 1024
+MAX_DEPTH = 64  # a plan nests 4 levels deep; the parser would recurse once per level
 USAGE = "usage: agent_daemon.py --token-file FILE [--echo-port 8080] [--control-port 8081] [--bind ADDR]\n"
 
 
@@ -58,7 +59,10 @@ class Daemon:
     def run(self, body: bytes) -> tuple[int, str]:
         """(HTTP status, the agent's output lines) for one plan."""
         try:
-            plan = json.loads(body.decode("utf-8"))
+            text = body.decode("utf-8")
+            if _nests_deeper(text, MAX_DEPTH):  # refused before the parser recurses that deep
+                return 400, _summary_error("the plan is not JSON: it nests too deeply")
+            plan = json.loads(text)
         except ValueError as exc:
             return 400, _summary_error(f"the plan is not JSON: {exc}")
         except RecursionError:  # nested past the parser's limit (a token holder's mistake)
@@ -74,6 +78,31 @@ class Daemon:
             self.busy.release()
         self.runs += 1
         return 200, "\n".join(lines) + "\n"
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether JSON ``text`` opens more than ``limit`` arrays or objects inside each other (one
+    pass; brackets inside strings do not count). json.loads would recurse once per level: near
+    the interpreter's limit the RecursionError could also strike a finalizer run by the garbage
+    collector in between, which no ``except`` here catches."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def _summary_error(message: str) -> str:
