@@ -12,7 +12,7 @@ One pod per node runs this, so a probe round needs no pod creation:
 - control port: ``POST /v1/run`` with a plan (the JSON ``agent.py`` takes)
   and ``Authorization: Bearer <token>`` runs it here and answers the
   agent's output lines; ``GET /healthz`` answers 200 (the readiness probe).
-  One plan at a time (429 while busy), plans of at most 1 MiB, and the
+  One plan at a time (429 while busy), plans of at most 1 MiB and 64 levels, and the
   plan's own limits (``agent.validate``: IP addresses only, at most
   ``MAX_PROBES`` probes); without the token nothing runs (401).
 
