@@ -11,11 +11,11 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from test_lb_owner import owner, pending
+
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Finding, Status, command_for
-from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.messages import localize
-from kostack.analyze.topology import Topology
 from kostack_testkit.builders import Doc, build
 from kostack_testkit.metallb import metallb_doc
 
@@ -54,17 +54,6 @@ def initialised(doc: Doc, value: bool) -> Doc:
     for node in doc["cluster"]["nodes"]:
         node["uninitialized"] = not value
     return doc
-
-
-def owner(doc: Doc) -> str:
-    snapshot = build(doc)
-    index = lb_analysis(Topology(snapshot)).index
-    svc = next(s for s in snapshot.cluster.services or () if s.name == "web")  # type: ignore[union-attr]
-    return index.owner(svc)
-
-
-def pending(doc: Doc) -> list[Finding]:
-    return [f for f in diagnose(build(doc)).findings if f.check_id == "lb-pending-service"]
 
 
 def both(f: Finding) -> tuple[str, str]:

@@ -398,8 +398,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 86,010. Then lb-no-controller's two ways said as ways, not steps to
 # paste in turn (findings.choice_line, a plan note; +48). Budget = the measured 86,058. Then
 # the probe agent's control port counting a plan's nesting before it parses it (+29).
-# Budget = the measured 86,087.
-SHIPPED_LINES_BUDGET = 86_087
+# Budget = the measured 86,087. Then the ping story's node list through the one `nodes_label`
+# (engine/node_names.py) instead of a copy in calico_ebpf.py (-2). Budget = the measured 86,085.
+SHIPPED_LINES_BUDGET = 86_085
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

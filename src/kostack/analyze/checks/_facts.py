@@ -14,19 +14,14 @@ from collections.abc import Sequence
 
 from kostack.analyze.checks.base import CheckContext, Says, end_ports
 from kostack.analyze.engine.family_records import End, Fact, FamilyResult, hop_id, side_of
+from kostack.analyze.engine.node_names import NAMES_SHOWN as NAMES_SHOWN  # re-exported
+from kostack.analyze.engine.node_names import nodes_label as nodes_label  # re-exported
 from kostack.analyze.engine.types import Disposition, FlowResult, Hop
 from kostack.analyze.findings import Finding, Remedy, Resource, Status
 from kostack.analyze.messages import Msg, register
 
 register(
     {
-        "nodes.one": {"en": "node {names}", "ko": "노드 {names}"},
-        "nodes.many": {"en": "nodes {names}", "ko": "노드 {names}"},
-        "nodes.more": {
-            "en": "nodes {names} and {more} more",
-            "ko": "노드 {names} 외 {more}대",
-        },
-        "nodes.all": {"en": "all {n} nodes", "ko": "노드 {n}대 전체"},
         "pools.one": {"en": "IP pool {cidrs}", "ko": "IP 풀 {cidrs}"},
         "pools.many": {"en": "IP pools {cidrs}", "ko": "IP 풀 {cidrs}"},
         "pools.more": {"en": "{cidrs} and {more} more", "ko": "{cidrs} 외 {more}개"},
@@ -68,7 +63,6 @@ register(
     }
 )
 
-NAMES_SHOWN = 4
 POOLS_SHOWN = 4
 
 
@@ -91,18 +85,6 @@ def pods_label(cidrs: Sequence[str], outside: bool) -> str:
     if not cidrs:
         return Msg("pods.outside")
     return Msg("pods.in-and-outside" if outside else "pods.in", pools=pools_label(cidrs))
-
-
-def nodes_label(names: Sequence[str], total: int | None = None) -> str:
-    """ "node a", "nodes a, b", "nodes a, b, c, d and 3 more", or "all N nodes"."""
-    if total is not None and len(names) == total and total > NAMES_SHOWN:
-        return Msg("nodes.all", n=total)
-    shown = ", ".join(names[:NAMES_SHOWN])
-    if len(names) == 1:
-        return Msg("nodes.one", names=shown)
-    if len(names) > NAMES_SHOWN:
-        return Msg("nodes.more", names=shown, more=len(names) - NAMES_SHOWN)
-    return Msg("nodes.many", names=shown)
 
 
 def hop_text(hop: Hop) -> str:

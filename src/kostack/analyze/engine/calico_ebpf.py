@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from weakref import WeakKeyDictionary
 
 from kostack.analyze.engine.antrea_proxy import node_proxy
+from kostack.analyze.engine.node_names import nodes_label
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.topology import Topology
@@ -57,12 +58,6 @@ register(
             "일치하지 않고 변환 없이 라우팅되어 아무도 응답하지 않습니다",
         },
         "proxy.service-proxy": {"en": "the Service proxy", "ko": "서비스 프록시"},
-        "ebpf.nodes-one": {"en": "node {names}", "ko": "노드 {names}"},
-        "ebpf.nodes-many": {"en": "nodes {names}", "ko": "노드 {names}"},
-        "ebpf.nodes-more": {
-            "en": "nodes {names} and {more} more",
-            "ko": "노드 {names} 외 {more}대",
-        },
         "hop.ebpf-mixed-unserved": {
             "en": "Calico's eBPF data plane is off on {node} and no kube-proxy pod runs: unless "
             "kube-proxy runs outside pods (a systemd unit), nothing there translates {ip}",
@@ -221,19 +216,6 @@ def mixed(topo: Topology) -> bool:
     return calico is not None and mixed_bpf(cl, calico) is not None
 
 
-NAMES_SHOWN = 4
-
-
-def nodes_text(names: Sequence[str]) -> str:
-    """ "node a", "nodes a, b", "nodes a, b, c, d and 3 more"."""
-    shown = ", ".join(names[:NAMES_SHOWN])
-    if len(names) == 1:
-        return Msg("ebpf.nodes-one", names=shown)
-    if len(names) > NAMES_SHOWN:
-        return Msg("ebpf.nodes-more", names=shown, more=len(names) - NAMES_SHOWN)
-    return Msg("ebpf.nodes-many", names=shown)
-
-
 def mixed_ping_story(topo: Topology, ip: object, what: str, mode: str) -> str | None:
     """The ClusterIP ping story where Calico's eBPF data plane runs on some nodes only: which
     nodes translate with it and which with kube-proxy (``what`` a ping gets from kube-proxy
@@ -245,7 +227,7 @@ def mixed_ping_story(topo: Topology, ip: object, what: str, mode: str) -> str | 
     split = mixed_bpf(cl, calico) if calico is not None else None
     if cl is None or split is None:
         return None
-    on, off = (nodes_text(side) for side in split)
+    on, off = (nodes_label(side) for side in split)
     ebpf = Msg("icmp.calico-ebpf")
     if cl.kube_proxy_mode == "none" or cl.kube_proxy_pods == 0:
         return Msg("ping.story.mixed-unserved", ip=ip, on=on, off=off, ebpf=ebpf)
