@@ -399,8 +399,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # paste in turn (findings.choice_line, a plan note; +48). Budget = the measured 86,058. Then
 # the probe agent's control port counting a plan's nesting before it parses it (+29).
 # Budget = the measured 86,087. Then the ping story's node list through the one `nodes_label`
-# (engine/node_names.py) instead of a copy in calico_ebpf.py (-2). Budget = the measured 86,085.
-SHIPPED_LINES_BUDGET = 86_085
+# (engine/node_names.py) instead of a copy in calico_ebpf.py (-2); the report title reusing the
+# topology's load balancer index (+1). Budget = the measured 86,086.
+SHIPPED_LINES_BUDGET = 86_086
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -12,6 +12,7 @@ the Services and one over the findings: linear in both.
 from __future__ import annotations
 
 from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.index import LBIndex
 from kostack.analyze.topology import Topology
 from kostack.model.loadbalancer import Pool
@@ -51,13 +52,13 @@ def services_hit(d: Diagnosis, topo: Topology) -> tuple[str, ...]:
                 found[f"{r.namespace}/{r.name}"] = None
             elif r.kind in ("loadbalancer", "pool"):
                 if index is None:
-                    index = LBIndex(topo)
+                    index = lb_analysis(topo).index
                     objects = _by_object(index)
                 keys = objects.get((r.kind, r.id)) or objects.get((r.kind, r.name)) or ()
                 found.update(dict.fromkeys(keys))
             vip = vip or f.check_id == VIP_CHECK
     if vip:
-        index = index or LBIndex(topo)
+        index = index or lb_analysis(topo).index
         for svc in topo.services.values():
             if svc.type == "LoadBalancer" and index.node_serves(svc):
                 found[f"{svc.namespace}/{svc.name}"] = None
