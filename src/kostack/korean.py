@@ -14,7 +14,8 @@ The first form follows a final consonant (batchim). How the end is read:
   A CIDR ends in its prefix length: 10.244.0.0/16 in 십육 (ㄱ).
 - Latin letters: an acronym (all capitals, or closing a camelCase word: ClusterIP) letter
   by letter, as 엘 (L), 엠 (M), 엔 (N) and otherwise a vowel (DNS 에스, API 아이, BGP 피;
-  CIDR as 사이더, capitals that are words as words: FILTER 필터); a word by its last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, a consonant's
+  R as 알: DSR 디에스알; CIDR as 사이더, MAC as 맥, capitals that are words as words: FILTER 필터,
+  ERROR 에러; IPv6 as 아이피브이식스, MiB as 메비바이트); a word by its last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, a consonant's
   -le ㄹ (table 테이블), anything else a vowel ("Calico는", "kube-proxy가", "Neutron은",
   "ping을").
 For 으로/로, a final ㄹ takes 로 like a vowel ("10.0.0.11로").
@@ -42,7 +43,12 @@ _HANGUL_FINALS: Final = (
     "", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
     "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
 )  # fmt: skip
-_ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ"}
+_ACRONYM_FINAL: Final = {
+    "L": "ㄹ",
+    "M": "ㅁ",
+    "N": "ㄴ",
+    "R": "ㄹ",
+}  # 엘, 엠, 엔, 알 (DSR 디에스알)
 _WORD_FINAL: Final = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
 _TRAILING: Final = " )]}>'\".,;:!?`\u2019\u201d"
 _LATIN_TAIL = re.compile(r"[A-Za-z]+$")
@@ -84,6 +90,8 @@ def final_consonant(text: str) -> str:
     last = word[-1]
     if "\uac00" <= last <= "\ud7a3":
         return _HANGUL_FINALS[(ord(last) - 0xAC00) % 28]
+    if _VERSION_TAIL.search(word):
+        return ""  # IPv6 아이피브이식스, IPv4 아이피브이포, nodeAddressAutodetectionV6
     if last.isdigit():
         number = word[len(word) - (len(word) - len(word.rstrip("0123456789"))) :]
         zeros = len(number) - len(number.rstrip("0"))
@@ -95,10 +103,10 @@ def final_consonant(text: str) -> str:
         return ""
     letters = tail.group()
     if letters.isupper() and len(letters) <= 5 and letters not in _CAPS_WORDS:  # an acronym
-        return _ACRONYM_FINAL.get(letters[-1], "")
+        return _acronym_final(letters)
     acronym = _CAMEL_ACRONYM.search(letters)
     if acronym is not None:  # ClusterIP 클러스터아이피, hostIP, kubeDNS: the acronym is read
-        return _ACRONYM_FINAL.get(acronym.group()[-1], "")
+        return _acronym_final(acronym.group())
     lower = letters.lower()
     if lower.endswith("ng"):
         return "ㅇ"  # ping 핑
@@ -110,12 +118,25 @@ def final_consonant(text: str) -> str:
 
 
 # capitals read as the word, not letter by letter: the metavars of --help (NAME 네임, FILE 파일)
-_CAPS_WORDS: Final = frozenset({"NAME", "FILE", "NODE", "MODE", "IMAGE", "CHART", "PATH", "HOST"})
+_CAPS_WORDS: Final = frozenset(
+    {"NAME", "FILE", "NODE", "MODE", "IMAGE", "CHART", "PATH", "HOST", "ERROR"}
+)
+# capitals read as a word, not letter by letter: CIDR 사이더, MAC 맥 (MAC 주소)
+_ACRONYM_WORDS: Final = {"CIDR": "", "MAC": "ㄱ"}
+# the version after IP (IPv6) and after a name's V (…V6) is read in English: 식스, 포
+_VERSION_TAIL = re.compile(r"[A-Za-z][vV][46]$")
 _VOWEL_LETTERS: Final = frozenset("aeiou")
 # lower-case names read letter by letter (protocols): ipip 아이피아이피
 _SPELLED: Final = frozenset(
     {"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan", "vip"}
 )  # vip 브이아이피 (kube-vip)
+
+
+def _acronym_final(letters: str) -> str:
+    """An acronym's final consonant: by its last letter's name, or as the word it is read as."""
+    if letters in _ACRONYM_WORDS:
+        return _ACRONYM_WORDS[letters]
+    return _ACRONYM_FINAL.get(letters[-1], "")
 
 
 def _word_final(lower: str) -> str:
@@ -124,6 +145,8 @@ def _word_final(lower: str) -> str:
     vowel's t (셋, 넷, 시크릿, 버킷), -out (아웃) and type (타입). Anything else ends in a vowel
     (포트, 호스트, 파드, 로그, 파이프)."""
     last = lower[-1]
+    if lower.endswith(("kib", "mib", "gib")):
+        return ""  # a unit: MiB 메비바이트
     if lower in _SPELLED:
         return _ACRONYM_FINAL.get(last.upper(), "")
     if last in _WORD_FINAL:
@@ -143,6 +166,8 @@ def _word_final(lower: str) -> str:
         return "ㅅ"  # set 셋, secret 시크릿 (not a long vowel's: boot 부트, wait 웨이트)
     if lower.endswith("out"):
         return "ㅅ"  # out 아웃, timeout 타임아웃, rollout 롤아웃
+    if lower.endswith("ec"):
+        return "ㄱ"  # IPsec 아이피섹, spec 스펙, exec 이그젝
     if lower.endswith("type"):
         return "ㅂ"  # type 타입 (other -pe words end in a vowel: pipe 파이프, scope 스코프)
     return ""

@@ -8,6 +8,7 @@ and the incident report's markup path use it.
 from __future__ import annotations
 
 import importlib
+import pathlib
 import pkgutil
 import re
 import sys
@@ -84,6 +85,37 @@ def test_no_message_fixes_a_particle_after_a_placeholder() -> None:
     assert sum(1 for k in korean if k.startswith("lab.")) > 100
     assert any(k.startswith("kostack.guard.messages:") for k in korean)
     assert any(k.startswith("kostack.report.i18n:") for k in korean)
+
+
+_PAIR_OF = {
+    form: pair
+    for pair in ("이/가", "은/는", "을/를", "과/와", "으로/로")
+    for form in pair.split("/")
+}
+_FIXED = re.compile(
+    r"(?<![A-Za-z0-9_.\-/:{])([A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9])(`?)(으로|이|가|은|는|을|를|과|와|로)(?![가-힣])"
+)
+
+
+def test_fixed_text_after_a_latin_word_reads_as_the_helper_does() -> None:
+    """ "Pod CIDR을" (씨아이디알) in one text and "CIDR가" (사이더) in the next read one word two ways.
+
+    A particle written as fixed text after a Latin word or a number (templates and the Korean
+    check pages) must be the one `particle()` picks for that word, so each word has one reading.
+    """
+    texts = _korean_templates()
+    pages = sorted(pathlib.Path(kostack.__file__).parent.rglob("*.md"))
+    texts |= {str(page): page.read_text(encoding="utf-8") for page in pages}
+    wrong = sorted(
+        {
+            f"{where}: {m.group()} (reads {particle(m[1], _PAIR_OF[m[3]])})"
+            for where, text in texts.items()
+            for m in _FIXED.finditer(text)
+            if particle(m[1], _PAIR_OF[m[3]]) != m[3]
+        }
+    )
+    assert wrong == [], wrong
+    assert len(pages) > 40  # the check pages were read
 
 
 def test_the_report_markup_path_takes_the_spec_too() -> None:
@@ -170,6 +202,14 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("ML2/OVS", "으로/로", "ML2/OVS로"),
         ("ML2/OVN", "으로/로", "ML2/OVN으로"),
         ("MTU", "은/는", "MTU는"),  # 유
+        ("DSR", "이/가", "DSR이"),  # 알: R is read 알
+        ("podCIDR", "이/가", "podCIDR가"),  # 사이더, in a camelCase word too
+        ("MAC", "으로/로", "MAC으로"),  # 맥 (MAC 주소)
+        ("IPv6", "을/를", "IPv6를"),  # 아이피브이식스: the version read in English
+        ("nodeAddressAutodetectionV6", "과/와", "nodeAddressAutodetectionV6와"),
+        ("IPsec", "이/가", "IPsec이"),  # 아이피섹
+        ("4MiB", "이/가", "4MiB가"),  # 메비바이트
+        ("ERROR", "을/를", "ERROR를"),  # 에러, a word
         # Hangul, and what trails the word
         ("노드", "은/는", "노드는"),
         ("그룹", "과/와", "그룹과"),

@@ -285,3 +285,17 @@ def test_preflight_commands_quote_hostile_names(payload: str, tmp_path: Path) ->
     # the variables the reader sets (SUBNET=...) stay variables, expanded by the shell
     fixed = [a for call in done.calls() for a in call if a.startswith("subnet=")]
     assert fixed == [f"subnet=my-k8s-subnet,ip-address=10.0.0.{n}" for n in (11, 12)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "# undo: not given: an argument of"), ("ko", "# 되돌리기: 명령을 주지 않습니다:")],
+)
+def test_an_undo_no_shell_can_be_given_is_said_once(lang: str, said: str, tmp_path: Path) -> None:
+    """A port id with a NUL: its undo is "# undo: not given: …", not "# undo: # not given: …"."""
+    doc = _replace(example_doc("seed-incident"), SEED_PORT, "zq\0port")
+    path = write_doc(doc, tmp_path / "snap.json")
+    code, text, _ = run("fix", "plan", "--snapshot", path, "-o", "script", "--lang", lang)
+    assert code == 0, text
+    assert said in text
+    assert "# undo: #" not in text and "# 되돌리기: #" not in text

@@ -62,7 +62,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "kube_context": "모든 명령이 쓸 kubeconfig 컨텍스트"
         "(`kubectl kostack --context prod diagnose`처럼).",
         "kubeconfig": "모든 명령이 쓸 kubeconfig 파일.",
-        "color": "결과를 심각도별로 색칠합니다: auto는 터미널이고 NO_COLOR가 없을 때입니다"
+        "color": "결과를 심각도별로 색칠합니다: auto는 터미널이고 NO_COLOR이 없을 때입니다"
         "(json, junit, sarif, 스크립트에는 하지 않음).",
         "progress": "오래 걸리는 단계의 진행 상황을 stderr에 보여 줍니다(진단 단계마다 한 줄): "
         "auto는 stderr가 터미널이고 출력이 json, junit, sarif가 아닐 때입니다.",

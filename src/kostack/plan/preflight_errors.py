@@ -304,8 +304,8 @@ register(
             "en": "Antrea noSNAT is true: pods reach the outside with their own address, so the "
             "router needs a route back to each node's pods (the routes below). Leaving noSNAT "
             "false avoids the routes.",
-            "ko": "Antrea noSNAT이 true여서 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 "
-            "Pod로 돌아오는 경로(아래 경로)가 필요합니다. noSNAT을 false로 두면 경로가 필요 없습니다.",
+            "ko": "Antrea noSNAT가 true여서 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 "
+            "Pod로 돌아오는 경로(아래 경로)가 필요합니다. noSNAT를 false로 두면 경로가 필요 없습니다.",
         },
         "preflight.cni-mode": {"en": "{cni} {mode}", "ko": "{cni} {mode}"},
         "preflight.note.native-routes": {

@@ -72,7 +72,7 @@ register(
         },
         "probe.k8s.hint.echo-exited": {
             "en": "check `{command}`; does the image have python3?",
-            "ko": "{command:`으로/로} 확인하세요. 이미지에 python3가 있나요?",
+            "ko": "{command:`으로/로} 확인하세요. 이미지에 python3이 있나요?",
         },
         "probe.k8s.waiting": {"en": "{pod} on {node}", "ko": "{node}의 {pod}"},
         "probe.k8s.not-started": {
@@ -101,7 +101,7 @@ register(
         },
         "probe.k8s.hint.cannot-start": {
             "en": "the image must have python3 on its PATH",
-            "ko": "이미지의 PATH에 python3가 있어야 합니다",
+            "ko": "이미지의 PATH에 python3이 있어야 합니다",
         },
         "probe.k8s.log-failed": {
             "en": "reading the log of {pod} failed: {error}",

@@ -435,6 +435,12 @@ def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     return terminal_safe("\n".join(lines) + "\n")
 
 
+def _undo(lang: str, command: str) -> str:
+    """ "undo: COMMAND"; a command no shell can be given is already a comment ("# not given: …"),
+    said once after "undo:", not as a comment inside the comment."""
+    return t(lang, "s.undo", command=L(command, lang).removeprefix("# "))
+
+
 def _action_lines(action: Action, lang: str = "en") -> list[str]:
     """One action: what and why, its undo command as a comment, the helper call that does it."""
     tg = action.target
@@ -452,11 +458,11 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
                 "--allowed-address",
                 f"ip-address={p.ip_address},mac-address={p.mac_address}",
             ]
-        how = t(lang, "s.undo", command=L(render([*undo, *end_options([tg.id])]), lang))
+        how = _undo(lang, render([*undo, *end_options([tg.id])]))
         pairs = (p.ip_address for p in action.pairs)
         call = ["kostack_add_pairs", tg.id, tg.name or "-", revision, *pairs]
     elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
-        how = t(lang, "s.undo", command=L(restore_command(tg.id, action.before), lang))
+        how = _undo(lang, restore_command(tg.id, action.before))
         call = ["kostack_disable_port_security", tg.id, tg.name or "-", revision]
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
         how = t(lang, "s.undo.rule")
@@ -465,7 +471,7 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:
             undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        how = t(lang, "s.undo", command=L(render([*undo, *end_options([tg.id])]), lang))
+        how = _undo(lang, render([*undo, *end_options([tg.id])]))
         call = ["kostack_add_routes", tg.id]
         call += [x for r in action.routes for x in (r.destination, r.nexthop)]
     else:

@@ -453,7 +453,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.plan_pairs.title": "OpenStack + K8s: 포트 보안은 구축 전에 계획한다",
         "rep.lesson.plan_pairs": (
             "{mode} 구성에서는 Pod 트래픽이 Pod IP({pods})를 단 채 VM 밖으로 나갑니다. 장애가 난 뒤가 아니라 {cni} "
-            "설치 전에 모든 노드 포트에 Pod CIDR을 Allowed Address Pair로 넣어 두어야 합니다 (또는 항상 캡슐화하고 NAT)."
+            "설치 전에 모든 노드 포트에 Pod CIDR를 Allowed Address Pair로 넣어 두어야 합니다 (또는 항상 캡슐화하고 NAT)."
         ),
         "rep.lesson.sg.title": "CNI 프로토콜은 먼저 열어 둔다",
         "rep.lesson.sg": "{cni:이/가} 노드 사이에 보내는 트래픽(캡슐화, BGP, Typha, API 서버)은 CNI 설치 전에 보안 그룹에서 허용해야 합니다.",

@@ -91,7 +91,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "missing_none": "{where}이름이 {name}인 Helm 릴리스가 없습니다. 클러스터에 Helm 릴리스가 하나도 없습니다",
         "missing_where": "네임스페이스 {namespace}에 ",
         "missing_more": "{list} 외 {n}개",
-        "missing_hint": "위 이름 중 하나를 주거나(-n NAMESPACE와 함께), 이름 없이 `kostack release check`를 실행해 모두 점검하세요.",
+        "missing_hint": "위 이름 중 하나를 주거나(-n NAMESPACE와 함께), 이름 없이 `kostack release check`을 실행해 모두 점검하세요.",
         "missing_hint_none": "먼저 릴리스를 설치하거나, kubeconfig의 클러스터(또는 스냅샷)가 릴리스가 실행되는 곳인지 확인하세요.",
         "no_helm_state": "스냅샷 {path}에는 Helm 상태가 없고, 릴리스를 읽어 올 kubeconfig도 없습니다({default} 파일이 없음)",
         "no_helm_state_hint": "클러스터에 접근할 수 있는 곳에서 스냅샷을 수집하거나(`kostack collect`는 Helm 릴리스도 읽습니다), --kubeconfig FILE로 릴리스를 직접 읽으세요. examples/harbor-wrong-namespace.json에는 Helm 상태가 있습니다.",

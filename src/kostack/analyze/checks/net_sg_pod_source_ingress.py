@@ -45,7 +45,7 @@ _OVN_NOTE_EN = (
 )
 _OVN_NOTE_KO = (
     " ML2/OVN에서는 원격 그룹(remote group) 규칙이 멤버 포트의 고정 IP만 매칭하고 Allowed Address Pair는 "
-    "매칭하지 않으므로, Pod 출발 트래픽에는 Pod CIDR을 remote prefix로 둔 규칙이 필요합니다."
+    "매칭하지 않으므로, Pod 출발 트래픽에는 Pod CIDR를 remote prefix로 둔 규칙이 필요합니다."
 )
 register(
     {

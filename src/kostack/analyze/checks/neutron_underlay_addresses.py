@@ -118,7 +118,7 @@ register(
             "... has already been used by host with MAC ...”), and one whose holder is off or "
             "silent shares the address with it.",
             "ko": "kube-ovn-cni는 IPv4 주소를 Pod에 주기 전에 ARP로 확인합니다"
-            "(--enable-arp-detect-ip-conflict, IPv6은 중복 주소 감지): 그 주소를 가진 쪽이 응답하면 "
+            "(--enable-arp-detect-ip-conflict, IPv6는 중복 주소 감지): 그 주소를 가진 쪽이 응답하면 "
             "그 주소를 받은 Pod는 ContainerCreating에 머물고(“IP address ... has already been used "
             "by host with MAC ...”), 가진 쪽이 꺼져 있거나 응답하지 않으면 Pod가 그 주소를 함께 "
             "씁니다.",

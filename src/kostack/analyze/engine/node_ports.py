@@ -70,7 +70,7 @@ register(
             "en": "whether AntreaProxy answers NodePort {port} on {address} ({node}) is not known: "
             "its nodePortAddresses ({allowed}) list no CIDR of that address's family",
             "ko": "AntreaProxy가 {address}({node})에서 NodePort {port}에 응답하는지 알 수 "
-            "없습니다: nodePortAddresses({allowed})에 그 주소 계열의 CIDR이 없습니다",
+            "없습니다: nodePortAddresses({allowed})에 그 주소 계열의 CIDR가 없습니다",
         },
         "np.unread": {
             "en": "whether kube-proxy answers NodePort {port} on {address} ({node}) is not "
