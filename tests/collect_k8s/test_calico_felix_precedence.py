@@ -12,6 +12,7 @@ import pytest
 from kostack.collect._cni_calico_felix import (
     FelixEnv,
     ebpf_settings,
+    fc_values,
     mounts_config_file,
     resolve,
 )
@@ -22,7 +23,7 @@ STORED = {
     "bpfdsroptoutcidrs": (),
     "vxlanport": 4789,
 }
-NODE_SPEC = {"bpfEnabled": True, "bpfExternalServiceMode": "DSR"}
+NODE_SPEC = fc_values({"spec": {"bpfEnabled": True, "bpfExternalServiceMode": "DSR"}})
 
 
 def test_the_environment_beats_the_config_file_and_every_felix_configuration() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kostack.analyze.calico_selector import matches, required_label
+from kostack.model.calico_selector import matches, required_label
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.peering import SESSIONS_PER_NODE, Peering
 from kostack.analyze.findings import Status

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kostack.analyze.calico_selector import matches
+from kostack.model.calico_selector import matches
 from kostack.analyze.checks._facts import cidrs_label
 from kostack.analyze.findings import Remedy
 from kostack.analyze.prefixes import net_within
