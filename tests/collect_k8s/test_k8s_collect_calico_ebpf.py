@@ -7,8 +7,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from k8s_collect_served import ServeFn
+from k8s_collect_served import ServeFn, joined_snapshot
 
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Status
+from kostack.analyze.messages import localize
 from kostack_testkit import k8s_fixture_published as calico_fx
 from kostack_testkit.k8s_fixture_objects import JsonObject
 
@@ -92,10 +95,18 @@ def test_operator_bpf_before_felix_configuration_is_a_transition(serve: ServeFn)
     """Installation BPF, FelixConfiguration default without bpfEnabled, calico-node pods on two
     template generations: the rollout is under way, eBPF is not known anywhere."""
     objects = _generation(_operator_bpf(), ["3", "4", "4", "3"])
-    calico = serve(objects).collect().cluster.cni.calico
+    collection = serve(objects).collect()
+    calico = collection.cluster.cni.calico
     assert calico is not None
     assert (calico.bpf_enabled, calico.bpf_transition, calico.bpf_rollout) == (None, True, (2, 4))
     assert calico.bpf_external_service_mode == "Tunnel"
+    d = diagnose(joined_snapshot(collection))
+    for check in ("net-sg-calico-ebpf", "net-calico-ebpf-kube-proxy"):
+        (f,) = [f for f in d.findings if f.check_id == check]
+        assert f.status == Status.UNKNOWN
+        assert "in transition" in f.message and "(2 of 4 calico-node pods" in f.message
+        assert "kubectl -n calico-system rollout status daemonset/calico-node" in f.message
+        assert "전환 중" in localize(f.message, "ko")
 
 
 def test_operator_bpf_once_felix_configuration_says_so(serve: ServeFn) -> None:
@@ -212,3 +223,22 @@ def test_per_node_felix_configuration_keeps_only_what_differs(serve: ServeFn) ->
     }
     felix = [r for r in served.requests() if "/felixconfigurations" in r]
     assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations?limit=500 200"]
+
+
+def test_a_selector_scoped_felix_configuration_over_http(serve: ServeFn) -> None:
+    """Calico 3.32+: FelixConfiguration `edge` (neither `default` nor `node.*`) with a
+    nodeSelector on the Nodes' labels turns DSR on for k8s-w-2 only, and an annotation
+    config.projectcalico.org/ on `default` turns eBPF on, whatever its spec says."""
+    objects = _felix(calico_fx.calico_operator_published("v3.31.7"), bpfEnabled=False)
+    for obj in objects:
+        if obj["kind"] == "FelixConfiguration":
+            obj["metadata"]["annotations"] = {"config.projectcalico.org/BPFEnabled": "true"}
+    edge = _node_felix("x", bpfExternalServiceMode="DSR")
+    edge["metadata"]["name"] = "edge"
+    edge["spec"]["nodeSelector"] = "kubernetes.io/hostname == 'k8s-w-2'"
+    calico = serve([*objects, edge]).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, "Tunnel")
+    assert {n: o.model_dump(exclude_none=True) for n, o in calico.felix_nodes.items()} == {
+        "k8s-w-2": {"bpf_external_service_mode": "DSR"}
+    }

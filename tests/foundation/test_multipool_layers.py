@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from kostack.model.calico_selector import matches
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.catalog import localize
 from kostack.collect._cni_calico_parse import parse_ip_pool
 from kostack.collect._kube_objects import Notes
+from kostack.model.calico_selector import matches
 from kostack.plan.build import build_plan
 from kostack.probe.plan import build_probe_plan
 from kostack_testkit.builders import (

@@ -336,7 +336,9 @@ def ebpf_settings(
     values = {key: resolve(key, env, None, stored) for key in FIELDS}
     per_node = {
         name: {
-            key: resolve(key, pods.get(name, env), own.get(name), stored, scoped.get(name, NO_SCOPED))
+            key: resolve(
+                key, pods.get(name, env), own.get(name), stored, scoped.get(name, NO_SCOPED)
+            )
             for key in FIELDS
         }
         for name in dict.fromkeys([*pods, *own, *scoped])
