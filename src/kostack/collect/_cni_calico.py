@@ -7,7 +7,7 @@ paged list). Everything that cannot be read becomes a gap with a hint.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
@@ -341,6 +341,25 @@ def _ebpf(
     return ebpf_settings(stored, items, env, pods, labels), transition
 
 
+def _ebpf_fields(
+    ctx: CniContext, objects: CalicoObjects, items: list[JsonObject], method: str, port: int | None
+) -> dict[str, Any]:
+    """The model's Calico fields of Felix's eBPF settings and where they come from."""
+    ebpf, transition = _ebpf(ctx, objects, items, method, port)
+    return {
+        "vxlan_port": ebpf.get("vxlanport"),
+        "bpf_enabled": ebpf.get("bpfenabled"),
+        "bpf_external_service_mode": ebpf.get("bpfexternalservicemode"),
+        "bpf_dsr_optout_cidrs": ebpf.get("bpfdsroptoutcidrs"),
+        "felix_nodes": ebpf.nodes,
+        "felix_env_unread": ebpf.unread,
+        "felix_config_file": ebpf.config_file,
+        "bpf_transition": transition,
+        "bpf_rollout": _rollout(ctx) if transition else None,
+        "felix_pods_differ": _pods_differ(ctx, objects.calico_config),
+    }
+
+
 def _pods_differ(ctx: CniContext, config: JsonObject | None) -> dict[str, tuple[str, str]]:
     """Nodes with another live calico-node pod whose FELIX_* eBPF settings differ from those
     of the one kostack judges the node by: node -> (that pod, the other)."""
@@ -419,8 +438,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     for name, key in nodes.skipped:
         ctx.notes.skip("cluster.nodes", Msg("skip.calico-annotation", name=name, note=key))
     version, version_source = _version(ctx, objects, method)
-    ebpf, transition = _ebpf(ctx, objects, felix_items, method, vxlan_port)
-    bpf = ebpf.get("bpfenabled")
+    ebpf = _ebpf_fields(ctx, objects, felix_items, method, vxlan_port)
+    bpf = ebpf["bpf_enabled"]
     calico = Calico(
         install_method=method,
         ip_pools=pools,
@@ -434,19 +453,10 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         wireguard=wireguard,
         wireguard_v4=wireguard_v4,
         wireguard_v6=wireguard_v6,
-        vxlan_port=ebpf.get("vxlanport"),
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
-        bpf_enabled=bpf,
-        bpf_external_service_mode=ebpf.get("bpfexternalservicemode"),
-        bpf_dsr_optout_cidrs=ebpf.get("bpfdsroptoutcidrs"),
-        felix_nodes=ebpf.nodes,
-        felix_env_unread=ebpf.unread,
-        felix_config_file=ebpf.config_file,
-        bpf_transition=transition,
-        bpf_rollout=_rollout(ctx) if transition else None,
-        felix_pods_differ=_pods_differ(ctx, objects.calico_config),
+        **ebpf,
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),
