@@ -20,9 +20,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import Calico
 from kostack.shell import as_code, render
 
-ROLLOUT = as_code(
-    render(["kubectl", "-n", "calico-system", "rollout", "status", "daemonset/calico-node"])
-)
+ROLLOUT = ("kubectl", "-n", "calico-system", "rollout", "status", "daemonset/calico-node")
 
 register(
     {
@@ -144,7 +142,9 @@ def _transition(calico: Calico) -> str:
         for on, names in sides.items()
         if names
     )
-    return Msg("ebpf-state.transition", rollout=rollout, known=known, command=ROLLOUT)
+    return Msg(
+        "ebpf-state.transition", rollout=rollout, known=known, command=as_code(render(ROLLOUT))
+    )
 
 
 def noted(calico: Calico | None, findings: Sequence[Finding]) -> list[Finding]:
