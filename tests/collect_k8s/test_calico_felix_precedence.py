@@ -7,11 +7,14 @@ DatastoreGlobal; docs/facts.md "Calico's eBPF data plane"): calico-node's enviro
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kostack.collect._cni_calico_felix import (
     FelixEnv,
     ebpf_settings,
+    fc_values,
     mounts_config_file,
     resolve,
 )
@@ -22,7 +25,7 @@ STORED = {
     "bpfdsroptoutcidrs": (),
     "vxlanport": 4789,
 }
-NODE_SPEC = {"bpfEnabled": True, "bpfExternalServiceMode": "DSR"}
+NODE_SPEC = fc_values({"spec": {"bpfEnabled": True, "bpfExternalServiceMode": "DSR"}})
 
 
 def test_the_environment_beats_the_config_file_and_every_felix_configuration() -> None:
@@ -83,3 +86,74 @@ def test_each_pod_is_its_nodes_and_an_unknown_node_makes_the_field_unknown() -> 
         "k8s-w-2": {"vxlan_port": 4799},
     }
     assert found.config_file == ("k8s-w-2",)
+
+
+def _fc(
+    name: str, created: str = "", annotations: dict[str, str] | None = None, **spec: Any
+) -> Any:
+    meta: dict[str, Any] = {"name": name, "creationTimestamp": created}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"metadata": meta, "spec": spec}
+
+
+LABELS = {
+    "edge-1": {"role": "edge", "zone": "a"},
+    "edge-2": {"role": "edge", "zone": "b"},
+    "core-1": {"role": "core"},
+}
+
+
+def test_a_selector_scoped_configuration_sits_between_node_and_default() -> None:
+    """Calico 3.32+: `edge` selects role == 'edge' and turns eBPF on there; edge-2's own
+    `node.edge-2` beats it; core-1 keeps `default`'s (felix/calc/config_batcher.go, the
+    order in config_params.go: DatastorePerHost, DatastorePerSelector, DatastoreGlobal)."""
+    items = [
+        _fc("edge", nodeSelector="role == 'edge'", bpfEnabled=True),
+        _fc("node.edge-2", bpfEnabled=False),
+    ]
+    found = ebpf_settings(STORED, items, FelixEnv(), {}, LABELS)
+    assert found.get("bpfenabled") is False
+    assert {n: o.model_dump(exclude_none=True) for n, o in found.nodes.items()} == {
+        "edge-1": {"bpf_enabled": True}
+    }
+
+
+def test_the_oldest_matching_selector_wins_and_one_not_evaluated_is_unknown() -> None:
+    """Two match edge-1: the older (creationTimestamp, then the name) wins, as
+    `MergeSelectorConfigs` picks; a selector outside the grammar kostack evaluates, older
+    than any match, makes the node's value not known; one without a selector applies
+    nowhere."""
+    items = [
+        _fc("b-late", "2026-12-02T00:00:00Z", nodeSelector="zone == 'a'", bpfEnabled=False),
+        _fc("a-early", "2026-12-01T00:00:00Z", nodeSelector="has(role)", bpfEnabled=True),
+        _fc("no-selector", "2026-11-01T00:00:00Z", bpfExternalServiceMode="DSR"),
+    ]
+    found = ebpf_settings(STORED, items, FelixEnv(), {}, LABELS)
+    assert {n: o.model_dump(exclude_none=True) for n, o in found.nodes.items()} == {
+        n: {"bpf_enabled": True} for n in LABELS
+    }
+    odd = _fc("odd", "2026-11-01T00:00:00Z", nodeSelector="zone == 'b' ||| x", bpfEnabled=False)
+    found = ebpf_settings(STORED, [*items, odd], FelixEnv(), {}, LABELS)
+    assert found.values == dict.fromkeys(STORED)  # which one applies is not known anywhere
+
+
+def test_an_annotation_beats_the_spec_of_its_configuration() -> None:
+    """config.projectcalico.org/<Name> on a FelixConfiguration (any case) beats its spec's
+    field (libcalico-go configurationprocessor.go `extractAnnotations`), parsed as Felix
+    parses its environment; an empty one is ignored."""
+    item = _fc(
+        "node.x",
+        annotations={
+            "config.projectcalico.org/BPFEnabled": "yes",
+            "config.projectcalico.org/bpfexternalservicemode": "dsr",
+            "config.projectcalico.org/VXLANPort": "",
+        },
+        bpfEnabled=False,
+        vxlanPort=4799,
+    )
+    assert fc_values(item) == {
+        "bpfenabled": True,
+        "bpfexternalservicemode": "DSR",
+        "vxlanport": 4799,
+    }

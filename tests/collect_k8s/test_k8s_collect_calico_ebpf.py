@@ -4,10 +4,14 @@ nodeSelector (its ConfigMap stays, no pod of it runs)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from k8s_collect_served import ServeFn
+from k8s_collect_served import ServeFn, joined_snapshot
 
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Status
+from kostack.analyze.messages import localize
 from kostack_testkit import k8s_fixture_published as calico_fx
 from kostack_testkit.k8s_fixture_objects import JsonObject
 
@@ -58,18 +62,74 @@ def test_bpf_with_kube_proxy_running_keeps_its_mode(serve: ServeFn) -> None:
     assert collection.cluster.kube_proxy_mode == "iptables"
 
 
-def test_operator_linux_dataplane_bpf_decides_when_felix_is_unreadable(serve: ServeFn) -> None:
-    objects = calico_fx.calico_operator_published("v3.31.7")
+def _operator_bpf(version: str = "v3.31.7") -> list[JsonObject]:
+    objects = calico_fx.calico_operator_published(version)
     for obj in objects:
         if obj["kind"] == "Installation":
             obj["spec"]["calicoNetwork"]["linuxDataplane"] = "BPF"
-    served = serve(objects)
+    return objects
+
+
+def test_operator_linux_dataplane_bpf_with_felix_unreadable_is_unknown(serve: ServeFn) -> None:
+    """The operator writes bpfEnabled into FelixConfiguration default only once calico-node's
+    rollout is complete (tigera/operator bpf.go): the Installation alone says nothing of
+    what Felix runs now."""
+    served = serve(_operator_bpf())
     for group in ("crd.projectcalico.org", "projectcalico.org"):
         served.api.inject_fault(group, "felixconfigurations", status=403)
     calico = served.collect().cluster.cni.calico
     assert calico is not None
-    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, None)
-    assert calico.bpf_dsr_optout_cidrs is None
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (None, None)
+    assert (calico.bpf_transition, calico.bpf_dsr_optout_cidrs) == (False, None)
+
+
+def _generation(objects: list[JsonObject], generations: list[str]) -> list[JsonObject]:
+    """Label the calico-node pods, in order, with these template generations."""
+    pods = [o for o in objects if o["kind"] == "Pod" and "calico-node" in o["metadata"]["name"]]
+    for pod, generation in zip(pods, generations, strict=False):
+        pod["metadata"].setdefault("labels", {})["pod-template-generation"] = generation
+    return objects
+
+
+def test_operator_bpf_before_felix_configuration_is_a_transition(serve: ServeFn) -> None:
+    """Installation BPF, FelixConfiguration default without bpfEnabled, calico-node pods on two
+    template generations: the rollout is under way, eBPF is not known anywhere."""
+    objects = _generation(_operator_bpf(), ["3", "4", "4", "3"])
+    collection = serve(objects).collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_transition, calico.bpf_rollout) == (None, True, (2, 4))
+    assert calico.bpf_external_service_mode == "Tunnel"
+    d = diagnose(joined_snapshot(collection))
+    for check in ("net-sg-calico-ebpf", "net-calico-ebpf-kube-proxy"):
+        (f,) = [f for f in d.findings if f.check_id == check]
+        assert f.status == Status.UNKNOWN
+        assert "in transition" in f.message and "(2 of 4 calico-node pods" in f.message
+        assert "kubectl -n calico-system rollout status daemonset/calico-node" in f.message
+        assert "전환 중" in localize(f.message, "ko")
+
+
+def test_operator_bpf_once_felix_configuration_says_so(serve: ServeFn) -> None:
+    objects = _felix(_operator_bpf(), bpfEnabled=True)
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_transition, calico.bpf_rollout) == (True, False, None)
+
+
+def test_a_node_env_decides_its_node_during_the_transition(serve: ServeFn) -> None:
+    """An older operator turned eBPF on in calico-node's environment: the pods that carry it
+    are known to run eBPF, the others are not known."""
+    objects = _operator_bpf()
+    pods = [o for o in objects if o["kind"] == "Pod" and "calico-node" in o["metadata"]["name"]]
+    pods[0]["spec"] = copy.deepcopy(pods[0]["spec"])  # the pods share their containers
+    for container in pods[0]["spec"]["containers"]:
+        if container["name"] == "calico-node":
+            container.setdefault("env", []).append({"name": "FELIX_BPFENABLED", "value": "true"})
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    node = pods[0]["spec"]["nodeName"]
+    assert (calico.bpf_enabled, calico.bpf_transition) == (None, True)
+    assert calico.felix_nodes[node].bpf_enabled is True
 
 
 def _calico_node_env(objects: list[JsonObject], *env: JsonObject) -> list[JsonObject]:
@@ -163,3 +223,22 @@ def test_per_node_felix_configuration_keeps_only_what_differs(serve: ServeFn) ->
     }
     felix = [r for r in served.requests() if "/felixconfigurations" in r]
     assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations?limit=500 200"]
+
+
+def test_a_selector_scoped_felix_configuration_over_http(serve: ServeFn) -> None:
+    """Calico 3.32+: FelixConfiguration `edge` (neither `default` nor `node.*`) with a
+    nodeSelector on the Nodes' labels turns DSR on for k8s-w-2 only, and an annotation
+    config.projectcalico.org/ on `default` turns eBPF on, whatever its spec says."""
+    objects = _felix(calico_fx.calico_operator_published("v3.31.7"), bpfEnabled=False)
+    for obj in objects:
+        if obj["kind"] == "FelixConfiguration":
+            obj["metadata"]["annotations"] = {"config.projectcalico.org/BPFEnabled": "true"}
+    edge = _node_felix("x", bpfExternalServiceMode="DSR")
+    edge["metadata"]["name"] = "edge"
+    edge["spec"]["nodeSelector"] = "kubernetes.io/hostname == 'k8s-w-2'"
+    calico = serve([*objects, edge]).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, calico.bpf_external_service_mode) == (True, "Tunnel")
+    assert {n: o.model_dump(exclude_none=True) for n, o in calico.felix_nodes.items()} == {
+        "k8s-w-2": {"bpf_external_service_mode": "DSR"}
+    }

@@ -164,3 +164,72 @@ def test_pods_not_listed_read_the_daemonsets_template(serve: ServeFn) -> None:
     calico = served.collect().cluster.cni.calico
     assert calico is not None
     assert (calico.bpf_enabled, calico.felix_config_file) == (None, ("calico-node",))
+
+
+def _second_pod(
+    objects: list[JsonObject], node: str, **status: Any
+) -> tuple[JsonObject, JsonObject]:
+    """A second calico-node pod on ``node``, created an hour after the first, listed before
+    it, with FELIX_BPFENABLED=true; ``status`` replaces its status (phase, conditions)."""
+    (old,) = [
+        o
+        for o in objects
+        if o["kind"] == "Pod"
+        and o["spec"].get("nodeName") == node
+        and o["metadata"]["name"].startswith("calico-node")
+    ]
+    old.setdefault("status", {}).update(
+        phase="Running", conditions=[{"type": "Ready", "status": "True"}]
+    )
+    old["metadata"]["creationTimestamp"] = "2026-12-07T13:00:00Z"
+    new = copy.deepcopy(old)
+    new["metadata"].update(name="calico-node-new01", creationTimestamp="2026-12-07T14:00:00Z")
+    new["metadata"].pop("uid", None)
+    new["status"].update(status)
+    new["spec"]["containers"] = copy.deepcopy(new["spec"]["containers"])
+    for c in new["spec"]["containers"]:
+        if c["name"] == "calico-node":
+            c.setdefault("env", []).append(ON)
+    objects.insert(objects.index(old), new)
+    return old, new
+
+
+def test_two_live_pods_the_newest_ready_one_decides_and_the_difference_is_said(
+    serve: ServeFn,
+) -> None:
+    """A DaemonSet with maxSurge: the new pod on k8s-w-3 runs and is ready beside the old one,
+    which is listed after it; the new pod's environment is the node's (the first listed used
+    to be taken whatever it was), and the two pods' difference is recorded and said."""
+    objects = _published()
+    old, _ = _second_pod(objects, "k8s-w-3")
+    collection = serve(objects).collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None
+    assert _own(calico) == {"k8s-w-3": {"bpf_enabled": True}}
+    assert calico.felix_pods_differ == {"k8s-w-3": ("calico-node-new01", old["metadata"]["name"])}
+    d = diagnose(joined_snapshot(collection))
+    (f,) = [f for f in d.findings if f.check_id == "net-sg-calico-ebpf"]
+    assert "two live calico-node pods" in f.message and "calico-node-new01" in f.message
+    assert "calico-node Pod 두 개가" in localize(f.message, "ko")
+
+
+def test_a_newer_pod_not_ready_gives_way_to_the_ready_one(serve: ServeFn) -> None:
+    """The new pod runs but is not ready yet: the old, ready one is the node's; both run, so
+    the difference is still said."""
+    objects = _published()
+    old, _ = _second_pod(
+        objects, "k8s-w-3", phase="Running", conditions=[{"type": "Ready", "status": "False"}]
+    )
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, _own(calico)) == (False, {})
+    assert calico.felix_pods_differ == {"k8s-w-3": (old["metadata"]["name"], "calico-node-new01")}
+
+
+def test_a_pending_pod_is_no_rival(serve: ServeFn) -> None:
+    """A new pod still Pending runs no Felix: the old one decides and nothing differs."""
+    objects = _published()
+    _second_pod(objects, "k8s-w-3", phase="Pending", conditions=[])
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.bpf_enabled, _own(calico), calico.felix_pods_differ) == (False, {}, {})

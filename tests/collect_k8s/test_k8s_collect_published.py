@@ -112,6 +112,9 @@ def test_calico_manifest(
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
         "felix_config_file": [],
+        "bpf_transition": False,
+        "bpf_rollout": None,
+        "felix_pods_differ": {},
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
@@ -155,6 +158,9 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
         "felix_config_file": [],
+        "bpf_transition": False,
+        "bpf_rollout": None,
+        "felix_pods_differ": {},
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS

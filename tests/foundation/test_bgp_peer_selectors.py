@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from kostack.analyze.calico_selector import matches, required_label
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.peering import SESSIONS_PER_NODE, Peering
 from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
+from kostack.model.calico_selector import matches, required_label
 from kostack.model.snapshot import CalicoBGPPeer
 from kostack_testkit.builders import build
 from kostack_testkit.cost import python_calls

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from kostack.analyze.calico_selector import matches
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.catalog import localize
 from kostack.collect._cni_calico_parse import parse_ip_pool
 from kostack.collect._kube_objects import Notes
+from kostack.model.calico_selector import matches
 from kostack.plan.build import build_plan
 from kostack.probe.plan import build_probe_plan
 from kostack_testkit.builders import (
@@ -164,7 +164,7 @@ def test_node_selector_subset(
 def test_a_selector_is_read_once_however_many_nodes_it_is_matched_against() -> None:
     """Pools x nodes evaluations must not re-read a long selector each time (a hostile
     1,000-character selector on 50 pools at 5,000 nodes would be read 250,000 times)."""
-    from kostack.analyze.calico_selector import _tokens
+    from kostack.model.calico_selector import _tokens
 
     _tokens.cache_clear()
     long_one = "has(a) " + "|| zone == 'z' " * 60  # under 1,024 characters, ~240 tokens

@@ -7,11 +7,17 @@ paged list). Everything that cannot be read becomes a gap with a hint.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
-from kostack.collect._cni_calico_felix import FelixEbpf, ebpf_settings, felix_default, felix_env
+from kostack.collect._cni_calico_felix import (
+    FelixEbpf,
+    ebpf_settings,
+    fc_values,
+    felix_default,
+    felix_env,
+)
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     bpf_dsr_optout_cidrs,
@@ -21,6 +27,7 @@ from kostack.collect._cni_calico_parse import (
     calico_mtu,
     calico_version,
     feature_detect_override,
+    installation_bpf,
     installation_pools_text,
     nat_outgoing_exclusions,
     parse_block,
@@ -309,21 +316,72 @@ def _felix_configurations(ctx: CniContext) -> tuple[list[JsonObject], JsonObject
 
 def _ebpf(
     ctx: CniContext, objects: CalicoObjects, items: list[JsonObject], method: str, port: int | None
-) -> FelixEbpf:
+) -> tuple[FelixEbpf, bool]:
     """Calico's eBPF settings: calico-node's FELIX_* variables (each node's own pod's) over
-    its config file over `node.<name>` over `default` (collect/_cni_calico_felix.py)."""
+    its config file over `node.<name>` over the selector-scoped FelixConfigurations over
+    `default` (collect/_cni_calico_felix.py); and whether the data plane is in transition:
+    the Installation asks for BPF, `default` does not turn it on yet (the operator writes it
+    once calico-node's rollout is complete: tigera/operator bpf.go), so it is not known."""
     stored: dict[str, object] = {
         "bpfenabled": bpf_enabled(objects),
         "bpfexternalservicemode": bpf_external_service_mode(objects),
         "bpfdsroptoutcidrs": bpf_dsr_optout_cidrs(objects),
         "vxlanport": port,
     }
+    stored.update(fc_values(objects.felix))  # its config.projectcalico.org/ annotations
+    transition = installation_bpf(objects) and stored["bpfenabled"] is False
+    if transition:
+        stored["bpfenabled"] = None
     env = felix_env(_calico_node(ctx, method), objects.calico_config)
     pods = {
-        node: felix_env(containers, objects.calico_config)
-        for node, containers in ctx.facts.calico_node_pods.items()
+        node: felix_env(pod.containers, objects.calico_config)
+        for node, pod in ctx.facts.calico_node_best.items()
     }
-    return ebpf_settings(stored, items, env, pods)
+    labels = ctx.facts.calico_nodes.selectable
+    return ebpf_settings(stored, items, env, pods, labels), transition
+
+
+def _ebpf_fields(
+    ctx: CniContext, objects: CalicoObjects, items: list[JsonObject], method: str, port: int | None
+) -> dict[str, Any]:
+    """The model's Calico fields of Felix's eBPF settings and where they come from."""
+    ebpf, transition = _ebpf(ctx, objects, items, method, port)
+    return {
+        "vxlan_port": ebpf.get("vxlanport"),
+        "bpf_enabled": ebpf.get("bpfenabled"),
+        "bpf_external_service_mode": ebpf.get("bpfexternalservicemode"),
+        "bpf_dsr_optout_cidrs": ebpf.get("bpfdsroptoutcidrs"),
+        "felix_nodes": ebpf.nodes,
+        "felix_env_unread": ebpf.unread,
+        "felix_config_file": ebpf.config_file,
+        "bpf_transition": transition,
+        "bpf_rollout": _rollout(ctx) if transition else None,
+        "felix_pods_differ": _pods_differ(ctx, objects.calico_config),
+    }
+
+
+def _pods_differ(ctx: CniContext, config: JsonObject | None) -> dict[str, tuple[str, str]]:
+    """Nodes with another live calico-node pod whose FELIX_* eBPF settings differ from those
+    of the one kostack judges the node by: node -> (that pod, the other)."""
+    out: dict[str, tuple[str, str]] = {}
+    best = ctx.facts.calico_node_best
+    for node, rivals in ctx.facts.calico_node_rivals.items():
+        own = felix_env(best[node].containers, config)
+        for rival in rivals:
+            if felix_env(rival.containers, config) != own:
+                out[node] = (best[node].name, rival.name)
+                break
+    return out
+
+
+def _rollout(ctx: CniContext) -> tuple[int, int] | None:
+    """(calico-node pods on the newest template generation among them, pods), from their
+    DaemonSet label pod-template-generation; None when some pod has none."""
+    found = [p.generation for p in ctx.facts.calico_node_best.values()]
+    if not found or not all(g.isdigit() for g in found):
+        return None
+    newest = max(int(g) for g in found)
+    return sum(int(g) == newest for g in found), len(found)
 
 
 def _felix_tunnels(
@@ -380,8 +438,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     for name, key in nodes.skipped:
         ctx.notes.skip("cluster.nodes", Msg("skip.calico-annotation", name=name, note=key))
     version, version_source = _version(ctx, objects, method)
-    ebpf = _ebpf(ctx, objects, felix_items, method, vxlan_port)
-    bpf = ebpf.get("bpfenabled")
+    ebpf = _ebpf_fields(ctx, objects, felix_items, method, vxlan_port)
+    bpf = ebpf["bpf_enabled"]
     calico = Calico(
         install_method=method,
         ip_pools=pools,
@@ -395,16 +453,10 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         wireguard=wireguard,
         wireguard_v4=wireguard_v4,
         wireguard_v6=wireguard_v6,
-        vxlan_port=ebpf.get("vxlanport"),
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
-        bpf_enabled=bpf,
-        bpf_external_service_mode=ebpf.get("bpfexternalservicemode"),
-        bpf_dsr_optout_cidrs=ebpf.get("bpfdsroptoutcidrs"),
-        felix_nodes=ebpf.nodes,
-        felix_env_unread=ebpf.unread,
-        felix_config_file=ebpf.config_file,
+        **ebpf,
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(nodes.route_reflectors),

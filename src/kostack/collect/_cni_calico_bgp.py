@@ -31,7 +31,14 @@ from ipaddress import IPv4Network
 from typing import Any, Final
 
 from kostack.catalog import register
-from kostack.collect._kube_objects import Notes, annotations_of, as_dict, as_str, name_of
+from kostack.collect._kube_objects import (
+    Notes,
+    annotations_of,
+    as_dict,
+    as_str,
+    labels_of,
+    name_of,
+)
 from kostack.model.snapshot import CalicoBGPPeer
 
 RR_ANNOTATION: Final = "projectcalico.org/RouteReflectorClusterID"
@@ -154,6 +161,8 @@ class CalicoNodes:
         default_factory=dict
     )
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (node, annotation) ignored
+    # every node's labels as Calico selects it: its own under the Node's (a Node's label wins)
+    selectable: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, node: Mapping[str, Any]) -> None:
         name = name_of(node)
@@ -178,6 +187,7 @@ class CalicoNodes:
                 self.skipped.append((name, LABELS_ANNOTATION))
             elif labels:
                 self.labels[name] = labels
+        self.selectable[name] = {**self.labels.get(name, {}), **labels_of(node)}
         self._addresses(name, notes)
 
     def _addresses(self, name: str, notes: Mapping[str, str]) -> None:

@@ -1,7 +1,10 @@
 """Calico's eBPF settings from where Felix reads them (docs/facts.md "Calico's eBPF data
 plane"): calico-node's FELIX_* environment variables first, then its config file
-/etc/calico/felix.cfg, then the node's own FelixConfiguration `node.<name>`, then `default`
-(felix/config/config_params.go `SourcesInDescendingOrder`). Each node's Felix reads its own
+/etc/calico/felix.cfg, then the node's own FelixConfiguration `node.<name>`, then the one
+selector-scoped FelixConfiguration whose nodeSelector picks the node (Calico 3.32+), then
+`default` (felix/config/config_params.go `SourcesInDescendingOrder`). In each
+FelixConfiguration an annotation `config.projectcalico.org/<Name>` beats the spec's field
+(libcalico-go configurationprocessor.go `extractAnnotations`). Each node's Felix reads its own
 calico-node pod's environment, so a pod that differs (a rolling update half done) is judged
 by itself. The config file is not readable through the API: where calico-node mounts over
 it, a field its environment does not set is not known. Pure parsers, no I/O.
@@ -19,10 +22,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from kostack.collect._cni_common import JsonObject, positive, spec_of
-from kostack.collect._kube_objects import as_dict, as_list, name_of
+from kostack.collect._kube_objects import annotations_of, as_dict, as_list, name_of
+from kostack.model.calico_selector import matches, required_label
 from kostack.model.snapshot import CalicoFelixNode
 
 Mode = Literal["Tunnel", "DSR"]
@@ -37,6 +42,9 @@ NODE_PREFIX = "node."  # libcalico-go syncersv1/updateprocessors/configurationpr
 # calico-node runs Felix with this file, whatever its environment says (node/pkg/node/
 # command.go `felix.Run("/etc/calico/felix.cfg", ...)`; FELIX_CONFIGFILE is no Felix parameter)
 CONFIG_FILE = "/etc/calico/felix.cfg"
+# a FelixConfiguration's annotation that sets a parameter (configurationprocessor.go
+# `annotationConfigPrefix`)
+ANNOTATION_PREFIX = "config.projectcalico.org/"
 
 
 @dataclass(frozen=True)
@@ -193,22 +201,40 @@ _ATTRS = {
     "bpfdsroptoutcidrs": "bpf_dsr_optout_cidrs",
     "vxlanport": "vxlan_port",
 }
+Values = Mapping[str, object]
+NO_SCOPED: Values = MappingProxyType({})  # no selector-scoped FelixConfiguration applies
+
+
+def fc_values(item: Mapping[str, Any] | None) -> dict[str, object]:
+    """The fields of FIELDS a FelixConfiguration sets, by Felix's lower-case parameter: an
+    annotation `config.projectcalico.org/<Name>` (any case, parsed as the environment is:
+    config_params.go `resolve`; an empty one ignored, `UpdateFrom`), else the spec's field."""
+    spec = spec_of(item)
+    out = {key: _from_spec(key, spec[name]) for key, name in FIELDS.items() if name in spec}
+    for raw, value in annotations_of(item or {}).items():
+        key = raw[len(ANNOTATION_PREFIX) :].lower() if raw.startswith(ANNOTATION_PREFIX) else ""
+        if key in FIELDS and str(value):
+            out[key] = _from_env(key, str(value))
+    return out
 
 
 def resolve(
-    key: str, env: FelixEnv, spec: Mapping[str, Any] | None, stored: Mapping[str, object]
+    key: str, env: FelixEnv, own: Values | None, stored: Values, scoped: Values | None = NO_SCOPED
 ) -> object:
     """Felix's ``key`` on a node: its calico-node's environment, else (None: not known) its
-    config file when one is mounted, else its own FelixConfiguration ``spec``, else
-    ``stored`` (`default`'s, or the Installation's; None: not read)."""
+    config file when one is mounted, else its own FelixConfiguration's values ``own``, else
+    the selector-scoped one's ``scoped`` (None: which one applies is not known), else
+    ``stored`` (`default`'s, None: not read)."""
     given, value = env_override(env, key)
     if given:
         return value
     if env.config_file:
         return None
-    if spec is not None and FIELDS[key] in spec:
-        return _from_spec(key, spec[FIELDS[key]])
-    return stored.get(key)
+    if own is not None and key in own:
+        return own[key]
+    if scoped is None:
+        return None
+    return scoped[key] if key in scoped else stored.get(key)
 
 
 def felix_default(items: Sequence[JsonObject]) -> JsonObject | None:
@@ -232,13 +258,63 @@ class FelixEbpf:
         return self.values.get(key)
 
 
-def _node_specs(items: Sequence[JsonObject]) -> dict[str, Mapping[str, Any]]:
-    """Each node's own FelixConfiguration `node.<name>`, by node name."""
+def _node_values(items: Sequence[JsonObject]) -> dict[str, dict[str, object]]:
+    """Each node's own FelixConfiguration `node.<name>`'s values, by node name."""
     return {
-        name_of(i).removeprefix(NODE_PREFIX): spec_of(i)
+        name_of(i).removeprefix(NODE_PREFIX): fc_values(i)
         for i in items
         if name_of(i).startswith(NODE_PREFIX) and name_of(i) != NODE_PREFIX
     }
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A selector-scoped FelixConfiguration (Calico 3.32+: any name but `default` and
+    `node.*`, with spec.nodeSelector; felix/calc/config_batcher.go)."""
+
+    selector: str
+    values: dict[str, object]
+
+
+def scoped_configs(items: Sequence[JsonObject]) -> list[Scoped]:
+    """The selector-scoped FelixConfigurations, oldest first (metadata.creationTimestamp,
+    then the name: `MergeSelectorConfigs` takes the oldest that matches a node). One without
+    a nodeSelector, or an empty one, applies to no node."""
+    found = []
+    for item in items:
+        name = name_of(item)
+        selector = spec_of(item).get("nodeSelector")
+        if name == "default" or name.startswith(NODE_PREFIX) or not isinstance(selector, str):
+            continue
+        if selector.strip():
+            created = str(as_dict(item.get("metadata")).get("creationTimestamp") or "")
+            found.append((created, name, Scoped(selector, fc_values(item))))
+    return [scoped for _, _, scoped in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def scoped_winners(
+    configs: Sequence[Scoped], labels: Mapping[str, Mapping[str, str]]
+) -> dict[str, Values | None]:
+    """Node -> the values of the selector-scoped FelixConfiguration that applies to it (the
+    oldest that selects it), None where an older one cannot be evaluated (not known); nodes
+    none selects are absent. A selector requiring a `k == 'v'` is evaluated on the nodes so
+    labelled only (a label index, built once), so per-group objects cost their nodes."""
+    out: dict[str, Values | None] = {}
+    index: dict[tuple[str, str], list[str]] | None = None
+    for config in configs:
+        label = required_label(config.selector)
+        if label is not None and index is None:
+            index = {}
+            for node, own in labels.items():
+                for pair in own.items():
+                    index.setdefault(pair, []).append(node)
+        names = labels if label is None or index is None else index.get(label, [])
+        for name in names:
+            if name not in out:
+                hit = matches(config.selector, labels[name])
+                if hit is not False:
+                    out[name] = None if hit is None else config.values
+    return out
 
 
 def ebpf_settings(
@@ -246,25 +322,33 @@ def ebpf_settings(
     items: Sequence[JsonObject],
     env: FelixEnv,
     pods: Mapping[str, FelixEnv] | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> FelixEbpf:
-    """``stored``: the values of FelixConfiguration `default` (or the Installation), by
-    Felix's lower-case parameter; ``env``: calico-node's environment where no pod of a node
-    is known (the first pod's, or the DaemonSet's template), ``pods``: each node's own.
-    A field is the cluster's value with ``env``; a node keeps the fields whose value there
-    (`resolve`) differs; a field not known on some node is not known for the cluster."""
+    """``stored``: the values of FelixConfiguration `default`, by Felix's lower-case
+    parameter; ``env``: calico-node's environment where no pod of a node is known (the first
+    pod's, or the DaemonSet's template), ``pods``: each node's own; ``labels``: each node's
+    labels as Calico selects it (for the selector-scoped FelixConfigurations). A field is the
+    cluster's value with ``env``; a node keeps the fields whose value there (`resolve`)
+    differs; a field not known on some node is not known for the cluster."""
     pods = pods or {}
-    specs = _node_specs(items)
+    own = _node_values(items)
+    scoped = scoped_winners(scoped_configs(items), labels or {})
     values = {key: resolve(key, env, None, stored) for key in FIELDS}
     per_node = {
-        name: {key: resolve(key, pods.get(name, env), specs.get(name), stored) for key in FIELDS}
-        for name in dict.fromkeys([*pods, *specs])
+        name: {
+            key: resolve(
+                key, pods.get(name, env), own.get(name), stored, scoped.get(name, NO_SCOPED)
+            )
+            for key in FIELDS
+        }
+        for name in dict.fromkeys([*pods, *own, *scoped])
     }
     for key in FIELDS:
-        if any(own[key] is None for own in per_node.values()):
+        if any(values_of[key] is None for values_of in per_node.values()):
             values[key] = None
     nodes: dict[str, CalicoFelixNode] = {}
-    for name, own in per_node.items():
-        differ = {_ATTRS[k]: v for k, v in own.items() if v is not None and v != values[k]}
+    for name, found in per_node.items():
+        differ = {_ATTRS[k]: v for k, v in found.items() if v is not None and v != values[k]}
         if differ:
             nodes[name] = CalicoFelixNode.model_validate(differ)
     envs = [env, *pods.values()]

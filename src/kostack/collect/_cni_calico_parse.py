@@ -79,7 +79,7 @@ def _node_selector(value: object) -> str | None:
     """spec.nodeSelector; None for every node (unset or "all()", the IPPool reference's
     default); one kostack cannot keep (not a string, longer than the snapshot holds) becomes
     "?", which it cannot evaluate, so the pool counts as possibly on every node
-    (kostack.analyze.calico_selector)."""
+    (kostack.model.calico_selector)."""
     if isinstance(value, str) and value.strip() == "all()":
         return None
     return kept_selector(value)
@@ -258,16 +258,19 @@ def program_cluster_routes(objects: CalicoObjects) -> bool | None:
     return spec_of(objects.felix).get("programClusterRoutes") == "Enabled"
 
 
+def installation_bpf(objects: CalicoObjects) -> bool:
+    """The operator's Installation asks for the eBPF data plane: calicoNetwork.linuxDataplane
+    "BPF" (tigera/operator api/v1/installation_types.go)."""
+    if objects.installation is None:
+        return False
+    computed, spec = _installation_network(objects.installation)
+    return "BPF" in (computed.get("linuxDataplane"), spec.get("linuxDataplane"))
+
+
 def bpf_enabled(objects: CalicoObjects) -> bool | None:
-    """Whether Felix runs its eBPF data plane: the operator's Installation
-    calicoNetwork.linuxDataplane "BPF" (tigera/operator api/v1/installation_types.go; the
-    operator then sets Felix's bpfEnabled), else FelixConfiguration bpfEnabled (api
-    felixconfig.go, "[Default: false]"). None when neither says BPF and Felix's settings were
-    not read."""
-    if objects.installation is not None:
-        computed, spec = _installation_network(objects.installation)
-        if "BPF" in (computed.get("linuxDataplane"), spec.get("linuxDataplane")):
-            return True
+    """FelixConfiguration `default` bpfEnabled (api felixconfig.go, "[Default: false]"): the
+    operator writes it from its Installation only once calico-node's rollout is complete
+    (`installation_bpf`, collect/_cni_calico.py). None: Felix's settings were not read."""
     if objects.felix is None and objects.felix_failed:
         return None
     return spec_of(objects.felix).get("bpfEnabled") is True

@@ -91,9 +91,11 @@ class ClusterFacts:
     # The containers of the first agent pod seen per CNI (command line, env, image).
     agent_containers: dict[CniName, list[dict[str, Any]]] = field(default_factory=dict)
     # Each node's calico-node pod's containers, by node name (Felix takes its environment per
-    # node: collect/_cni_calico_felix.py); a pod being deleted gives way to a live one.
+    # node: collect/_cni_calico_felix.py): the best by `CalicoNodePod.rank`; the other live
+    # (running, not being deleted) pods of the node, which a rolling update may leave beside it.
     calico_node_pods: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calico_node_leaving: set[str] = field(default_factory=set)
+    calico_node_best: dict[str, CalicoNodePod] = field(default_factory=dict)
+    calico_node_rivals: dict[str, list[CalicoNodePod]] = field(default_factory=dict)
     typha_namespaces: set[str] = field(default_factory=set)
     kube_proxy_pods: int = 0
     kube_proxy_args: list[str] = field(default_factory=list)  # the first kube-proxy pod's
@@ -177,19 +179,20 @@ class ClusterFacts:
             self.controller_manager_args = _command_line(pod)
 
     def _calico_node_pod(self, pod: Mapping[str, Any]) -> None:
-        """Keep the calico-node pod of its node: the first listed, unless it is being deleted
-        (metadata.deletionTimestamp) and a live one follows."""
-        node = as_dict(pod.get("spec")).get("nodeName")
-        if not isinstance(node, str) or not node:
+        """Keep the best calico-node pod of its node (`CalicoNodePod.rank`: live, then running
+        and ready, then the newest); the other live ones as its rivals."""
+        found = CalicoNodePod.of(pod)
+        if found is None:
             return
-        leaving = "deletionTimestamp" in as_dict(pod.get("metadata"))
-        if node in self.calico_node_pods and (leaving or node not in self.calico_node_leaving):
+        node, best = found.node, self.calico_node_best.get(found.node)
+        if best is not None and best.rank >= found.rank:
+            if found.live:
+                self.calico_node_rivals.setdefault(node, []).append(found)
             return
-        self.calico_node_pods[node] = pod_containers(pod)
-        if leaving:
-            self.calico_node_leaving.add(node)
-        else:
-            self.calico_node_leaving.discard(node)
+        if best is not None and best.live:
+            self.calico_node_rivals.setdefault(node, []).append(best)
+        self.calico_node_best[node] = found
+        self.calico_node_pods[node] = found.containers
 
     def _agent_settings(self, app: str, pod: Mapping[str, Any]) -> None:
         """Canal's marks (Calico manifests/canal.yaml: calico-node's CALICO_NETWORKING_BACKEND
@@ -240,6 +243,46 @@ class ClusterFacts:
     @property
     def linux_only(self) -> bool:
         return self.nodes_os == {"linux"}
+
+
+@dataclass(frozen=True)
+class CalicoNodePod:
+    """A calico-node pod as the choice of its node's needs it."""
+
+    node: str
+    name: str
+    containers: list[dict[str, Any]]
+    rank: tuple[bool, bool, bool, str, str]
+    generation: str
+
+    @property
+    def live(self) -> bool:
+        """Its Felix runs: the pod is running and not being deleted."""
+        return self.rank[0] and self.rank[2]
+
+    @classmethod
+    def of(cls, pod: Mapping[str, Any]) -> CalicoNodePod | None:
+        """The pod on its node (None: not scheduled). Its rank, greater is better: not being
+        deleted (metadata.deletionTimestamp), ready (condition Ready "True"), running
+        (status.phase), then the newest (metadata.creationTimestamp, RFC 3339 in UTC, compares
+        as text), then the name; `generation` its DaemonSet label pod-template-generation."""
+        node = as_dict(pod.get("spec")).get("nodeName")
+        if not isinstance(node, str) or not node:
+            return None
+        meta, status = as_dict(pod.get("metadata")), as_dict(pod.get("status"))
+        ready = any(
+            as_dict(c).get("type") == "Ready" and as_dict(c).get("status") == "True"
+            for c in as_list(status.get("conditions"))
+        )
+        rank = (
+            "deletionTimestamp" not in meta,
+            ready,
+            status.get("phase") == "Running",
+            str(meta.get("creationTimestamp") or ""),
+            str(meta.get("name") or ""),
+        )
+        generation = str(labels_of(pod).get("pod-template-generation") or "")
+        return cls(node, rank[4], pod_containers(pod), rank, generation)
 
 
 def _command_line(pod: Mapping[str, Any]) -> list[str]:

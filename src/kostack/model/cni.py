@@ -25,7 +25,7 @@ class CalicoIPPool(Record):
     disabled: bool = False
     source: Name | None = None
     # spec.nodeSelector (Calico selector syntax); None: every node (unset, "all()") or not
-    # collected. kostack.analyze.calico_selector evaluates it against a node's labels.
+    # collected. kostack.model.calico_selector evaluates it against a node's labels.
     node_selector: str | None = Field(default=None, max_length=1024)
 
     @property
@@ -123,6 +123,17 @@ class Calico(Record):
     # environment leaves unset are None): node names, or "calico-node" (the DaemonSet's
     # template, the pods not listed)
     felix_config_file: tuple[Name, ...] = ()
+    # The operator's Installation asks for eBPF (linuxDataplane BPF) and FelixConfiguration
+    # `default` does not turn it on yet: the operator writes bpfEnabled only once calico-node's
+    # rolling update is complete (tigera/operator bpf.go), so until then `bpf_enabled` is not
+    # known where no node's own setting decides it. `bpf_rollout`: (calico-node pods on the
+    # newest template generation, calico-node pods) when the pods were listed.
+    bpf_transition: bool = False
+    bpf_rollout: tuple[int, int] | None = None
+    # Nodes running two live calico-node pods (a rolling update) whose FELIX_* eBPF settings
+    # differ: node -> (the pod kostack judges the node by, the newest running and ready; the
+    # other)
+    felix_pods_differ: dict[Name, tuple[Name, Name]] = Field(default_factory=dict)
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
     # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None

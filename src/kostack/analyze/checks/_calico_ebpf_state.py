@@ -2,16 +2,25 @@
 every node has (engine/calico_ebpf.py `effective`), and why it is not known when it is not
 (some nodes on and others off by their own FelixConfiguration or calico-node pod; a FELIX_*
 variable of calico-node set from a valueFrom kostack did not read; a volume mounted over
-Felix's config file, which the API cannot show)."""
+Felix's config file, which the API cannot show; the operator's switch to eBPF under way: its
+Installation asks for BPF and FelixConfiguration default does not say so yet); and the note
+that a node runs two live calico-node pods whose eBPF settings differ (a rolling update)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._sg import calico_of
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.engine.calico_ebpf import effective, mixed_bpf
+from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import Calico
+from kostack.shell import as_code, render
+
+ROLLOUT = ("kubectl", "-n", "calico-system", "rollout", "status", "daemonset/calico-node")
 
 register(
     {
@@ -44,6 +53,41 @@ register(
             "파일을 확인하세요.",
         },
         "ebpf-state.daemonset": {"en": "its DaemonSet's template", "ko": "DaemonSet 템플릿"},
+        "ebpf-state.transition": {
+            "en": "Cannot decide: Calico's data plane is in transition. The operator's "
+            "Installation asks for eBPF (linuxDataplane BPF) but FelixConfiguration default "
+            "does not turn bpfEnabled on yet: the operator writes it only once calico-node's "
+            "rolling update is complete{rollout}. Until then Felix keeps its iptables or "
+            "nftables data plane where no node's own setting says otherwise, and switches to "
+            "eBPF once it is written, so who serves Services is not decided.{known} Run kostack "
+            "again once {command} says the rollout is done and bpfEnabled is true.",
+            "ko": "판단할 수 없음: Calico 데이터 플레인이 전환 중입니다. 오퍼레이터의 Installation은 "
+            "eBPF(linuxDataplane BPF)를 요청하지만 FelixConfiguration default는 아직 bpfEnabled를 "
+            "켜지 않았습니다. 오퍼레이터는 calico-node의 롤링 업데이트가 끝난 뒤에만 이 값을 "
+            "씁니다{rollout}. 그때까지 노드별 설정이 없는 곳의 Felix는 iptables 또는 nftables "
+            "데이터 플레인을 유지하다가 값이 쓰이면 eBPF로 바뀌므로, 서비스를 누가 처리하는지 "
+            "정해지지 않았습니다.{known} {command} 결과 롤아웃이 끝나고 bpfEnabled가 true가 된 "
+            "뒤 kostack을 다시 실행하세요.",
+        },
+        "ebpf-state.rollout": {
+            "en": " ({n} of {m} calico-node pods run the newest template)",
+            "ko": " (calico-node Pod {m}개 중 {n}개가 최신 템플릿으로 실행 중)",
+        },
+        "ebpf-state.known": {
+            "en": " Decided by their own setting: eBPF {on} on {nodes}.",
+            "ko": " 노드별 설정으로 정해진 곳: {nodes}에서 eBPF {on}.",
+        },
+        "ebpf-state.on": {"en": "on", "ko": "켜짐"},
+        "ebpf-state.off": {"en": "off", "ko": "꺼짐"},
+        "ebpf-state.pods-differ": {
+            "en": "Note: {nodes} run two live calico-node pods (a rolling update) whose FELIX_* "
+            "eBPF settings differ; kostack judges each by its newest running and ready pod "
+            "({chosen} on {node}, not {other}).",
+            "ko": "참고: {nodes}에서 FELIX_* eBPF 설정이 서로 다른 calico-node Pod 두 개가 "
+            "실행 중입니다(롤링 업데이트). kostack은 가장 최근에 실행되어 준비된 Pod로 "
+            "판단합니다({node}에서는 {other:이/가} 아니라 {chosen}).",
+        },
+        "ebpf-state.noted": {"en": "{message} {note}", "ko": "{message} {note}"},
     }
 )
 
@@ -67,6 +111,8 @@ def ebpf_state(ctx: CheckContext) -> tuple[Calico | None, str | None]:
             "ebpf-state.mixed", on=nodes_label(on), off=nodes_label(off)
         )
     calico = effective(cl, calico)
+    if calico.bpf_enabled is None and calico.bpf_transition:
+        return calico, _transition(calico)
     if calico.bpf_enabled is None and calico.felix_env_unread:
         names = ", ".join(calico.felix_env_unread)
         return calico, Msg("ebpf-state.env-unread", names=names)
@@ -74,3 +120,47 @@ def ebpf_state(ctx: CheckContext) -> tuple[Calico | None, str | None]:
         where = _file_where(calico.felix_config_file)
         return calico, Msg("ebpf-state.config-file", where=where)
     return calico, None
+
+
+def _transition(calico: Calico) -> str:
+    """The operator's switch to eBPF under way: the rollout's progress and the nodes whose own
+    setting (calico-node's environment, their FelixConfiguration) decides."""
+    rollout = ""
+    if calico.bpf_rollout is not None:
+        n, m = calico.bpf_rollout
+        rollout = Msg("ebpf-state.rollout", n=n, m=m)
+    sides: dict[bool, list[str]] = {True: [], False: []}
+    for name, own in sorted(calico.felix_nodes.items()):
+        if own.bpf_enabled is not None:
+            sides[own.bpf_enabled].append(name)
+    known = "".join(
+        Msg(
+            "ebpf-state.known",
+            on=Msg(f"ebpf-state.{'on' if on else 'off'}"),
+            nodes=nodes_label(names),
+        )
+        for on, names in sides.items()
+        if names
+    )
+    return Msg(
+        "ebpf-state.transition", rollout=rollout, known=known, command=as_code(render(ROLLOUT))
+    )
+
+
+def noted(calico: Calico | None, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` with the note that some nodes run two live calico-node pods whose eBPF
+    settings differ (collect/_cni_common.py `CalicoNodePod`), when they do."""
+    if calico is None or not calico.felix_pods_differ:
+        return list(findings)
+    names = sorted(calico.felix_pods_differ)
+    chosen, other = calico.felix_pods_differ[names[0]]
+    note = Msg(
+        "ebpf-state.pods-differ",
+        nodes=nodes_label(names),
+        node=names[0],
+        chosen=chosen,
+        other=other,
+    )
+    return [
+        replace(f, message=Msg("ebpf-state.noted", message=f.message, note=note)) for f in findings
+    ]

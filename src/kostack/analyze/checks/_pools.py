@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kostack.analyze.calico_selector import matches
 from kostack.analyze.checks._facts import cidrs_label
 from kostack.analyze.findings import Remedy
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.calico_selector import matches
 from kostack.model.snapshot import IPNetwork
 
 

@@ -10,7 +10,7 @@ eBPF data plane"). Services keep working through Felix, so this is a warning (ca
 
 from __future__ import annotations
 
-from kostack.analyze.checks._calico_ebpf_state import ebpf_state
+from kostack.analyze.checks._calico_ebpf_state import ebpf_state, noted
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -80,6 +80,11 @@ def _kube_proxy(pod: Pod) -> bool:
 @SAY.only_for("calico", f"{ID}.not-calico")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
+    calico = ctx.snapshot.cluster.cni.calico if ctx.snapshot.cluster is not None else None
+    return noted(calico, _run(ctx))
+
+
+def _run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     calico, undecided = ebpf_state(ctx)
     if cl is None or cl.cni.type != "calico":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._calico_ebpf_state import ebpf_state
+from kostack.analyze.checks._calico_ebpf_state import ebpf_state, noted
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
@@ -69,6 +69,11 @@ register(
 @SAY.only_for("calico", f"{ID}.not-calico")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
+    calico = ctx.snapshot.cluster.cni.calico if ctx.snapshot.cluster is not None else None
+    return noted(calico, _run(ctx))
+
+
+def _run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     calico, undecided = ebpf_state(ctx)
     if cl is None or cl.cni.type != "calico":

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
-from kostack.analyze.calico_selector import matches, required_label
 from kostack.analyze.engine.cni import SessionJudge, peers_routed
 from kostack.analyze.engine.peering_text import PEERING_MESSAGES
 from kostack.analyze.engine.router import no_port_hop
@@ -42,6 +41,7 @@ from kostack.analyze.engine.stateless import reply_hops
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.calico_selector import matches, required_label
 from kostack.model.snapshot import Calico, CalicoBGPPeer, IPAddress
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Calico selectors (an IPPool's ``nodeSelector``, a BGPPeer's) evaluated against a node's labels.
+"""Calico selectors (an IPPool's ``nodeSelector``, a BGPPeer's, a FelixConfiguration's)
+evaluated against a node's labels. Pure, in the model so that the collector (Felix's
+selector-scoped settings) and the analysis share it.
 
 Calico's grammar (its selector reference, "Selectors"; IPPool reference: ``nodeSelector``
 defaults to ``all()``), evaluated as libcalico-go does (lib/selector/parser/ast.go, each
