@@ -260,3 +260,25 @@ def test_the_plan_says_each_way_is_one_of_several_and_its_file_reads_back() -> N
         again = plan_from_dict(plan_to_dict(plan, lang=lang))
         assert [a.id for a in again.actions if Msg("plan.note.one-way") in a.notes] == noted
     assert "하나를 고르세요" in localize(Msg("plan.note.one-way"), "ko")
+
+
+def test_the_verification_says_one_of_the_ways_not_every_step() -> None:
+    """Under a cause that remains, the plan named its manual steps 'until you run manual step
+    a1, a2, a3, a4', which reads as all of them though they are two ways (choose one): it now
+    says 'one of manual steps a1, a2+a3+a4' (a way of three steps joined), in en and ko; one
+    way alone keeps 'manual step ...'."""
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    plan = build_plan(build(doc_with(CLASS, DISABLED, load_balancer_ingress=[])))
+    manual = [a.id for a in plan.actions if a.operation.value == "manual"]
+    ways = f"{manual[0]}, {'+'.join(manual[1:])}"
+    en = render_plan(plan)
+    assert f"until you run one of manual steps {ways} (they are ways" in en, en
+    assert "until you run manual step" not in en
+    ko = render_plan(plan, lang="ko")
+    assert f"수동 단계 {ways} 중 하나를 실행하기 전까지" in ko, ko
+    old = {"load_balancer_ingress": [], "created": "2020-01-01T00:00:00Z"}
+    alone = render_plan(build_plan(build(doc_with(None, DISABLED, metallb=False, **old))))
+    assert "until you run manual step a1, a2, a3 (kostack" in alone, alone
+    assert "one of manual steps" not in alone
