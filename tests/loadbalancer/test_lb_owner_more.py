@@ -19,7 +19,13 @@ from kostack.analyze.messages import localize
 from kostack_testkit.builders import Doc, build
 from kostack_testkit.metallb import metallb_doc
 
-RUNS = {"found": True, "namespace": "kube-system", "pod": "occm-ds-x1", "service_controller": True}
+RUNS = {
+    "found": True,
+    "namespace": "kube-system",
+    "pod": "occm-ds-x1",
+    "workload": "daemonset/occm-ds",
+    "service_controller": True,
+}
 DISABLED = dict(
     RUNS, load_balancer_enabled=False, cloud_config="kube-system/cloud-config cloud.conf"
 )
@@ -282,3 +288,30 @@ def test_the_verification_says_one_of_the_ways_not_every_step() -> None:
     alone = render_plan(build_plan(build(doc_with(None, DISABLED, metallb=False, **old))))
     assert "until you run manual step a1, a2, a3 (kostack" in alone, alone
     assert "one of manual steps" not in alone
+
+
+def test_occm_run_by_a_deployment_is_edited_as_one_and_an_unknown_owner_is_found_first() -> None:
+    """OCCM's workload comes from its pod's ownerReferences (collect/_occm.py): a Deployment's
+    is edited as a Deployment. Not known (a ReplicaSet of its own, a static pod, an older
+    snapshot): the Fix first prints the command that shows the pod's owner, then edits or
+    restarts KIND/NAME, never a DaemonSet guessed from the pod's name."""
+    deployment = dict(RUNS, service_controller=False, workload="deployment/occm")
+    (found,) = pending(doc_with(CLASS, deployment, load_balancer_ingress=[]))
+    assert commands(found)[1] == ["kubectl", "-n", "kube-system", "edit", "deployment/occm"]
+    assert found.remedies[1].target_kind == "deployment"
+    unknown = dict(RUNS, service_controller=False, workload=None)
+    (found,) = pending(doc_with(CLASS, unknown, load_balancer_ingress=[]))
+    find, edit = commands(found)[1:]
+    assert find[:6] == ["kubectl", "-n", "kube-system", "get", "pod", "occm-ds-x1"]
+    assert "ownerReferences" in find[-1] and "daemonset" not in " ".join(find)
+    assert edit == ["kubectl", "-n", "kube-system", "edit", "KIND/NAME"]
+    assert [r.param("choice") for r in found.remedies] == ["one", "another", ""]
+    for r in found.remedies[1:]:
+        en, ko = localize(r.reason, "en"), localize(r.reason, "ko")
+        assert "{" not in en + ko and en != ko
+    disabled = dict(DISABLED, workload=None)
+    (found,) = pending(doc_with(CLASS, disabled, load_balancer_ingress=[]))
+    texts = [command_for(r) for r in found.remedies]
+    assert "get pod occm-ds-x1" in texts[1]
+    assert texts[-1] == "kubectl -n kube-system rollout restart KIND/NAME"
+    assert not any("daemonset" in t for t in texts)

@@ -185,6 +185,11 @@ class CloudController(_Record):
     found: bool
     namespace: Name | None = None
     pod: Name | None = None
+    # the workload that runs the pod, from its ownerReferences (collect/_occm.py ``workload``):
+    # "daemonset/<name>", "deployment/<name>" or "statefulset/<name>"; None: not known (no
+    # controller owner, a ReplicaSet kostack cannot tie to a Deployment, a static pod, or a
+    # snapshot from before it was read)
+    workload: Name | None = None
     service_controller: bool | None = None
     load_balancer_enabled: bool | None = None
     cloud_config: Name | None = None
