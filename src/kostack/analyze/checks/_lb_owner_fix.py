@@ -150,9 +150,7 @@ def _edit_found(namespace: str) -> Remedy:
     return _manual("workload", f"{namespace}/KIND/NAME", edit, reason)
 
 
-def _config_fix(
-    occm: CloudController, namespace: str, workload: str | None
-) -> tuple[Remedy, ...]:
+def _config_fix(occm: CloudController, namespace: str, workload: str | None) -> tuple[Remedy, ...]:
     where, _, key = (occm.cloud_config or f"{namespace}/cloud-config cloud.conf").partition(" ")
     secret_ns, _, secret = where.partition("/")
     jsonpath = "jsonpath={.data." + key.replace(".", "\\.") + "}"
