@@ -315,3 +315,23 @@ def test_occm_run_by_a_deployment_is_edited_as_one_and_an_unknown_owner_is_found
     assert "get pod occm-ds-x1" in texts[1]
     assert texts[-1] == "kubectl -n kube-system rollout restart KIND/NAME"
     assert not any("daemonset" in t for t in texts)
+
+
+def test_the_class_mismatch_carries_its_patch_and_unknown_places_none() -> None:
+    """metallb-class-mismatch had no command: it carries the JSON patch of the speaker's
+    DaemonSet (and the chart's value when Helm installed it, tests/collect_k8s); where the flag
+    is written not known, no patch is guessed."""
+    doc = doc_with("", ABSENT, speaker=CLASS)
+    speaker = doc["cluster"]["virtual_ips"]["metallb"]["speaker"]
+    speaker.update(
+        workload="daemonset/speaker",
+        lb_class_at={"container": 0, "index": 1, "words": [f"--lb-class={CLASS}"]},
+    )
+    (found,) = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    (cmd,) = commands(found)
+    assert cmd[:5] == ["kubectl", "-n", "metallb-system", "patch", "daemonset/speaker"]
+    assert '"op":"test","path":"/spec/template/spec/containers/0/args/1"' in cmd[-1]
+    assert '"op":"add"' not in cmd[-1]  # the controller's class is none: the flag goes
+    speaker.pop("lb_class_at")
+    (found,) = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    assert found.remedies == ()

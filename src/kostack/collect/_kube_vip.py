@@ -114,6 +114,8 @@ class VipPods:
 
     metallb_namespaces: list[str] = field(default_factory=list)
     metallb_image: str | None = None
+    # the Helm release its pods name (the chart's app.kubernetes.io/instance)
+    metallb_release: str | None = None
     # the first speaker pod's settings (a DaemonSet's pods share them)
     metallb_speaker: MetalLBSpeaker | None = None
     # the first controller pod's settings
@@ -144,6 +146,8 @@ class VipPods:
             namespace = namespace_of(pod)
             if namespace not in self.metallb_namespaces:
                 self.metallb_namespaces.append(namespace)
+            if labels.get("app.kubernetes.io/name") == "metallb":
+                self.metallb_release = labels.get("app.kubernetes.io/instance") or None
             component = labels.get("component") or labels.get("app.kubernetes.io/component")
             if component == "speaker" and self.metallb_speaker is None:
                 self.metallb_speaker = parse_speaker(pod)
@@ -335,6 +339,7 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
     return MetalLB(
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
+        helm_release=pods.metallb_release,
         speaker=pods.metallb_speaker,
         controller=pods.metallb_controller,
         pools=pools,

@@ -99,6 +99,7 @@ from kostack.model.types import (
 )
 from kostack.model.vip import (
     CloudController,
+    FlagPlace,
     KubeVip,
     LabelSelector,
     LBController,
@@ -139,6 +140,7 @@ __all__ = [
     "EncapMode",
     "EtherType",
     "FixedIP",
+    "FlagPlace",
     "Flannel",
     "FloatingIP",
     "Gap",

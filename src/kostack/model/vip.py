@@ -82,6 +82,18 @@ class MetalLBPeer(_Record):
     source_address: IP | None = None
 
 
+class FlagPlace(_Record):
+    """Where a MetalLB container writes ``--lb-class`` in its workload's pod template, so a
+    JSON patch can change it: the container's index in ``spec.containers``, the flag's index in
+    its ``args`` (None: not given there) and its words as written (``--lb-class=x``, or
+    ``--lb-class`` and ``x``). Unset on the speaker or controller: the flag is also in the
+    command, given twice, or not readable."""
+
+    container: int = Field(ge=0)
+    index: int | None = Field(default=None, ge=0)
+    words: tuple[Name, ...] = ()
+
+
 class MetalLBSpeaker(_Record):
     """What the speaker's container says (speaker/main.go flags, each defaulting to its
     environment variable): the namespace whose objects it uses (``--namespace``, else
@@ -94,6 +106,10 @@ class MetalLBSpeaker(_Record):
     namespace: Name | None = None
     ignore_exclude_lb: bool | None = None
     lb_class: Name | None = ""
+    # the DaemonSet that runs it ("daemonset/<name>", collect/_occm.py ``workload``) and where
+    # its --lb-class is written (None: not known)
+    workload: Name | None = None
+    lb_class_at: FlagPlace | None = None
 
 
 class MetalLBController(_Record):
@@ -103,11 +119,17 @@ class MetalLBController(_Record):
     does not read."""
 
     lb_class: Name | None = ""
+    # as the speaker's
+    workload: Name | None = None
+    lb_class_at: FlagPlace | None = None
 
 
 class MetalLB(_Record):
     namespace: Name
     version: Name | None = None
+    # the Helm release its pods name (label app.kubernetes.io/instance beside
+    # app.kubernetes.io/name=metallb, the chart's selector labels); None: not installed so
+    helm_release: Name | None = None
     # None: no speaker pod seen, or a snapshot from before it was read (every object counts,
     # every selected node may announce)
     speaker: MetalLBSpeaker | None = None

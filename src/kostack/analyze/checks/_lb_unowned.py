@@ -7,6 +7,7 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 from __future__ import annotations
 
 from kostack.analyze.checks._lb_owner_fix import class_fix, either, occm_fix
+from kostack.analyze.checks._metallb_class_fix import mismatch_fix
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
@@ -165,6 +166,7 @@ def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
             evidence,
             cause=MISMATCH,
             affected=affected,
+            remedies=mismatch_fix(metallb),
         )
     ]
 
