@@ -56,9 +56,13 @@ def doc_with(
     return doc
 
 
-def initialised(doc: Doc, value: bool) -> Doc:
+def initialised(doc: Doc, value: bool, labelled: bool = True) -> Doc:
+    """Nodes tainted uninitialized or not; ``labelled``: with the instance-type label a cloud
+    node controller sets from the instance's metadata (OCCM: the server's flavor)."""
     for node in doc["cluster"]["nodes"]:
         node["uninitialized"] = not value
+        if labelled and value:
+            node.setdefault("labels", {})["node.kubernetes.io/instance-type"] = "m1.large"
     return doc
 
 
@@ -335,3 +339,21 @@ def test_the_class_mismatch_carries_its_patch_and_unknown_places_none() -> None:
     speaker.pop("lb_class_at")
     (found,) = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
     assert found.remedies == ()
+
+
+def test_a_provider_id_kubelet_gave_is_no_cloud_controller() -> None:
+    """Nodes with an openstack:// providerID and no uninitialized taint counted as initialised
+    by a cloud controller (so OCCM maybe outside: UNKNOWN), though kubelet's --provider-id gives
+    that providerID and, without --cloud-provider=external, no taint is ever set. The cloud node
+    controller also labels the node from the instance's metadata (instance type, region, zone):
+    without such a label nothing shows a cloud controller, and lb-no-controller says why."""
+    doc = initialised(doc_with(CLASS, ABSENT, load_balancer_ingress=[]), True, labelled=False)
+    assert all(n.get("provider_id", "").startswith("openstack://") for n in doc["cluster"]["nodes"])
+    assert owner(doc) == "none"
+    (found,) = pending(doc)
+    assert found.cause == "lb-no-controller"
+    assert any("kubelet's --provider-id gave it" in e for e in found.evidence), found.evidence
+    # a region label alone (OCCM's region) is the cloud node controller's mark too
+    for node in doc["cluster"]["nodes"]:
+        node["labels"] = {**node.get("labels", {}), "topology.kubernetes.io/region": "RegionOne"}
+    assert owner(doc) == "unknown"

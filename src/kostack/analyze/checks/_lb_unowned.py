@@ -11,7 +11,7 @@ from kostack.analyze.checks._metallb_class_fix import mismatch_fix
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
-from kostack.analyze.loadbalancer.owner import outside
+from kostack.analyze.loadbalancer.owner import kubelet_ids, outside
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import CloudController, Service
 
@@ -221,6 +221,7 @@ def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
         f"service {_key(svc)} spec.loadBalancerClass: unset, status.loadBalancer.ingress=[]",
         *lines,
         _occm_seen(ctx),
+        *kubelet_ids(ctx.snapshot.cluster),
     )
     return Finding(
         ID,

@@ -59,25 +59,64 @@ class Takers:
 
 
 OPENSTACK_PROVIDER: Final = "openstack://"
+# what a cloud node controller labels a node with when it initialises it, from the cloud's
+# instance metadata (k8s.io/cloud-provider controllers/node ``getNodeModifiersFromCloudProvider``;
+# OCCM's InstanceMetadata always gives the server's flavor as InstanceType)
+INITIALISED_LABELS: Final = (
+    "node.kubernetes.io/instance-type",
+    "beta.kubernetes.io/instance-type",
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+)
+
+
+def _openstack_untainted(cluster: Cluster | None) -> tuple[list[str], list[str]]:
+    """(nodes a cloud node controller initialised, nodes whose providerID kubelet gave): both
+    carry an ``openstack://`` providerID and no uninitialized taint; only the first carry a label
+    the cloud node controller sets from the instance's metadata."""
+    nodes = cluster.nodes if cluster is not None else None
+    done: list[str] = []
+    kubelet: list[str] = []
+    for n in nodes or ():
+        if not (n.provider_id or "").startswith(OPENSTACK_PROVIDER) or n.uninitialized is not False:
+            continue
+        (done if any(k in n.labels for k in INITIALISED_LABELS) else kubelet).append(n.name)
+    return done, kubelet
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
 
 
 def outside(cluster: Cluster | None) -> tuple[str, ...]:
     """Evidence that a cloud controller runs somewhere, maybe outside the cluster: nodes with an
     ``openstack://`` providerID that no longer carry the uninitialized taint kubelet's
     ``--cloud-provider=external`` sets until a cloud node controller initialises them
-    (k8s.io/cloud-provider TaintExternalCloudProvider). Empty: no such node, or not read."""
-    nodes = cluster.nodes if cluster is not None else None
-    seen = [
-        n.name
-        for n in nodes or ()
-        if (n.provider_id or "").startswith(OPENSTACK_PROVIDER) and n.uninitialized is False
-    ]
-    if not seen:
+    (k8s.io/cloud-provider TaintExternalCloudProvider), and that carry a label that controller
+    sets from the instance's metadata (``INITIALISED_LABELS``). A providerID alone is no
+    evidence: kubelet's ``--provider-id`` gives one, and without ``--cloud-provider=external``
+    no taint is ever set. Empty: no such node, or not read."""
+    done, _ = _openstack_untainted(cluster)
+    if not done:
         return ()
-    shown = ", ".join(seen[:3]) + (f" (+{len(seen) - 3})" if len(seen) > 3 else "")
     return (
-        f"nodes {shown}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
-        "node.cloudprovider.kubernetes.io/uninitialized (a cloud node controller initialised them)",
+        f"nodes {_shown(done)}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
+        "node.cloudprovider.kubernetes.io/uninitialized, label "
+        "node.kubernetes.io/instance-type or topology.kubernetes.io/region|zone (a cloud node "
+        "controller initialised them)",
+    )
+
+
+def kubelet_ids(cluster: Cluster | None) -> tuple[str, ...]:
+    """Nodes with an ``openstack://`` providerID but no sign of a cloud node controller (no
+    taint, none of its labels): said as evidence that the providerID proves no controller."""
+    _, kubelet = _openstack_untainted(cluster)
+    if not kubelet:
+        return ()
+    return (
+        f"nodes {_shown(kubelet)}: spec.providerID {OPENSTACK_PROVIDER}... but none of the labels "
+        "a cloud node controller sets (node.kubernetes.io/instance-type, topology.kubernetes.io/"
+        "region|zone): kubelet's --provider-id gave it, no cloud controller is shown",
     )
 
 
