@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+import pytest
 from test_lb_owner import owner, pending
 
 from kostack.analyze.diagnose import diagnose
@@ -357,3 +358,34 @@ def test_a_provider_id_kubelet_gave_is_no_cloud_controller() -> None:
     for node in doc["cluster"]["nodes"]:
         node["labels"] = {**node.get("labels", {}), "topology.kubernetes.io/region": "RegionOne"}
     assert owner(doc) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("servicelb", "owned", "status", "cause"),
+    [
+        ("on", "other", None, None),
+        ("off", "occm", Status.FAIL, "lb-no-controller"),
+        ("unknown", "unknown", Status.UNKNOWN, ""),
+        (None, "occm", Status.FAIL, "lb-no-controller"),
+    ],
+)
+def test_servicelb_before_its_pods_owns_what_nobody_else_takes(
+    servicelb: str | None, owned: str, status: Status | None, cause: str | None
+) -> None:
+    """On k3s, a pending Service without a class is ServiceLB's before any svclb pod exists
+    (the server's flags do not disable it); disabled, nobody takes it as before; flags not
+    readable: UNKNOWN, not 'no controller'."""
+    doc = doc_with(
+        None, ABSENT, metallb=False, load_balancer_ingress=[], created="2020-01-01T00:00:00Z"
+    )
+    doc["cluster"]["virtual_ips"]["servicelb"] = servicelb
+    assert owner(doc) == owned
+    found = [f for f in pending(doc) if f.resource.name == "web" and f.status != Status.PASS]
+    assert [f.status for f in found] == ([status] if status else [])
+    assert [f.cause for f in found] == ([cause] if status else [])
+    if status == Status.UNKNOWN:
+        en, ko = both(found[0])
+        assert "--disable servicelb" in en and "--disable servicelb" in ko
+    # OCCM running takes it, as with kube-vip-cloud-provider
+    doc["cluster"]["virtual_ips"]["occm"] = RUNS
+    assert owner(doc) == "occm"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from kostack.collect._kube_objects import (
     as_dict,
@@ -62,6 +62,12 @@ VERSIONS: Final = {"bgppeers": "v1beta2"}  # the others: GROUP's v1beta1
 _TRUE: Final = frozenset({"1", "t", "true", "yes", "y", "on"})  # Go ParseBool, lower-cased
 
 GapSink = Callable[[str, ReadFailure, str], None]
+# a k3s server's ServiceLB (collect/_k3s.py): True on, False off, None not known; "" not k3s
+_SERVICELB: Final[dict[bool | str | None, Literal["on", "off", "unknown"]]] = {
+    True: "on",
+    False: "off",
+    None: "unknown",
+}
 
 
 def _is_metallb(labels: Mapping[str, str]) -> bool:
@@ -354,6 +360,7 @@ def read_virtual_ips(
     pods_known: bool,
     control_plane_endpoint: str | None,
     gap: GapSink,
+    servicelb: bool | str | None = "",
 ) -> VirtualIPs | None:
     """None when the pods could not be listed (whether MetalLB or kube-vip runs is unknown)."""
     if not pods_known:
@@ -367,5 +374,6 @@ def read_virtual_ips(
         ),
         kube_vip=tuple(pods.kube_vip),
         lb_controllers=pods.lb_controllers(),
+        servicelb=_SERVICELB.get(servicelb),
         control_plane_endpoint=control_plane_endpoint,
     )

@@ -115,7 +115,10 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
     progress("MetalLB and kube-vip")
     endpoint = kubeadm.control_plane_endpoint if kubeadm else None
     facts = reads.facts
-    vips = read_virtual_ips(reads.reader, facts.vips, facts.pods_known, endpoint, reads.gap)
+    servicelb = (facts.k3s.servicelb if facts.k3s else None) if facts.k3s_nodes else ""
+    vips = read_virtual_ips(
+        reads.reader, facts.vips, facts.pods_known, endpoint, reads.gap, servicelb
+    )
     progress("egress IPs (Antrea Egress, Cilium egress gateway)")
     egress = read_egress_ips(reads.reader, cni_result.cni if cni_result else None, reads.gap)
     dns_service = cluster_dns_service(services, cluster_dns)

@@ -241,5 +241,10 @@ class VirtualIPs(_Record):
     kube_vip: tuple[KubeVip, ...] = ()
     # ServiceLB's and kube-vip-cloud-provider's pods (model: LBController)
     lb_controllers: tuple[LBController, ...] = ()
+    # k3s's ServiceLB, from a k3s server's node-args (collect/_k3s.py ``servicelb``), before any
+    # svclb pod exists: "on" (not disabled), "off" (--disable servicelb), "unknown" (k3s runs
+    # the nodes but its server's flags are not all readable); None: not k3s, or a snapshot
+    # from before it was read
+    servicelb: Literal["on", "off", "unknown"] | None = None
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

@@ -11,7 +11,7 @@ from kostack.analyze.checks._metallb_class_fix import mismatch_fix
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
-from kostack.analyze.loadbalancer.owner import kubelet_ids, outside
+from kostack.analyze.loadbalancer.owner import Takers, kubelet_ids, outside
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import CloudController, Service
 
@@ -85,6 +85,17 @@ register(
             "ko": "openstack-cloud-controller-manager {pod:은/는} service 컨트롤러 없이 "
             "실행됩니다(--controllers)",
         },
+        f"{ID}.owner-servicelb": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "nodes run k3s, whose ServiceLB takes Services without a loadBalancerClass unless "
+            "its server runs with --disable servicelb, and the server's flags could not all be "
+            "read (its node-args annotation is missing, or from before k3s v1.21.1, which left "
+            "out the config file's flags).",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 노드가 k3s로 실행되고, "
+            "k3s의 ServiceLB는 서버가 --disable servicelb로 실행되지 않는 한 loadBalancerClass가 "
+            "없는 Service를 맡는데, 서버 플래그를 모두 읽지 못했습니다(node-args 애너테이션이 "
+            "없거나, 설정 파일의 플래그를 빠뜨리던 k3s v1.21.1 이전 버전).",
+        },
         f"{ID}.owner-unknown": {
             "en": "Cannot tell which controller will give Service {svc} an address: MetalLB's "
             "controller takes it only without --lb-class, which was not read (no controller pod "
@@ -113,7 +124,7 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
         if owner == "none":
             out.append(_nobody(ctx, svc, severity))
         elif owner == "unknown":
-            out.append(_undecided(ctx, svc, severity, index.takers.occm_outside))
+            out.append(_undecided(ctx, svc, severity, index.takers))
     return out
 
 
@@ -177,13 +188,17 @@ def _class_words(lb_class: str) -> Msg:
     return Msg(f"{ID}.class-named", lb_class=lb_class)
 
 
-def _undecided(ctx: CheckContext, svc: Service, severity: Severity, away: bool) -> Finding:
-    """UNKNOWN: MetalLB's class not read, or OCCM may run outside the cluster."""
+def _undecided(ctx: CheckContext, svc: Service, severity: Severity, who: Takers) -> Finding:
+    """UNKNOWN: k3s's ServiceLB not known, MetalLB's class not read, or OCCM may run outside
+    the cluster."""
     evidence: tuple[str, ...] = (
         f"service {_key(svc)} spec.loadBalancerClass: unset",
         _occm_seen(ctx),
     )
-    if away:
+    if who.servicelb_on is None and who.metallb is not True and who.occm is not True:
+        message = Msg(f"{ID}.owner-servicelb", svc=_key(svc))
+        evidence = (*evidence, "k3s server node-args: --disable servicelb not read")
+    elif who.occm_outside:
         message = Msg(f"{ID}.owner-outside", svc=_key(svc))
         evidence = (*evidence, *outside(ctx.snapshot.cluster))
     else:

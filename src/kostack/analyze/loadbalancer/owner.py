@@ -18,7 +18,8 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
 
 Antrea's ExternalIPPool annotation comes first (model/egress.py), then k3s's ServiceLB (its
 svclb pods name the Service) and kube-vip-cloud-provider (it takes Services without a class:
-theirs when neither MetalLB nor OCCM does). OCCM with ``[LoadBalancer] enabled = false`` takes
+theirs when neither MetalLB nor OCCM does), then k3s's ServiceLB before its pods exist (a k3s
+server's flags do not disable it: the same; not readable: ``unknown``). OCCM with ``[LoadBalancer] enabled = false`` takes
 none; no OCCM pod but nodes a cloud node controller initialised: OCCM may run outside, so a
 Service only it could take is ``unknown``. Without MetalLB every Service without a class is
 OCCM's, as before (lb-pending-service says when no cloud controller acts), but ``none`` when
@@ -56,6 +57,9 @@ class Takers:
     servicelb: frozenset[str] = frozenset()
     # kube-vip-cloud-provider runs and takes the Services without a class
     kube_vip_classless: bool = False
+    # k3s's ServiceLB runs (a k3s server's flags): True, False (not k3s, or disabled), None
+    # (k3s, flags not all readable)
+    servicelb_on: bool | None = False
 
 
 OPENSTACK_PROVIDER: Final = "openstack://"
@@ -145,7 +149,9 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
     others = vips.lb_controllers if vips is not None else ()
     servicelb = frozenset(k for c in others if c.kind == "servicelb" for k in c.services)
     kube_vip = any(c.kind == "kube-vip-cloud-provider" and c.lb_class == "" for c in others)
-    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip)
+    k3s = vips.servicelb if vips is not None else None
+    on = {"on": True, "unknown": None}.get(k3s or "", False)
+    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip, on)
 
 
 def owner_of(
@@ -163,6 +169,9 @@ def owner_of(
         return "other"  # k3s's ServiceLB serves it (its svclb pods)
     if who.kube_vip_classless and who.metallb is not True and who.occm is not True:
         return "other"  # kube-vip-cloud-provider takes it, nobody else does
+    if who.servicelb_on is not False and who.metallb is not True and who.occm is not True:
+        # k3s's ServiceLB takes it before any svclb pod exists; its flags unread: unknown
+        return "other" if who.servicelb_on else "unknown"
     if not who.metallb_runs:
         # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
         # takes no Service serves none
