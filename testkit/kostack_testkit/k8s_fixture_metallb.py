@@ -210,7 +210,7 @@ def occm_objects(
 def _own_replicaset(obj: JsonObject) -> JsonObject:
     """A Deployment's ReplicaSet or pod as if the ReplicaSet had been made alone: no owner of
     the ReplicaSet, no pod-template-hash label anywhere."""
-    out = json.loads(json.dumps(obj))
+    out: JsonObject = json.loads(json.dumps(obj))
     meta = out["metadata"]
     meta.get("labels", {}).pop("pod-template-hash", None)
     if out["kind"] == "ReplicaSet":
@@ -221,7 +221,6 @@ def _own_replicaset(obj: JsonObject) -> JsonObject:
             "deployment.kubernetes.io/revision",
         ):
             meta.get("annotations", {}).pop(key, None)
-        meta["annotations"] = meta.get("annotations") or {}
         out["spec"]["selector"]["matchLabels"].pop("pod-template-hash", None)
         out["spec"]["template"]["metadata"]["labels"].pop("pod-template-hash", None)
     return out

@@ -98,6 +98,7 @@ from kostack.model.types import (
     Text,
 )
 from kostack.model.vip import (
+    CiliumLBPool,
     CloudController,
     FlagPlace,
     KubeVip,
@@ -131,6 +132,7 @@ __all__ = [
     "CalicoFelixNode",
     "CalicoIPPool",
     "Cilium",
+    "CiliumLBPool",
     "CiliumNodeIPAM",
     "ClaimTemplate",
     "CloudController",

@@ -10,6 +10,7 @@ not (a snapshot from before they were read says None too).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, TypeVar
 
 from pydantic import Field
@@ -33,6 +34,22 @@ class LabelSelector(_Record):
 
     match_labels: dict[str, str] = Field(default_factory=dict)
     match_expressions: tuple[LabelExpression, ...] = ()
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """Kubernetes LabelSelector semantics: every matchLabels pair and every expression."""
+        if any(labels.get(k) != v for k, v in self.match_labels.items()):
+            return False
+        for e in self.match_expressions:
+            present = e.key in labels
+            if e.operator == "In" and not (present and labels[e.key] in e.values):
+                return False
+            if e.operator == "NotIn" and present and labels[e.key] in e.values:
+                return False
+            if e.operator == "Exists" and not present:
+                return False
+            if e.operator == "DoesNotExist" and present:
+                return False
+        return True
 
 
 class MetalLBPool(_Record):
@@ -231,6 +248,18 @@ class LBController(_Record):
     services: tuple[Name, ...] = ()
 
 
+class CiliumLBPool(_Record):
+    """A CiliumLoadBalancerIPPool (cilium.io/v2 or v2alpha1): the addresses Cilium's LB IPAM
+    gives Services of type LoadBalancer (its blocks, a start-stop range as the CIDRs that cover
+    it), whether it is disabled (no new address), and which Services it serves (None: every
+    one; matched against the Service's labels and io.kubernetes.service.namespace/name)."""
+
+    name: Name
+    cidrs: CIDRSet = ()
+    disabled: bool = False
+    service_selector: LabelSelector | None = None
+
+
 class VirtualIPs(_Record):
     """What announces addresses no Neutron port owns, and who serves Services of type
     LoadBalancer."""
@@ -246,5 +275,8 @@ class VirtualIPs(_Record):
     # the nodes but its server's flags are not all readable); None: not k3s, or a snapshot
     # from before it was read
     servicelb: Literal["on", "off", "unknown"] | None = None
+    # Cilium's LB IPAM pools (collect/_cilium_lb.py): None not read (not Cilium, a gap says
+    # why, or a snapshot from before); () none defined
+    cilium_pools: tuple[CiliumLBPool, ...] | None = None
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

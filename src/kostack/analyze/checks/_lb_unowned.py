@@ -85,6 +85,14 @@ register(
             "ko": "openstack-cloud-controller-manager {pod:은/는} service 컨트롤러 없이 "
             "실행됩니다(--controllers)",
         },
+        f"{ID}.owner-cilium": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "cluster runs Cilium, whose LB IPAM gives Services without a loadBalancerClass "
+            "addresses from its CiliumLoadBalancerIPPools, and those pools were not read.",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 클러스터가 Cilium을 "
+            "쓰고, Cilium LB IPAM은 loadBalancerClass가 없는 Service에 CiliumLoadBalancerIPPool의 "
+            "주소를 주는데, 그 풀을 읽지 못했습니다.",
+        },
         f"{ID}.owner-servicelb": {
             "en": "Cannot tell whether a controller will give Service {svc} an address: the "
             "nodes run k3s, whose ServiceLB takes Services without a loadBalancerClass unless "
@@ -198,6 +206,9 @@ def _undecided(ctx: CheckContext, svc: Service, severity: Severity, who: Takers)
     if who.servicelb_on is None and who.metallb is not True and who.occm is not True:
         message = Msg(f"{ID}.owner-servicelb", svc=_key(svc))
         evidence = (*evidence, "k3s server node-args: --disable servicelb not read")
+    elif who.cilium_pools is None and who.metallb is not True and who.occm is not True:
+        message = Msg(f"{ID}.owner-cilium", svc=_key(svc))
+        evidence = (*evidence, "cilium.io ciliumloadbalancerippools: not read")
     elif who.occm_outside:
         message = Msg(f"{ID}.owner-outside", svc=_key(svc))
         evidence = (*evidence, *outside(ctx.snapshot.cluster))
