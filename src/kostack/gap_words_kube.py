@@ -154,6 +154,14 @@ register(
             "ko": "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml`로 인자"
             "(--network-type, --default-cidr, --node-switch-cidr)를 볼 수 있습니다",
         },
+        "gap.hint.cilium-pools": {
+            "en": "{command} shows Cilium's LB IPAM pools (CiliumLoadBalancerIPPool, cilium.io/v2 "
+            "or v2alpha1); kostack needs to list them to tell whether Cilium gives Services of "
+            "type LoadBalancer their addresses",
+            "ko": "{command:으로/로} Cilium LB IPAM 풀(CiliumLoadBalancerIPPool, cilium.io/v2 또는 "
+            "v2alpha1)을 볼 수 있습니다. Cilium이 LoadBalancer 타입 Service에 주소를 주는지 "
+            "판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다",
+        },
         "gap.hint.metallb": {
             "en": "{command} shows MetalLB's {plural} (metallb.io/v1beta1; MetalLB before v0.13 "
             "kept them in a ConfigMap, which kostack does not read); kostack needs to list them "

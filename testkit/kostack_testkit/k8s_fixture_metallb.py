@@ -12,6 +12,7 @@ kube-system on each control plane, image ghcr.io/kube-vip/kube-vip, settings in 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -149,13 +150,18 @@ def kube_vip_pods(
 
 
 def occm_objects(
-    nodes: Sequence[NodeSpec], controllers: str | None = None, cloud_conf: str | None = None
+    nodes: Sequence[NodeSpec],
+    controllers: str | None = None,
+    cloud_conf: str | None = None,
+    kind: str = "DaemonSet",
 ) -> list[JsonObject]:
     """openstack-cloud-controller-manager's DaemonSet on the control plane, as
     cloud-provider-openstack's manifests/controller-manager/openstack-cloud-controller-manager-
     ds.yaml runs it (its first argument the program); ``controllers``: a --controllers value;
     ``cloud_conf``: the manifest's Secret kube-system/cloud-config with that cloud.conf, mounted
-    at /etc/config (None: no Secret volume, as before)."""
+    at /etc/config (None: no Secret volume, as before); ``kind`` "Deployment": run by a
+    Deployment (its ReplicaSet and pods, as other installs do), "ReplicaSet": by a ReplicaSet
+    of its own (no Deployment, no pod-template-hash)."""
     args = [
         "/bin/openstack-cloud-controller-manager",
         "--v=1",
@@ -177,14 +183,16 @@ def occm_objects(
     planes = [n for n in nodes if n.control_plane] or list(nodes[:1])
     labels = {"k8s-app": "openstack-cloud-controller-manager"}
     volumes = [{"name": "cloud-config-volume", "secret": {"secretName": "cloud-config"}}]
-    objects = daemonset_objects(
-        "kube-system",
-        "openstack-cloud-controller-manager",
-        labels,
-        [occm],
-        planes,
-        volumes=volumes if cloud_conf is not None else [],
-    )
+    name, mounted = "openstack-cloud-controller-manager", volumes if cloud_conf is not None else []
+    if kind == "DaemonSet":
+        objects = daemonset_objects("kube-system", name, labels, [occm], planes, volumes=mounted)
+    else:
+        placed = [(n, n.internal_ip) for n in planes[:1]]
+        objects = deployment_objects(
+            "kube-system", name, labels, [occm], placed, host_network=True, volumes=mounted
+        )
+        if kind == "ReplicaSet":
+            objects = [_own_replicaset(o) for o in objects if o["kind"] != "Deployment"]
     if cloud_conf is not None:
         data = base64.b64encode(cloud_conf.encode()).decode()
         objects.append(
@@ -197,3 +205,22 @@ def occm_objects(
             }
         )
     return objects
+
+
+def _own_replicaset(obj: JsonObject) -> JsonObject:
+    """A Deployment's ReplicaSet or pod as if the ReplicaSet had been made alone: no owner of
+    the ReplicaSet, no pod-template-hash label anywhere."""
+    out: JsonObject = json.loads(json.dumps(obj))
+    meta = out["metadata"]
+    meta.get("labels", {}).pop("pod-template-hash", None)
+    if out["kind"] == "ReplicaSet":
+        meta.pop("ownerReferences", None)
+        for key in (
+            "deployment.kubernetes.io/desired-replicas",
+            "deployment.kubernetes.io/max-replicas",
+            "deployment.kubernetes.io/revision",
+        ):
+            meta.get("annotations", {}).pop(key, None)
+        out["spec"]["selector"]["matchLabels"].pop("pod-template-hash", None)
+        out["spec"]["template"]["metadata"]["labels"].pop("pod-template-hash", None)
+    return out

@@ -220,6 +220,35 @@ def metallb_speaker_class_mismatch(doc: Doc) -> None:
     doc["cluster"]["virtual_ips"]["occm"] = {"found": False}
 
 
+CILIUM_POOL = "10.0.0.224/28"
+
+
+def cilium_lb_ipam_doc(pools: list[Doc] | None = None, *, read: bool = True) -> Doc:
+    """The fixed seed with Cilium (tunnel, VXLAN) as its CNI, no OCCM, no MetalLB, and shop/web
+    without an address yet; Cilium's LB IPAM with ``pools`` (default: one pool ``CILIUM_POOL``
+    selecting every Service); ``read`` False: its pools not read."""
+    from kostack_testkit.kuberouter import swap_cni
+
+    doc = lb_doc(svc=service(ingress=None, lb_annotation=False), fips=[])
+    cni = {
+        "type": "cilium",
+        "version": "v1.18.2",
+        "cilium": {"routing_mode": "tunnel", "tunnel_protocol": "vxlan"},
+    }
+    swap_cni(doc, cni, "cilium-", {"k8s-app": "cilium"})
+    default = [{"name": "public", "cidrs": [CILIUM_POOL]}]
+    doc["cluster"]["virtual_ips"] = {
+        "occm": {"found": False},
+        "cilium_pools": (default if pools is None else pools) if read else None,
+    }
+    return doc
+
+
+def cilium_lb_ipam(doc: Doc) -> None:
+    doc.clear()
+    doc.update(cilium_lb_ipam_doc())
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -266,6 +295,12 @@ METALLB_EXAMPLES = {
         "with --lb-class=metallb.io/metallb while its controller runs without: shop/web gets "
         "10.0.0.201 from the controller and no speaker announces it.",
         metallb_speaker_class_mismatch,
+    ),
+    "lb-cilium-lb-ipam": (
+        "The fixed seed with Cilium as its CNI and its LB IPAM: a CiliumLoadBalancerIPPool "
+        "10.0.0.224/28 selects every Service, no OCCM and no MetalLB run, and shop/web has no "
+        "address yet: Cilium gives it one, so no 'no controller' is said.",
+        cilium_lb_ipam,
     ),
 }
 FIXED = {

@@ -20,9 +20,16 @@ from kostack_testkit.k8s_fixture_antrea import antrea_cluster
 from kostack_testkit.k8s_fixture_canal import canal_cluster, k3s_cluster, rke2_cluster
 from kostack_testkit.k8s_fixture_kubeovn import kube_ovn_cluster
 from kostack_testkit.k8s_fixture_kuberouter import kube_router_cluster
+from kostack_testkit.k8s_fixture_metallb import occm_objects
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
+
+
+def _occm(kind: str) -> list[dict[str, Any]]:
+    nodes = fx.make_nodes()
+    return kube_ovn_cluster(nodes=nodes, extra=occm_objects(nodes, "*,-service", kind=kind))
+
 
 FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "seed": fx.seed_cluster,
@@ -48,6 +55,8 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "antrea": antrea_cluster,
     "antrea-v1.6-hashed": lambda: antrea_cluster(config_name="antrea-config-hkhbh5gf99"),
     "kube-ovn": kube_ovn_cluster,
+    "kube-ovn-occm-deployment": lambda: _occm(kind="Deployment"),
+    "kube-ovn-occm-replicaset": lambda: _occm(kind="ReplicaSet"),
     "cilium-geneve": lambda: fx.cilium_cluster(tunnel_protocol="geneve"),
     "cilium-native-kpr": lambda: fx.cilium_cluster(
         routing_mode="native", kube_proxy_replacement=True

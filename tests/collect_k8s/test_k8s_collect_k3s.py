@@ -102,3 +102,33 @@ def test_k3s_without_udp_8472_is_an_encapsulation_cause(serve: ServeFn) -> None:
     diagnosis = diagnose(snapshot)
     assert [rc.key for rc in diagnosis.root_causes] == ["sg-encap"]
     assert "--dst-port 8472" in render_diagnosis(diagnosis)
+
+
+@pytest.mark.parametrize(
+    ("args", "release", "servicelb"),
+    [
+        ([], None, "on"),
+        (["--disable", "traefik,servicelb"], None, "off"),
+        (["--no-deploy", "servicelb"], None, "off"),
+        (["--disable", "traefik"], None, "on"),
+        ([], "v1.20.15+k3s1", "unknown"),  # its config file's flags are not in node-args
+        (["--disable", "servicelb"], "v1.20.15+k3s1", "off"),
+    ],
+)
+def test_servicelb_is_read_from_a_servers_flags_before_any_svclb_pod(
+    serve: ServeFn, args: list[str], release: str | None, servicelb: str
+) -> None:
+    """k3s's ServiceLB was recognised only by its svclb pods, which exist once it serves a
+    Service: a pending Service on k3s was said to have no controller. A server's node-args say
+    whether it runs (k3s pkg/cli/server/server.go: --disable or --no-deploy naming servicelb,
+    comma-split, disables it)."""
+    cluster = serve(k3s_cluster(server_args=args, release=release)).collect().cluster
+    assert cluster.virtual_ips is not None
+    assert cluster.virtual_ips.servicelb == servicelb
+
+
+def test_not_k3s_says_nothing_of_servicelb(serve: ServeFn) -> None:
+    from kostack_testkit.k8s_fixture_kubeovn import kube_ovn_cluster
+
+    vips = serve(kube_ovn_cluster()).collect().cluster.virtual_ips
+    assert vips is not None and vips.servicelb is None

@@ -99,3 +99,52 @@ def test_occm_is_recognised_by_name_image_or_program() -> None:
         }
     )
     assert parse_occm(other) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "workload"),
+    [
+        ("DaemonSet", "daemonset/openstack-cloud-controller-manager"),
+        ("Deployment", "deployment/openstack-cloud-controller-manager"),
+        ("ReplicaSet", None),
+    ],
+)
+def test_occm_workload_comes_from_the_pods_owner_references(
+    serve: ServeFn, kind: str, workload: str | None
+) -> None:
+    """OCCM's workload was guessed from its pod's name as a DaemonSet (a Deployment's pod got
+    `kubectl edit daemonset/<replicaset>`). It comes from the pod's controller ownerReference:
+    a DaemonSet directly, a ReplicaSet named <deployment>-<pod-template-hash> its Deployment,
+    and a ReplicaSet of its own (no pod-template-hash) nothing: not known. No request more."""
+    nodes = make_nodes()
+    objects = kube_ovn_cluster(nodes=nodes, extra=occm_objects(nodes, "*,-service", kind=kind))
+    collection = serve(objects).collect()
+    occm = collection.cluster.virtual_ips.occm
+    assert occm is not None and occm.found and occm.service_controller is False
+    assert occm.workload == workload
+    assert collection.api_requests == 10 + 1  # as before: no request for the owner
+
+
+def test_workload_from_owner_references_by_hand() -> None:
+    from kostack.collect._occm import workload
+
+    def pod(owner: dict[str, object] | None, **labels: str) -> dict[str, object]:
+        meta: dict[str, object] = {"name": "p", "namespace": "kube-system", "labels": labels}
+        if owner is not None:
+            meta["ownerReferences"] = [owner]
+        return {"metadata": meta}
+
+    def ref(kind: str, name: str, controller: bool = True) -> dict[str, object]:
+        return {"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": controller}
+
+    hashed = {"pod-template-hash": "5d8c7b9f4"}
+    assert workload(pod(ref("ReplicaSet", "occm-5d8c7b9f4"), **hashed)) == "deployment/occm"
+    assert workload(pod(ref("StatefulSet", "occm"))) == "statefulset/occm"
+    # a ReplicaSet whose name does not end with the pod's hash, or the hash alone: not known
+    assert workload(pod(ref("ReplicaSet", "occm-abc"), **hashed)) is None
+    assert workload(pod(ref("ReplicaSet", "5d8c7b9f4"), **hashed)) is None
+    # an owner that is not the controller, a static pod's Node, no owner: not known
+    assert workload(pod(ref("DaemonSet", "occm", controller=False))) is None
+    node = {"apiVersion": "v1", "kind": "Node", "name": "k8s-cp-1", "controller": True}
+    assert workload(pod(node)) is None
+    assert workload(pod(None)) is None

@@ -95,6 +95,7 @@ EXPECTED: dict[str, list[str]] = {
     # OCCM's annotation on a Service MetalLB serves: only the two-controllers warning
     "metallb-occm-annotation": [],
     "metallb-lb-class-no-controller": ["lb-no-controller"],
+    "lb-cilium-lb-ipam": [],
     # the speaker announces another class than its controller assigns addresses to
     "metallb-speaker-class-mismatch": ["metallb-class-mismatch"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports

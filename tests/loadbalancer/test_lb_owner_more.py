@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+import pytest
 from test_lb_owner import owner, pending
 
 from kostack.analyze.diagnose import diagnose
@@ -19,7 +20,13 @@ from kostack.analyze.messages import localize
 from kostack_testkit.builders import Doc, build
 from kostack_testkit.metallb import metallb_doc
 
-RUNS = {"found": True, "namespace": "kube-system", "pod": "occm-ds-x1", "service_controller": True}
+RUNS = {
+    "found": True,
+    "namespace": "kube-system",
+    "pod": "occm-ds-x1",
+    "workload": "daemonset/occm-ds",
+    "service_controller": True,
+}
 DISABLED = dict(
     RUNS, load_balancer_enabled=False, cloud_config="kube-system/cloud-config cloud.conf"
 )
@@ -50,9 +57,13 @@ def doc_with(
     return doc
 
 
-def initialised(doc: Doc, value: bool) -> Doc:
+def initialised(doc: Doc, value: bool, labelled: bool = True) -> Doc:
+    """Nodes tainted uninitialized or not; ``labelled``: with the instance-type label a cloud
+    node controller sets from the instance's metadata (OCCM: the server's flavor)."""
     for node in doc["cluster"]["nodes"]:
         node["uninitialized"] = not value
+        if labelled and value:
+            node.setdefault("labels", {})["node.kubernetes.io/instance-type"] = "m1.large"
     return doc
 
 
@@ -260,3 +271,121 @@ def test_the_plan_says_each_way_is_one_of_several_and_its_file_reads_back() -> N
         again = plan_from_dict(plan_to_dict(plan, lang=lang))
         assert [a.id for a in again.actions if Msg("plan.note.one-way") in a.notes] == noted
     assert "하나를 고르세요" in localize(Msg("plan.note.one-way"), "ko")
+
+
+def test_the_verification_says_one_of_the_ways_not_every_step() -> None:
+    """Under a cause that remains, the plan named its manual steps 'until you run manual step
+    a1, a2, a3, a4', which reads as all of them though they are two ways (choose one): it now
+    says 'one of manual steps a1, a2+a3+a4' (a way of three steps joined), in en and ko; one
+    way alone keeps 'manual step ...'."""
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    plan = build_plan(build(doc_with(CLASS, DISABLED, load_balancer_ingress=[])))
+    manual = [a.id for a in plan.actions if a.operation.value == "manual"]
+    ways = f"{manual[0]}, {'+'.join(manual[1:])}"
+    en = render_plan(plan)
+    assert f"until you run one of manual steps {ways} (they are ways" in en, en
+    assert "until you run manual step" not in en
+    ko = render_plan(plan, lang="ko")
+    assert f"수동 단계 {ways} 중 하나를 실행하기 전까지" in ko, ko
+    old = {"load_balancer_ingress": [], "created": "2020-01-01T00:00:00Z"}
+    alone = render_plan(build_plan(build(doc_with(None, DISABLED, metallb=False, **old))))
+    assert "until you run manual step a1, a2, a3 (kostack" in alone, alone
+    assert "one of manual steps" not in alone
+
+
+def test_occm_run_by_a_deployment_is_edited_as_one_and_an_unknown_owner_is_found_first() -> None:
+    """OCCM's workload comes from its pod's ownerReferences (collect/_occm.py): a Deployment's
+    is edited as a Deployment. Not known (a ReplicaSet of its own, a static pod, an older
+    snapshot): the Fix first prints the command that shows the pod's owner, then edits or
+    restarts KIND/NAME, never a DaemonSet guessed from the pod's name."""
+    deployment = dict(RUNS, service_controller=False, workload="deployment/occm")
+    (found,) = pending(doc_with(CLASS, deployment, load_balancer_ingress=[]))
+    assert commands(found)[1] == ["kubectl", "-n", "kube-system", "edit", "deployment/occm"]
+    assert found.remedies[1].target_kind == "deployment"
+    unknown = dict(RUNS, service_controller=False, workload=None)
+    (found,) = pending(doc_with(CLASS, unknown, load_balancer_ingress=[]))
+    find, edit = commands(found)[1:]
+    assert find[:6] == ["kubectl", "-n", "kube-system", "get", "pod", "occm-ds-x1"]
+    assert "ownerReferences" in find[-1] and "daemonset" not in " ".join(find)
+    assert edit == ["kubectl", "-n", "kube-system", "edit", "KIND/NAME"]
+    assert [r.param("choice") for r in found.remedies] == ["one", "another", ""]
+    for r in found.remedies[1:]:
+        en, ko = localize(r.reason, "en"), localize(r.reason, "ko")
+        assert "{" not in en + ko and en != ko
+    disabled = dict(DISABLED, workload=None)
+    (found,) = pending(doc_with(CLASS, disabled, load_balancer_ingress=[]))
+    texts = [command_for(r) for r in found.remedies]
+    assert "get pod occm-ds-x1" in texts[1]
+    assert texts[-1] == "kubectl -n kube-system rollout restart KIND/NAME"
+    assert not any("daemonset" in t for t in texts)
+
+
+def test_the_class_mismatch_carries_its_patch_and_unknown_places_none() -> None:
+    """metallb-class-mismatch had no command: it carries the JSON patch of the speaker's
+    DaemonSet (and the chart's value when Helm installed it, tests/collect_k8s); where the flag
+    is written not known, no patch is guessed."""
+    doc = doc_with("", ABSENT, speaker=CLASS)
+    speaker = doc["cluster"]["virtual_ips"]["metallb"]["speaker"]
+    speaker.update(
+        workload="daemonset/speaker",
+        lb_class_at={"container": 0, "index": 1, "words": [f"--lb-class={CLASS}"]},
+    )
+    (found,) = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    (cmd,) = commands(found)
+    assert cmd[:5] == ["kubectl", "-n", "metallb-system", "patch", "daemonset/speaker"]
+    assert '"op":"test","path":"/spec/template/spec/containers/0/args/1"' in cmd[-1]
+    assert '"op":"add"' not in cmd[-1]  # the controller's class is none: the flag goes
+    speaker.pop("lb_class_at")
+    (found,) = [f for f in pending(doc) if f.cause == "metallb-class-mismatch"]
+    assert found.remedies == ()
+
+
+def test_a_provider_id_kubelet_gave_is_no_cloud_controller() -> None:
+    """Nodes with an openstack:// providerID and no uninitialized taint counted as initialised
+    by a cloud controller (so OCCM maybe outside: UNKNOWN), though kubelet's --provider-id gives
+    that providerID and, without --cloud-provider=external, no taint is ever set. The cloud node
+    controller also labels the node from the instance's metadata (instance type, region, zone):
+    without such a label nothing shows a cloud controller, and lb-no-controller says why."""
+    doc = initialised(doc_with(CLASS, ABSENT, load_balancer_ingress=[]), True, labelled=False)
+    assert all(n.get("provider_id", "").startswith("openstack://") for n in doc["cluster"]["nodes"])
+    assert owner(doc) == "none"
+    (found,) = pending(doc)
+    assert found.cause == "lb-no-controller"
+    assert any("kubelet's --provider-id gave it" in e for e in found.evidence), found.evidence
+    # a region label alone (OCCM's region) is the cloud node controller's mark too
+    for node in doc["cluster"]["nodes"]:
+        node["labels"] = {**node.get("labels", {}), "topology.kubernetes.io/region": "RegionOne"}
+    assert owner(doc) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("servicelb", "owned", "status", "cause"),
+    [
+        ("on", "other", None, None),
+        ("off", "occm", Status.FAIL, "lb-no-controller"),
+        ("unknown", "unknown", Status.UNKNOWN, ""),
+        (None, "occm", Status.FAIL, "lb-no-controller"),
+    ],
+)
+def test_servicelb_before_its_pods_owns_what_nobody_else_takes(
+    servicelb: str | None, owned: str, status: Status | None, cause: str | None
+) -> None:
+    """On k3s, a pending Service without a class is ServiceLB's before any svclb pod exists
+    (the server's flags do not disable it); disabled, nobody takes it as before; flags not
+    readable: UNKNOWN, not 'no controller'."""
+    doc = doc_with(
+        None, ABSENT, metallb=False, load_balancer_ingress=[], created="2020-01-01T00:00:00Z"
+    )
+    doc["cluster"]["virtual_ips"]["servicelb"] = servicelb
+    assert owner(doc) == owned
+    found = [f for f in pending(doc) if f.resource.name == "web" and f.status != Status.PASS]
+    assert [f.status for f in found] == ([status] if status else [])
+    assert [f.cause for f in found] == ([cause] if status else [])
+    if status == Status.UNKNOWN:
+        en, ko = both(found[0])
+        assert "--disable servicelb" in en and "--disable servicelb" in ko
+    # OCCM running takes it, as with kube-vip-cloud-provider
+    doc["cluster"]["virtual_ips"]["occm"] = RUNS
+    assert owner(doc) == "occm"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar, cast
 
 from kostack.collect._cni_calico_bgp import CalicoNodes
+from kostack.collect._k3s import NODE_ARGS as K3S_ARGS
 from kostack.collect._k3s import K3sServer
 from kostack.collect._kube_objects import (
     Notes,
@@ -115,6 +116,8 @@ class ClusterFacts:
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
     # the control plane in its own process, with nothing else to read them from.
     k3s: K3sServer | None = None
+    # a node k3s runs (its kubelet version "+k3s", or its node-args), server or agent
+    k3s_nodes: bool = False
     # MicroK8s: its kubelet labels every node microk8s.io/cluster=true (canonical/microk8s
     # microk8s-resources/default-args/kubelet); kube-proxy runs inside its snap.
     microk8s: bool = False
@@ -140,6 +143,8 @@ class ClusterFacts:
         self.microk8s = self.microk8s or labels.get("microk8s.io/cluster") == "true"
         if self.k3s is None:
             self.k3s = K3sServer.of(node)
+        kubelet = str(as_dict(as_dict(node.get("status")).get("nodeInfo")).get("kubeletVersion"))
+        self.k3s_nodes = self.k3s_nodes or "+k3s" in kubelet or K3S_ARGS in annotations_of(node)
         self.calico_nodes.add(node)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:

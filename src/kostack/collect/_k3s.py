@@ -72,6 +72,21 @@ class K3sServer:
         older = release is not None and tuple(map(int, release.groups())) < (1, 21, 1)
         return K3sServer(tuple(str(a) for a in args), partial=older)
 
+    @property
+    def servicelb(self) -> bool | None:
+        """Whether k3s runs its ServiceLB: off when ``--disable`` or ``--no-deploy`` names
+        ``servicelb`` (each value comma-split, k3s pkg/cli/server/server.go: such a Skip sets
+        DisableServiceLB), on otherwise; None for an older server that did not name it (its
+        config file may)."""
+        for index, arg in enumerate(self.args):
+            name, eq, value = arg.partition("=")
+            if name not in ("--disable", "--no-deploy"):
+                continue
+            said = value if eq else (self.args[index + 1] if index + 1 < len(self.args) else "")
+            if "servicelb" in (v.strip() for v in said.split(",")):
+                return False
+        return None if self.partial else True
+
     def _value(self, flag: str, default: str) -> str | None:
         return flag_value(self.args, flag) or (None if self.partial else default)
 

@@ -416,6 +416,7 @@ def load_balancer_fields(obj: Mapping[str, Any], notes: Notes) -> dict[str, Any]
         "allocate_load_balancer_node_ports": allocate if isinstance(allocate, bool) else None,
         "annotations": annotations,
         "load_balancer_ingress": tuple(ingress),
+        "labels": {str(k)[:317]: str(v)[:63] for k, v in as_dict(meta.get("labels")).items()},
     }
 
 

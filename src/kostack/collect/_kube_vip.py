@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from kostack.collect._kube_objects import (
     as_dict,
@@ -62,6 +62,12 @@ VERSIONS: Final = {"bgppeers": "v1beta2"}  # the others: GROUP's v1beta1
 _TRUE: Final = frozenset({"1", "t", "true", "yes", "y", "on"})  # Go ParseBool, lower-cased
 
 GapSink = Callable[[str, ReadFailure, str], None]
+# a k3s server's ServiceLB (collect/_k3s.py): True on, False off, None not known; "" not k3s
+_SERVICELB: Final[dict[bool | str | None, Literal["on", "off", "unknown"]]] = {
+    True: "on",
+    False: "off",
+    None: "unknown",
+}
 
 
 def _is_metallb(labels: Mapping[str, str]) -> bool:
@@ -114,6 +120,8 @@ class VipPods:
 
     metallb_namespaces: list[str] = field(default_factory=list)
     metallb_image: str | None = None
+    # the Helm release its pods name (the chart's app.kubernetes.io/instance)
+    metallb_release: str | None = None
     # the first speaker pod's settings (a DaemonSet's pods share them)
     metallb_speaker: MetalLBSpeaker | None = None
     # the first controller pod's settings
@@ -144,6 +152,8 @@ class VipPods:
             namespace = namespace_of(pod)
             if namespace not in self.metallb_namespaces:
                 self.metallb_namespaces.append(namespace)
+            if labels.get("app.kubernetes.io/name") == "metallb":
+                self.metallb_release = labels.get("app.kubernetes.io/instance") or None
             component = labels.get("component") or labels.get("app.kubernetes.io/component")
             if component == "speaker" and self.metallb_speaker is None:
                 self.metallb_speaker = parse_speaker(pod)
@@ -335,6 +345,7 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
     return MetalLB(
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
+        helm_release=pods.metallb_release,
         speaker=pods.metallb_speaker,
         controller=pods.metallb_controller,
         pools=pools,
@@ -349,6 +360,7 @@ def read_virtual_ips(
     pods_known: bool,
     control_plane_endpoint: str | None,
     gap: GapSink,
+    servicelb: bool | str | None = "",
 ) -> VirtualIPs | None:
     """None when the pods could not be listed (whether MetalLB or kube-vip runs is unknown)."""
     if not pods_known:
@@ -362,5 +374,6 @@ def read_virtual_ips(
         ),
         kube_vip=tuple(pods.kube_vip),
         lb_controllers=pods.lb_controllers(),
+        servicelb=_SERVICELB.get(servicelb),
         control_plane_endpoint=control_plane_endpoint,
     )

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kostack.collect._kube_objects import as_dict, as_list, namespace_of, pod_containers
-from kostack.model.snapshot import MetalLBController, MetalLBSpeaker
+from kostack.collect._occm import workload
+from kostack.model.snapshot import FlagPlace, MetalLBController, MetalLBSpeaker
 
 _TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # strconv.ParseBool
 _FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
@@ -77,6 +78,29 @@ def _argv(container: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _is_lb_class(arg: str) -> bool:
+    return arg.lstrip("-").partition("=")[0] == "lb-class" and arg.startswith("-")
+
+
+def flag_place(pod: Mapping[str, Any], name: str) -> FlagPlace | None:
+    """Where container ``name`` writes ``--lb-class`` (model FlagPlace); None when the flag is
+    in its command or given more than once."""
+    containers = [as_dict(c) for c in as_list(as_dict(pod.get("spec")).get("containers"))]
+    at = next((i for i, c in enumerate(containers) if c.get("name") == name), None)
+    if at is None:
+        return None
+    command = [str(a) for a in as_list(containers[at].get("command"))]
+    args = [str(a) for a in as_list(containers[at].get("args"))]
+    hits = [i for i, a in enumerate(args) if _is_lb_class(a)]
+    if any(_is_lb_class(a) for a in command) or len(hits) > 1:
+        return None
+    if not hits:
+        return FlagPlace(container=at)
+    i = hits[0]
+    two = "=" not in args[i] and i + 1 < len(args)
+    return FlagPlace(container=at, index=i, words=tuple(args[i : i + 1 + two]))
+
+
 def parse_controller(pod: Mapping[str, Any]) -> MetalLBController | None:
     """The controller's ``--lb-class`` (a plain flag with no environment variable, default "");
     None when the pod has no ``controller`` container."""
@@ -84,7 +108,9 @@ def parse_controller(pod: Mapping[str, Any]) -> MetalLBController | None:
     if container is None:
         return None
     said = _flags(_argv(container)).get("lb-class", "")
-    return MetalLBController(lb_class=_known(said))
+    return MetalLBController(
+        lb_class=_known(said), workload=workload(pod), lb_class_at=flag_place(pod, "controller")
+    )
 
 
 def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
@@ -104,4 +130,10 @@ def parse_speaker(pod: Mapping[str, Any]) -> MetalLBSpeaker | None:
         value = _known(flags["ignore-exclude-lb"])
         ignore = True if value in _TRUE else False if value in _FALSE else None
     lb_class = _known(flags.get("lb-class", ""))  # a plain flag, no environment variable
-    return MetalLBSpeaker(namespace=config_ns, ignore_exclude_lb=ignore, lb_class=lb_class)
+    return MetalLBSpeaker(
+        namespace=config_ns,
+        ignore_exclude_lb=ignore,
+        lb_class=lb_class,
+        workload=workload(pod),
+        lb_class_at=flag_place(pod, "speaker"),
+    )

@@ -1,6 +1,7 @@
 """The OpenStack cloud controller (OCCM) as its pod shows it (docs/facts.md "MetalLB and OCCM").
 
-cloud-provider-openstack's manifest and Helm chart run it as a DaemonSet whose container is
+cloud-provider-openstack's manifest and Helm chart run it as a DaemonSet (others as a
+Deployment: its workload comes from the pod's ownerReferences, ``workload``) whose container is
 named ``openstack-cloud-controller-manager`` (image ``.../openstack-cloud-controller-manager``,
 first argument ``/bin/openstack-cloud-controller-manager``). Its ``--controllers`` flag (a
 comma-separated list, default ``*``) says whether it runs the Kubernetes service controller,
@@ -15,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from kostack.collect._kube_objects import container_args, name_of, namespace_of, pod_containers
+from kostack.collect._kube_objects import (
+    as_dict,
+    as_list,
+    container_args,
+    labels_of,
+    name_of,
+    namespace_of,
+    pod_containers,
+)
 from kostack.model.snapshot import CloudController
 
 PROGRAM: Final = "openstack-cloud-controller-manager"
@@ -62,6 +71,35 @@ def occm_container(pod: Mapping[str, Any]) -> dict[str, Any] | None:
     return next((c for c in pod_containers(pod) if _is_occm(c)), None)
 
 
+# the kinds whose pods a user edits through them (kubectl edit <kind>/<name>)
+_OWNERS: Final = {"DaemonSet": "daemonset", "StatefulSet": "statefulset"}
+TEMPLATE_HASH: Final = "pod-template-hash"
+
+
+def workload(pod: Mapping[str, Any]) -> str | None:
+    """``kind/name`` of the workload that runs ``pod``, from its controller ownerReference: a
+    DaemonSet or StatefulSet directly; a ReplicaSet is a Deployment's when its name is
+    ``<deployment>-<pod-template-hash>`` (kubernetes pkg/controller/deployment/sync.go
+    ``getNewReplicaSet``: ``deployment.Name + "-" + podTemplateSpecHash``; the pod carries the
+    same hash as its ``pod-template-hash`` label). None otherwise: no controller owner, a
+    ReplicaSet not so named (made by hand, or by another controller), a static pod (owned by
+    its Node)."""
+    meta = as_dict(pod.get("metadata"))
+    owners = [as_dict(o) for o in as_list(meta.get("ownerReferences"))]
+    owner = next((o for o in owners if o.get("controller") is True), None)
+    if owner is None or not str(owner.get("apiVersion") or "").startswith("apps/"):
+        return None
+    kind, name = str(owner.get("kind") or ""), str(owner.get("name") or "")
+    if not name:
+        return None
+    if kind in _OWNERS:
+        return f"{_OWNERS[kind]}/{name}"
+    suffix = "-" + labels_of(pod).get(TEMPLATE_HASH, "")
+    if kind == "ReplicaSet" and suffix != "-" and name.endswith(suffix) and name != suffix[1:]:
+        return f"deployment/{name[: -len(suffix)]}"
+    return None
+
+
 def parse_occm(pod: Mapping[str, Any]) -> CloudController | None:
     """The cloud controller's settings; None when the pod runs no OCCM container."""
     container = occm_container(pod)
@@ -71,5 +109,6 @@ def parse_occm(pod: Mapping[str, Any]) -> CloudController | None:
         found=True,
         namespace=namespace_of(pod),
         pod=name_of(pod),
+        workload=workload(pod),
         service_controller=service_controller(_controllers(container_args(container))),
     )

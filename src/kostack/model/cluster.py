@@ -153,6 +153,9 @@ class Service(Record):
     # Antrea's service.antrea.io/external-ip-pool
     annotations: dict[str, str] = Field(default_factory=dict)
     load_balancer_ingress: tuple[LoadBalancerIngress, ...] = ()
+    # a Service of type LoadBalancer's labels: what a CiliumLoadBalancerIPPool's
+    # serviceSelector matches (empty: none, or not read)
+    labels: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _primary_first(self) -> Service:

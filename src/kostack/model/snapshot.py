@@ -98,7 +98,9 @@ from kostack.model.types import (
     Text,
 )
 from kostack.model.vip import (
+    CiliumLBPool,
     CloudController,
+    FlagPlace,
     KubeVip,
     LabelSelector,
     LBController,
@@ -130,6 +132,7 @@ __all__ = [
     "CalicoFelixNode",
     "CalicoIPPool",
     "Cilium",
+    "CiliumLBPool",
     "CiliumNodeIPAM",
     "ClaimTemplate",
     "CloudController",
@@ -139,6 +142,7 @@ __all__ = [
     "EncapMode",
     "EtherType",
     "FixedIP",
+    "FlagPlace",
     "Flannel",
     "FloatingIP",
     "Gap",

@@ -10,6 +10,7 @@ not (a snapshot from before they were read says None too).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, TypeVar
 
 from pydantic import Field
@@ -33,6 +34,22 @@ class LabelSelector(_Record):
 
     match_labels: dict[str, str] = Field(default_factory=dict)
     match_expressions: tuple[LabelExpression, ...] = ()
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """Kubernetes LabelSelector semantics: every matchLabels pair and every expression."""
+        if any(labels.get(k) != v for k, v in self.match_labels.items()):
+            return False
+        for e in self.match_expressions:
+            present = e.key in labels
+            if e.operator == "In" and not (present and labels[e.key] in e.values):
+                return False
+            if e.operator == "NotIn" and present and labels[e.key] in e.values:
+                return False
+            if e.operator == "Exists" and not present:
+                return False
+            if e.operator == "DoesNotExist" and present:
+                return False
+        return True
 
 
 class MetalLBPool(_Record):
@@ -82,6 +99,18 @@ class MetalLBPeer(_Record):
     source_address: IP | None = None
 
 
+class FlagPlace(_Record):
+    """Where a MetalLB container writes ``--lb-class`` in its workload's pod template, so a
+    JSON patch can change it: the container's index in ``spec.containers``, the flag's index in
+    its ``args`` (None: not given there) and its words as written (``--lb-class=x``, or
+    ``--lb-class`` and ``x``). Unset on the speaker or controller: the flag is also in the
+    command, given twice, or not readable."""
+
+    container: int = Field(ge=0)
+    index: int | None = Field(default=None, ge=0)
+    words: tuple[Name, ...] = ()
+
+
 class MetalLBSpeaker(_Record):
     """What the speaker's container says (speaker/main.go flags, each defaulting to its
     environment variable): the namespace whose objects it uses (``--namespace``, else
@@ -94,6 +123,10 @@ class MetalLBSpeaker(_Record):
     namespace: Name | None = None
     ignore_exclude_lb: bool | None = None
     lb_class: Name | None = ""
+    # the DaemonSet that runs it ("daemonset/<name>", collect/_occm.py ``workload``) and where
+    # its --lb-class is written (None: not known)
+    workload: Name | None = None
+    lb_class_at: FlagPlace | None = None
 
 
 class MetalLBController(_Record):
@@ -103,11 +136,17 @@ class MetalLBController(_Record):
     does not read."""
 
     lb_class: Name | None = ""
+    # as the speaker's
+    workload: Name | None = None
+    lb_class_at: FlagPlace | None = None
 
 
 class MetalLB(_Record):
     namespace: Name
     version: Name | None = None
+    # the Helm release its pods name (label app.kubernetes.io/instance beside
+    # app.kubernetes.io/name=metallb, the chart's selector labels); None: not installed so
+    helm_release: Name | None = None
     # None: no speaker pod seen, or a snapshot from before it was read (every object counts,
     # every selected node may announce)
     speaker: MetalLBSpeaker | None = None
@@ -185,6 +224,11 @@ class CloudController(_Record):
     found: bool
     namespace: Name | None = None
     pod: Name | None = None
+    # the workload that runs the pod, from its ownerReferences (collect/_occm.py ``workload``):
+    # "daemonset/<name>", "deployment/<name>" or "statefulset/<name>"; None: not known (no
+    # controller owner, a ReplicaSet kostack cannot tie to a Deployment, a static pod, or a
+    # snapshot from before it was read)
+    workload: Name | None = None
     service_controller: bool | None = None
     load_balancer_enabled: bool | None = None
     cloud_config: Name | None = None
@@ -204,6 +248,18 @@ class LBController(_Record):
     services: tuple[Name, ...] = ()
 
 
+class CiliumLBPool(_Record):
+    """A CiliumLoadBalancerIPPool (cilium.io/v2 or v2alpha1): the addresses Cilium's LB IPAM
+    gives Services of type LoadBalancer (its blocks, a start-stop range as the CIDRs that cover
+    it), whether it is disabled (no new address), and which Services it serves (None: every
+    one; matched against the Service's labels and io.kubernetes.service.namespace/name)."""
+
+    name: Name
+    cidrs: CIDRSet = ()
+    disabled: bool = False
+    service_selector: LabelSelector | None = None
+
+
 class VirtualIPs(_Record):
     """What announces addresses no Neutron port owns, and who serves Services of type
     LoadBalancer."""
@@ -214,5 +270,13 @@ class VirtualIPs(_Record):
     kube_vip: tuple[KubeVip, ...] = ()
     # ServiceLB's and kube-vip-cloud-provider's pods (model: LBController)
     lb_controllers: tuple[LBController, ...] = ()
+    # k3s's ServiceLB, from a k3s server's node-args (collect/_k3s.py ``servicelb``), before any
+    # svclb pod exists: "on" (not disabled), "off" (--disable servicelb), "unknown" (k3s runs
+    # the nodes but its server's flags are not all readable); None: not k3s, or a snapshot
+    # from before it was read
+    servicelb: Literal["on", "off", "unknown"] | None = None
+    # Cilium's LB IPAM pools (collect/_cilium_lb.py): None not read (not Cilium, a gap says
+    # why, or a snapshot from before); () none defined
+    cilium_pools: tuple[CiliumLBPool, ...] | None = None
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

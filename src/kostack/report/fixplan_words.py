@@ -55,6 +55,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "v.gone": "  gone:    {key}  {title}",
         "v.remains": "  remains: {key}  {title}",
         "v.remains.manual": "           until you run manual step {ids} (kostack runs no manual step)",
+        "v.remains.ways": "           until you run one of manual steps {ids} (they are ways to "
+        "fix it: choose one; kostack runs no manual step)",
         "v.after-manual": "           after manual step {ids} too (simulated): {left}",
         "v.after-manual.none": "nothing remains",
         "v.after-manual.left": "{keys} still {n:remains/remain}",
@@ -114,6 +116,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "v.gone": "  해결됨:  {key}  {title}",
         "v.remains": "  남음:    {key}  {title}",
         "v.remains.manual": "           수동 단계 {ids:을/를} 실행하기 전까지 (kostack은 수동 단계를 실행하지 않음)",
+        "v.remains.ways": "           수동 단계 {ids} 중 하나를 실행하기 전까지 (고치는 여러 방법이니 "
+        "하나만 고르세요. kostack은 수동 단계를 실행하지 않음)",
         "v.after-manual": "           수동 단계 {ids}까지 실행하면 (시뮬레이션): {left}",
         "v.after-manual.none": "남는 원인 없음",
         "v.after-manual.left": "원인 {n}개 남음: {keys}",

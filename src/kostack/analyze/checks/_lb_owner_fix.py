@@ -5,7 +5,9 @@ Service").
 - MetalLB takes only a class: recreate the Service with that class (``spec.loadBalancerClass``
   cannot be set on an existing Service of type LoadBalancer, kubernetes ValidateServiceUpdate:
   ``kubectl replace --force`` deletes and creates it);
-- OCCM runs without its service controller: its DaemonSet's ``--controllers``;
+- OCCM runs without its service controller: its workload's ``--controllers`` (the DaemonSet,
+  Deployment or StatefulSet its pod's ownerReferences name, collect/_occm.py; not known: the
+  command that shows it, then the edit of what it shows);
 - OCCM's cloud.conf says ``[LoadBalancer] enabled = false``: its Secret, then a restart;
 - no OCCM: cloud-provider-openstack's Helm chart (charts/openstack-cloud-controller-manager
   README).
@@ -52,6 +54,20 @@ register(
             "en": "put the edited cloud.conf back into Secret {secret}",
             "ko": "고친 cloud.conf를 Secret {secret}에 다시 넣으세요",
         },
+        f"{ID}.fix-find-owner": {
+            "en": "find the workload that runs OCCM's pod {pod} (kostack could not tell it from "
+            "the pod's ownerReferences; a ReplicaSet/<deployment>-<hash> is Deployment "
+            "<deployment>'s): KIND/NAME in the next command",
+            "ko": "OCCM 파드 {pod:을/를} 실행하는 워크로드를 찾으세요(kostack이 파드의 "
+            "ownerReferences로 알 수 없었음; ReplicaSet/<deployment>-<hash>는 Deployment "
+            "<deployment>의 것): 다음 명령의 KIND/NAME입니다",
+        },
+        f"{ID}.fix-controllers-found": {
+            "en": "in that workload, remove -service (or -service-lb-controller) from "
+            "--controllers, or add service to it, so OCCM runs its service controller",
+            "ko": "그 워크로드에서 --controllers의 -service(또는 -service-lb-controller)를 "
+            "지우거나 service를 넣어 OCCM이 service 컨트롤러를 실행하게 하세요",
+        },
         f"{ID}.fix-restart": {
             "en": "restart OCCM so it reads its cloud.conf again",
             "ko": "OCCM이 cloud.conf를 다시 읽도록 재시작하세요",
@@ -83,10 +99,13 @@ def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
     return tuple(out)
 
 
-def _workload(occm: CloudController) -> tuple[str, str]:
-    """(namespace, DaemonSet) of OCCM's pod: a DaemonSet's pod is named ``<name>-<suffix>``."""
-    pod = occm.pod or "openstack-cloud-controller-manager-x"
-    return occm.namespace or "kube-system", pod.rsplit("-", 1)[0]
+def _find_owner(occm: CloudController, namespace: str) -> Remedy:
+    """The workload is not known (collect/_occm.py ``workload``): the command that shows what
+    runs OCCM's pod, never a guess from its name."""
+    pod = occm.pod or "openstack-cloud-controller-manager"
+    jsonpath = "jsonpath={range .metadata.ownerReferences[*]}{.kind}/{.name}{'\\n'}{end}"
+    cmd = render(("kubectl", "-n", namespace, "get", "pod", pod, "-o", jsonpath))
+    return _manual("pod", f"{namespace}/{pod}", cmd, Msg(f"{ID}.fix-find-owner", pod=pod))
 
 
 def class_fix(svc: Service, lb_class: str) -> tuple[Remedy, ...]:
@@ -111,16 +130,27 @@ def occm_fix(occm: CloudController | None) -> tuple[Remedy, ...]:
         )
         cmd = " && ".join(render(c) for c in (add, install))
         return (_manual("cluster", "openstack-ccm", cmd, Msg(f"{ID}.fix-install")),)
-    namespace, name = _workload(occm)
-    workload = f"daemonset/{name}"
+    namespace = occm.namespace or "kube-system"
+    workload = occm.workload
+    find = () if workload else (_find_owner(occm, namespace),)
     if occm.load_balancer_enabled is False:
-        return _config_fix(occm, namespace, workload)
+        return (*find, *_config_fix(occm, namespace, workload))
+    if not workload:
+        return (*find, _edit_found(namespace))
+    kind, _, name = workload.partition("/")
     edit = render(("kubectl", "-n", namespace, "edit", workload))
     reason = Msg(f"{ID}.fix-controllers", workload=f"{namespace}/{workload}")
-    return (_manual("daemonset", f"{namespace}/{name}", edit, reason),)
+    return (_manual(kind, f"{namespace}/{name}", edit, reason),)
 
 
-def _config_fix(occm: CloudController, namespace: str, workload: str) -> tuple[Remedy, ...]:
+def _edit_found(namespace: str) -> Remedy:
+    """Edit the workload the command before found (KIND/NAME as it printed it)."""
+    edit = render(("kubectl", "-n", namespace, "edit", "KIND/NAME"))
+    reason = Msg(f"{ID}.fix-controllers-found")
+    return _manual("workload", f"{namespace}/KIND/NAME", edit, reason)
+
+
+def _config_fix(occm: CloudController, namespace: str, workload: str | None) -> tuple[Remedy, ...]:
     where, _, key = (occm.cloud_config or f"{namespace}/cloud-config cloud.conf").partition(" ")
     secret_ns, _, secret = where.partition("/")
     jsonpath = "jsonpath={.data." + key.replace(".", "\\.") + "}"
@@ -131,10 +161,17 @@ def _config_fix(occm: CloudController, namespace: str, workload: str) -> tuple[R
         *(f"--from-file={key}=cloud.conf", "--dry-run=client", "-o", "yaml"),
     )
     put = f"{render(create)} | {render(('kubectl', 'apply', '-f', '-'))}"
-    restart = render(("kubectl", "-n", namespace, "rollout", "restart", workload))
-    name = f"{secret_ns}/{secret}"
+    target = workload or "KIND/NAME"  # the command before found it
+    restart = render(command(("kubectl", "-n", namespace, "rollout", "restart"), (target,)))
+    kind, _, name = target.partition("/")
+    secret_name = f"{secret_ns}/{secret}"
     return (
-        _manual("secret", name, fetch, Msg(f"{ID}.fix-get-config", secret=name)),
-        _manual("secret", name, put, Msg(f"{ID}.fix-put-config", secret=name)),
-        _manual("daemonset", f"{namespace}/{workload}", restart, Msg(f"{ID}.fix-restart")),
+        _manual("secret", secret_name, fetch, Msg(f"{ID}.fix-get-config", secret=secret_name)),
+        _manual("secret", secret_name, put, Msg(f"{ID}.fix-put-config", secret=secret_name)),
+        _manual(
+            kind.lower() if workload else "workload",
+            f"{namespace}/{name}",
+            restart,
+            Msg(f"{ID}.fix-restart"),
+        ),
     )

@@ -7,10 +7,11 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 from __future__ import annotations
 
 from kostack.analyze.checks._lb_owner_fix import class_fix, either, occm_fix
+from kostack.analyze.checks._metallb_class_fix import mismatch_fix
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import lb_analysis
-from kostack.analyze.loadbalancer.owner import outside
+from kostack.analyze.loadbalancer.owner import Takers, kubelet_ids, outside
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import CloudController, Service
 
@@ -84,6 +85,25 @@ register(
             "ko": "openstack-cloud-controller-manager {pod:은/는} service 컨트롤러 없이 "
             "실행됩니다(--controllers)",
         },
+        f"{ID}.owner-cilium": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "cluster runs Cilium, whose LB IPAM gives Services without a loadBalancerClass "
+            "addresses from its CiliumLoadBalancerIPPools, and those pools were not read.",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 클러스터가 Cilium을 "
+            "쓰고, Cilium LB IPAM은 loadBalancerClass가 없는 Service에 CiliumLoadBalancerIPPool의 "
+            "주소를 주는데, 그 풀을 읽지 못했습니다.",
+        },
+        f"{ID}.owner-servicelb": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "nodes run k3s, whose ServiceLB takes Services without a loadBalancerClass unless "
+            "its server runs with --disable servicelb, and the server's flags could not all be "
+            "read (its node-args annotation is missing, or from before k3s v1.21.1, which left "
+            "out the config file's flags).",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 노드가 k3s로 실행되고, "
+            "k3s의 ServiceLB는 서버가 --disable servicelb로 실행되지 않는 한 loadBalancerClass가 "
+            "없는 Service를 맡는데, 서버 플래그를 모두 읽지 못했습니다(node-args 애너테이션이 "
+            "없거나, 설정 파일의 플래그를 빠뜨리던 k3s v1.21.1 이전 버전).",
+        },
         f"{ID}.owner-unknown": {
             "en": "Cannot tell which controller will give Service {svc} an address: MetalLB's "
             "controller takes it only without --lb-class, which was not read (no controller pod "
@@ -112,7 +132,7 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
         if owner == "none":
             out.append(_nobody(ctx, svc, severity))
         elif owner == "unknown":
-            out.append(_undecided(ctx, svc, severity, index.takers.occm_outside))
+            out.append(_undecided(ctx, svc, severity, index.takers))
     return out
 
 
@@ -165,6 +185,7 @@ def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
             evidence,
             cause=MISMATCH,
             affected=affected,
+            remedies=mismatch_fix(metallb),
         )
     ]
 
@@ -175,13 +196,20 @@ def _class_words(lb_class: str) -> Msg:
     return Msg(f"{ID}.class-named", lb_class=lb_class)
 
 
-def _undecided(ctx: CheckContext, svc: Service, severity: Severity, away: bool) -> Finding:
-    """UNKNOWN: MetalLB's class not read, or OCCM may run outside the cluster."""
+def _undecided(ctx: CheckContext, svc: Service, severity: Severity, who: Takers) -> Finding:
+    """UNKNOWN: k3s's ServiceLB not known, MetalLB's class not read, or OCCM may run outside
+    the cluster."""
     evidence: tuple[str, ...] = (
         f"service {_key(svc)} spec.loadBalancerClass: unset",
         _occm_seen(ctx),
     )
-    if away:
+    if who.servicelb_on is None and who.metallb is not True and who.occm is not True:
+        message = Msg(f"{ID}.owner-servicelb", svc=_key(svc))
+        evidence = (*evidence, "k3s server node-args: --disable servicelb not read")
+    elif who.cilium_pools is None and who.metallb is not True and who.occm is not True:
+        message = Msg(f"{ID}.owner-cilium", svc=_key(svc))
+        evidence = (*evidence, "cilium.io ciliumloadbalancerippools: not read")
+    elif who.occm_outside:
         message = Msg(f"{ID}.owner-outside", svc=_key(svc))
         evidence = (*evidence, *outside(ctx.snapshot.cluster))
     else:
@@ -219,6 +247,7 @@ def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
         f"service {_key(svc)} spec.loadBalancerClass: unset, status.loadBalancer.ingress=[]",
         *lines,
         _occm_seen(ctx),
+        *kubelet_ids(ctx.snapshot.cluster),
     )
     return Finding(
         ID,

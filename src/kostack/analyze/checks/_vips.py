@@ -37,20 +37,8 @@ from kostack.model.snapshot import (
 
 
 def selects(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
-    """Kubernetes LabelSelector semantics: every matchLabels pair and every expression."""
-    if any(labels.get(k) != v for k, v in selector.match_labels.items()):
-        return False
-    for e in selector.match_expressions:
-        present = e.key in labels
-        if e.operator == "In" and not (present and labels[e.key] in e.values):
-            return False
-        if e.operator == "NotIn" and present and labels[e.key] in e.values:
-            return False
-        if e.operator == "Exists" and not present:
-            return False
-        if e.operator == "DoesNotExist" and present:
-            return False
-    return True
+    """Kubernetes LabelSelector semantics (model LabelSelector.selects)."""
+    return selector.selects(labels)
 
 
 def any_selects(selectors: Sequence[LabelSelector], labels: Mapping[str, str]) -> bool:

@@ -18,7 +18,10 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
 
 Antrea's ExternalIPPool annotation comes first (model/egress.py), then k3s's ServiceLB (its
 svclb pods name the Service) and kube-vip-cloud-provider (it takes Services without a class:
-theirs when neither MetalLB nor OCCM does). OCCM with ``[LoadBalancer] enabled = false`` takes
+theirs when neither MetalLB nor OCCM does), then k3s's ServiceLB before its pods exist (a k3s
+server's flags do not disable it: the same; not readable: ``unknown``), then Cilium's LB IPAM
+(an enabled CiliumLoadBalancerIPPool selects the Service, or holds its address: Cilium's when
+neither MetalLB nor OCCM takes it; a Cilium cluster's pools not read: ``unknown``). OCCM with ``[LoadBalancer] enabled = false`` takes
 none; no OCCM pod but nodes a cloud node controller initialised: OCCM may run outside, so a
 Service only it could take is ``unknown``. Without MetalLB every Service without a class is
 OCCM's, as before (lb-pending-service says when no cloud controller acts), but ``none`` when
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from kostack.analyze.prefixes import PrefixIndex
-from kostack.model.snapshot import Cluster, IPAddress, Service
+from kostack.model.snapshot import CiliumLBPool, Cluster, IPAddress, Service
 
 Owner = Literal["metallb", "occm", "none", "unknown", "other"]
 LB_ID_ANNOTATION: Final = "loadbalancer.openstack.org/load-balancer-id"
@@ -56,28 +59,73 @@ class Takers:
     servicelb: frozenset[str] = frozenset()
     # kube-vip-cloud-provider runs and takes the Services without a class
     kube_vip_classless: bool = False
+    # k3s's ServiceLB runs (a k3s server's flags): True, False (not k3s, or disabled), None
+    # (k3s, flags not all readable)
+    servicelb_on: bool | None = False
+    # Cilium's LB IPAM pools: () none (or not Cilium); None: a Cilium cluster whose pools were
+    # not read
+    cilium_pools: tuple[CiliumLBPool, ...] | None = ()
 
 
 OPENSTACK_PROVIDER: Final = "openstack://"
+# what a cloud node controller labels a node with when it initialises it, from the cloud's
+# instance metadata (k8s.io/cloud-provider controllers/node ``getNodeModifiersFromCloudProvider``;
+# OCCM's InstanceMetadata always gives the server's flavor as InstanceType)
+INITIALISED_LABELS: Final = (
+    "node.kubernetes.io/instance-type",
+    "beta.kubernetes.io/instance-type",
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+)
+
+
+def _openstack_untainted(cluster: Cluster | None) -> tuple[list[str], list[str]]:
+    """(nodes a cloud node controller initialised, nodes whose providerID kubelet gave): both
+    carry an ``openstack://`` providerID and no uninitialized taint; only the first carry a label
+    the cloud node controller sets from the instance's metadata."""
+    nodes = cluster.nodes if cluster is not None else None
+    done: list[str] = []
+    kubelet: list[str] = []
+    for n in nodes or ():
+        if not (n.provider_id or "").startswith(OPENSTACK_PROVIDER) or n.uninitialized is not False:
+            continue
+        (done if any(k in n.labels for k in INITIALISED_LABELS) else kubelet).append(n.name)
+    return done, kubelet
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
 
 
 def outside(cluster: Cluster | None) -> tuple[str, ...]:
     """Evidence that a cloud controller runs somewhere, maybe outside the cluster: nodes with an
     ``openstack://`` providerID that no longer carry the uninitialized taint kubelet's
     ``--cloud-provider=external`` sets until a cloud node controller initialises them
-    (k8s.io/cloud-provider TaintExternalCloudProvider). Empty: no such node, or not read."""
-    nodes = cluster.nodes if cluster is not None else None
-    seen = [
-        n.name
-        for n in nodes or ()
-        if (n.provider_id or "").startswith(OPENSTACK_PROVIDER) and n.uninitialized is False
-    ]
-    if not seen:
+    (k8s.io/cloud-provider TaintExternalCloudProvider), and that carry a label that controller
+    sets from the instance's metadata (``INITIALISED_LABELS``). A providerID alone is no
+    evidence: kubelet's ``--provider-id`` gives one, and without ``--cloud-provider=external``
+    no taint is ever set. Empty: no such node, or not read."""
+    done, _ = _openstack_untainted(cluster)
+    if not done:
         return ()
-    shown = ", ".join(seen[:3]) + (f" (+{len(seen) - 3})" if len(seen) > 3 else "")
     return (
-        f"nodes {shown}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
-        "node.cloudprovider.kubernetes.io/uninitialized (a cloud node controller initialised them)",
+        f"nodes {_shown(done)}: spec.providerID {OPENSTACK_PROVIDER}..., no taint "
+        "node.cloudprovider.kubernetes.io/uninitialized, label "
+        "node.kubernetes.io/instance-type or topology.kubernetes.io/region|zone (a cloud node "
+        "controller initialised them)",
+    )
+
+
+def kubelet_ids(cluster: Cluster | None) -> tuple[str, ...]:
+    """Nodes with an ``openstack://`` providerID but no sign of a cloud node controller (no
+    taint, none of its labels): said as evidence that the providerID proves no controller."""
+    _, kubelet = _openstack_untainted(cluster)
+    if not kubelet:
+        return ()
+    return (
+        f"nodes {_shown(kubelet)}: spec.providerID {OPENSTACK_PROVIDER}... but none of the labels "
+        "a cloud node controller sets (node.kubernetes.io/instance-type, topology.kubernetes.io/"
+        "region|zone): kubelet's --provider-id gave it, no cloud controller is shown",
     )
 
 
@@ -106,7 +154,39 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
     others = vips.lb_controllers if vips is not None else ()
     servicelb = frozenset(k for c in others if c.kind == "servicelb" for k in c.services)
     kube_vip = any(c.kind == "kube-vip-cloud-provider" and c.lb_class == "" for c in others)
-    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip)
+    k3s = vips.servicelb if vips is not None else None
+    on = {"on": True, "unknown": None}.get(k3s or "", False)
+    cilium = cluster is not None and cluster.cni.type == "cilium"
+    lbipam = (vips.cilium_pools if vips is not None else None) if cilium else ()
+    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip, on, lbipam)
+
+
+# the classes Cilium's LB IPAM takes beside none (operator/pkg/lbipam isResponsibleForSVC: the
+# BGP control plane's and the L2 announcer's, when those are on)
+CILIUM_CLASSES: Final = frozenset({"io.cilium/bgp-control-plane", "io.cilium/l2-announcer"})
+
+
+def cilium_takes(
+    svc: Service, pools: tuple[CiliumLBPool, ...] | None
+) -> Literal["address", "pool", False] | None:
+    """ "address": its address is in a CiliumLoadBalancerIPPool; "pool": an enabled pool
+    selects ``svc`` (its labels, and LB IPAM's io.kubernetes.service.namespace and .name);
+    None: the pools of a Cilium cluster were not read."""
+    if pools is None:
+        return None
+    labels = {
+        **svc.labels,
+        "io.kubernetes.service.namespace": svc.namespace,
+        "io.kubernetes.service.name": svc.name,
+    }
+    ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
+    if any(ip in c for pool in pools for c in pool.cidrs for ip in ips):
+        return "address"
+    for pool in pools:
+        chosen = pool.service_selector is None or pool.service_selector.selects(labels)
+        if chosen and not pool.disabled and pool.cidrs:
+            return "pool"
+    return False
 
 
 def owner_of(
@@ -124,6 +204,16 @@ def owner_of(
         return "other"  # k3s's ServiceLB serves it (its svclb pods)
     if who.kube_vip_classless and who.metallb is not True and who.occm is not True:
         return "other"  # kube-vip-cloud-provider takes it, nobody else does
+    if who.servicelb_on is not False and who.metallb is not True and who.occm is not True:
+        # k3s's ServiceLB takes it before any svclb pod exists; its flags unread: unknown
+        return "other" if who.servicelb_on else "unknown"
+    lbipam = cilium_takes(svc, who.cilium_pools) if who.cilium_pools != () else False
+    if lbipam == "address":
+        return "other"  # its address is in a Cilium pool
+    neither = who.metallb is not True and who.occm is not True
+    if lbipam is not False and neither and (lbipam or not svc.load_balancer_ingress):
+        # Cilium's LB IPAM has a pool for it; its pools unread: unknown while it is pending
+        return "other" if lbipam else "unknown"
     if not who.metallb_runs:
         # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
         # takes no Service serves none

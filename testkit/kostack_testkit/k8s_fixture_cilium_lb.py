@@ -1,0 +1,40 @@
+"""Cilium's LB IPAM objects to add to a Cilium cluster fixture: the CRD
+ciliumloadbalancerippools.cilium.io (cluster-scoped; served as v2 and v2alpha1 from Cilium 1.18,
+v2alpha1 alone before) and CiliumLoadBalancerIPPools (spec.blocks, disabled, serviceSelector),
+as cilium/cilium pkg/k8s/apis/cilium.io/client/crds/v2/ciliumloadbalancerippools.yaml defines
+them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kostack_lab.kube_objects import JsonObject, crd_object, object_meta
+
+KIND = "CiliumLoadBalancerIPPool"
+PLURAL = "ciliumloadbalancerippools"
+
+
+def pool_crd(version: str = "v2") -> JsonObject:
+    """The CRD serving ``version`` alone (v2alpha1: Cilium before 1.18)."""
+    crd = crd_object("cilium.io", KIND, PLURAL, version=version, status_subresource=True)
+    return crd
+
+
+def lb_pool(
+    name: str,
+    blocks: Sequence[Mapping[str, str]],
+    *,
+    version: str = "v2",
+    selector: Mapping[str, Any] | None = None,
+    disabled: bool = False,
+) -> JsonObject:
+    spec: JsonObject = {"blocks": [dict(b) for b in blocks], "disabled": disabled}
+    if selector is not None:
+        spec["serviceSelector"] = dict(selector)
+    return {
+        "apiVersion": f"cilium.io/{version}",
+        "kind": KIND,
+        "metadata": object_meta(KIND, name, created=7.0, generation=True),
+        "spec": spec,
+    }
