@@ -24,7 +24,7 @@ from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
-from kostack.analyze.release_checks.scope import pods_text, touches, where
+from kostack.analyze.release_checks.scope import note, touches
 from kostack.analyze.release_checks.workload import (
     ERROR_WORDS,
     ComponentHealth,
@@ -353,20 +353,7 @@ def _scoped(
     """The roots that break these pods (a cause that breaks only some pods must name one of
     them: scope.py), a note for each that spares them or may, and whether one may."""
     judged = [(rc, touches(rc, pods)) for rc in roots]
-    unknown = [p for p in pods if p.ip is None or not p.node]
-    notes = [
-        Msg("chain.scope.spared", root=root_title(rc), where=where(rc), pods=pods_text(pods))
-        if touch == "no"
-        else Msg(
-            "chain.scope.undecided",
-            root=root_title(rc),
-            where=where(rc),
-            pods=pods_text(unknown),
-            n=len(unknown),
-        )
-        for rc, touch in judged
-        if touch != "yes"
-    ]
+    notes = [note(rc, root_title(rc), touch, pods) for rc, touch in judged if touch != "yes"]
     touching = tuple(rc for rc, touch in judged if touch == "yes")
     return touching, notes, any(touch == "unknown" for _, touch in judged)
 
