@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
-from kostack.analyze.checks._spans import Span, holds, merged, span_text
+from kostack.analyze.checks._spans import NamespaceRanges, Span, holds, merged, span_text, within
 from kostack.analyze.checks.base import Kind
 from kostack.analyze.diagnose import RootCause, declared
 from kostack.analyze.messages import Msg, register
-from kostack.model.snapshot import WorkloadPod
+from kostack.model.snapshot import KubeOvn, WorkloadPod
 
 # the causes that break only the pods at the addresses, or on the nodes, their findings name
 AT_ADDRESSES = declared(Kind.SOME_ADDRESSES)
@@ -85,14 +85,19 @@ def _nodes(root: RootCause) -> tuple[frozenset[str], frozenset[str]] | None:
     return frozenset(broken), frozenset(doubt - broken)
 
 
-def touches(root: RootCause, pods: Sequence[WorkloadPod]) -> Touch:
+def touches(root: RootCause, pods: Sequence[WorkloadPod], kube_ovn: KubeOvn | None = None) -> Touch:
     """ "yes" when the cause breaks one of ``pods`` (a cluster-wide cause always does, and so
     does a scoped one whose findings do not say which pods), "no" when every pod's address
-    or node is known and none is among those it breaks, "unknown" otherwise."""
+    or node is known and none is among those it breaks, "unknown" otherwise. A pod without an
+    address is known to be apart from the addresses a cause names when none of what its
+    namespace draws from Kube-OVN (``kube_ovn``: its IPPools and Subnets) is among them."""
     if root.key in AT_ADDRESSES and (spans := _spans(root)):
         known = [p for p in pods if p.ip is not None]
         if any(holds(spans.get(p.ip.version, []), int(p.ip)) for p in known if p.ip):
             return "yes"
+        if len(known) < len(pods) and kube_ovn is not None:  # by what their namespace draws
+            drawn = NamespaceRanges(kube_ovn)
+            known += [p for p in pods if p.ip is None and _apart(spans, drawn.of(p.namespace))]
     elif root.key in ON_NODES and (scoped := _nodes(root)) is not None:
         nodes, doubt = scoped
         if any(p.node in nodes for p in pods if p.node):
@@ -101,6 +106,13 @@ def touches(root: RootCause, pods: Sequence[WorkloadPod]) -> Touch:
     else:
         return "yes"
     return "unknown" if len(known) < len(pods) or not pods else "no"
+
+
+def _apart(spans: dict[int, list[Span]], drawn: dict[int, list[Span]] | None) -> bool:
+    """Whether none of the ``drawn`` addresses is in ``spans`` (False when not known)."""
+    if drawn is None:
+        return False
+    return not any(within(spans.get(v, []), lo, hi) for v, ss in drawn.items() for lo, hi in ss)
 
 
 def doubted(root: RootCause, pods: Sequence[WorkloadPod]) -> tuple[list[WorkloadPod], list[str]]:
