@@ -51,8 +51,8 @@ register(
             "en": "the root cause ({root}) breaks only the pods {where}; {pods} {n:runs/run} on "
             "{nodes}, which its check could not judge, so whether it is this release's cause is "
             "not known",
-            "ko": "근본 원인({root})은 {where} Pod만 망가뜨리는데, {pods}(Pod {n}개)가 점검이 판단하지 "
-            "못한 {nodes}에서 실행되어 이 릴리스의 원인인지 알 수 없습니다",
+            "ko": "근본 원인({root})은 {where} Pod만 망가뜨리는데, 점검이 판단하지 못한 {nodes}에서 "
+            "{pods}(Pod {n}개) 실행 중이므로 이 릴리스의 원인인지 알 수 없습니다",
         },
         "chain.scope.at": {"en": "at {addresses}", "ko": "주소 {addresses}의"},
         "chain.scope.on": {"en": "on {nodes}", "ko": "{nodes}의"},
