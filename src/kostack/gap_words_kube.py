@@ -186,6 +186,12 @@ register(
             "egress IP를 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다(읽지 못하면 "
             "neutron-egress-ip-pairs 점검은 알 수 없음으로 남습니다)",
         },
+        "gap.hint.kube-ovn.ippools": {
+            "en": "`kubectl get ippools.kubeovn.io -o yaml` lists Kube-OVN's IP pools (the "
+            "addresses the namespaces bound to them take); kostack needs to list them",
+            "ko": "`kubectl get ippools.kubeovn.io -o yaml`로 Kube-OVN의 IP 풀(풀에 묶인 네임스페이스가 "
+            "받는 주소)을 볼 수 있습니다. kostack이 이 목록을 읽을 수 있어야 합니다",
+        },
         "gap.hint.kube-ovn.subnets": {
             "en": "`kubectl get subnets.kubeovn.io -o wide` lists Kube-OVN's Subnets (CIDR, "
             "natOutgoing, gateway type, VLAN); kostack needs to list them",

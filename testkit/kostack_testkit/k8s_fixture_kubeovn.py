@@ -90,6 +90,18 @@ def subnet_object(name: str, cidr: str, **spec: Any) -> JsonObject:
     }
 
 
+def ip_pool_object(
+    name: str, subnet: str, ips: Sequence[str], namespaces: Sequence[str]
+) -> JsonObject:
+    """An IPPool (kubeovn.io/v1, cluster-scoped; kubeovn/docs docs/guide/ippool.en.md)."""
+    return {
+        "apiVersion": "kubeovn.io/v1",
+        "kind": "IPPool",
+        "metadata": object_meta("IPPool", name, created=7.0),
+        "spec": {"subnet": subnet, "ips": list(ips), "namespaces": list(namespaces)},
+    }
+
+
 def default_subnets(**default: Any) -> list[JsonObject]:
     """ovn-default and join as kube-ovn-controller leaves them (pkg/controller/init.go:
     excludeIps the gateway, --default-exclude-ips empty)."""
@@ -125,6 +137,7 @@ def kube_ovn_cluster(
     network_type: str = "geneve",
     cni_extra: Sequence[str] = (),
     subnets: Iterable[JsonObject] | None = None,
+    ip_pools: Iterable[JsonObject] = (),
     image: str = IMAGE,
     kubernetes_version: str = KUBERNETES_VERSION,
     extra: Iterable[Mapping[str, Any]] = (),
@@ -178,4 +191,6 @@ def kube_ovn_cluster(
     )
     objects.append(crd_object("kubeovn.io", "Subnet", "subnets", status_subresource=True))
     objects.extend(default_subnets() if subnets is None else subnets)
+    objects.append(crd_object("kubeovn.io", "IPPool", "ippools", status_subresource=True))
+    objects.extend(ip_pools)
     return merge_objects(objects, extra)

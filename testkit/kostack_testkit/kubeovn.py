@@ -143,6 +143,21 @@ def underlay_pool_overlap(doc: Doc) -> None:
     ]
 
 
+def underlay_ip_pool(doc: Doc) -> None:
+    """The pool-overlap example, with vlan-apps bound to namespace harbor and an IPPool
+    harbor-pool (10.0.0.100..10.0.0.140 of vlan-apps) bound to it: Harbor's pods draw only
+    from the pool, below the held addresses (kubeovn/docs docs/guide/ippool.en.md)."""
+    underlay_pool_overlap(doc)
+    _vlan_apps(doc)["namespaces"] = ["harbor"]
+    pool = {
+        "name": "harbor-pool",
+        "subnet": "vlan-apps",
+        "ips": ["10.0.0.100..10.0.0.140"],
+        "namespaces": ["harbor"],
+    }
+    doc["cluster"]["cni"]["kube_ovn"]["ip_pools"] = [pool]
+
+
 def _vlan_apps(doc: Doc) -> Doc:
     return next(s for s in doc["cluster"]["cni"]["kube_ovn"]["subnets"] if s["name"] == "vlan-apps")
 
@@ -194,12 +209,19 @@ KUBE_OVN_EXAMPLES = {
         "give a pod, and Neutron's allocation pool overlaps the rest.",
         underlay_pool_overlap,
     ),
+    "kube-ovn-underlay-ippool": (
+        "The underlay pool overlap, with namespace harbor bound to an IPPool of the underlay "
+        "Subnet (10.0.0.100-10.0.0.140): its pods draw only from the pool, below the addresses "
+        "Neutron holds.",
+        underlay_ip_pool,
+    ),
 }
 # Their fixed states, for the tests (not examples).
 FIXED = {
     "kube-ovn-geneve-blocked": geneve_fixed,
     "kube-ovn-underlay-no-pairs": underlay_fixed,
     "kube-ovn-underlay-pool-overlap": fix_as_advised,
+    "kube-ovn-underlay-ippool": fix_as_advised,
 }
 
 

@@ -10,13 +10,19 @@ import ipaddress
 
 from k8s_collect_served import ServeFn
 
-from kostack.collect._cni_kubeovn import last_flag, parse_cni_server, parse_controller
+from kostack.collect._cni_kubeovn import (
+    last_flag,
+    parse_cni_server,
+    parse_controller,
+    parse_ip_pool,
+)
 from kostack.collect._kube_objects import Notes
 from kostack.gap_words import gap_hint
 from kostack_testkit.k8s_fixture_kubeovn import (
     JOIN_CIDR,
     POD_CIDR,
     default_subnets,
+    ip_pool_object,
     kube_ovn_cluster,
     subnet_object,
 )
@@ -49,9 +55,10 @@ def test_kube_ovn_is_read_from_its_pods_and_subnets(serve: ServeFn) -> None:
     )
     assert collection.cluster.pod_cidrs == (NET(POD_CIDR),)
     assert collection.cluster.pod_cidrs_source == "kubeovn.io/v1 Subnets"
-    # one request more than the 10 reads every cluster gets: the Subnet list (the arguments
-    # come from the pods already listed)
-    assert collection.api_requests == 10 + 1
+    assert ko.ip_pools == ()  # the IPPool kind is there, with no pool
+    # two requests more than the 10 reads every cluster gets: the Subnet and IPPool lists (the
+    # arguments come from the pods already listed)
+    assert collection.api_requests == 10 + 2
 
 
 def test_underlay_and_custom_subnets(serve: ServeFn) -> None:
@@ -157,7 +164,7 @@ def test_a_subnets_enable_lb_is_read_from_the_listed_subnets(serve: ServeFn) -> 
     assert ko is not None
     by_name = {s.name: s.enable_lb for s in ko.subnets or ()}
     assert by_name == {"ovn-default": True, "join": None, "apps": False, "odd": None}
-    assert collection.api_requests == 10 + 1
+    assert collection.api_requests == 10 + 2  # the Subnets and the IPPools
 
 
 def test_exclude_ips_and_the_arp_probe_are_read(serve: ServeFn) -> None:
@@ -189,4 +196,58 @@ def test_exclude_ips_and_the_arp_probe_are_read(serve: ServeFn) -> None:
     }
     skipped = " ".join(g.error for g in collection.gaps if g.source == "cluster.cni.kube_ovn")
     assert "odd excludeIps" in skipped and "upper excludeIps" in skipped
-    assert collection.api_requests == 10 + 1
+    assert collection.api_requests == 10 + 2  # the Subnets and the IPPools
+
+
+def _pooled() -> list[dict[str, object]]:
+    """install.sh's cluster with Subnet apps bound to namespaces harbor and web, and an IPPool
+    of apps bound to harbor."""
+    subnets = [
+        *default_subnets(),
+        subnet_object("apps", "10.17.0.0/16", namespaces=["harbor", "web"]),
+    ]
+    ips = ["10.17.0.10", "10.17.1.0/24", "10.17.2.5..10.17.2.9"]
+    pools = [ip_pool_object("harbor-pool", "apps", ips, ["harbor"])]
+    return kube_ovn_cluster(subnets=subnets, ip_pools=pools)
+
+
+def test_ip_pools_and_the_subnets_namespaces_are_read(serve: ServeFn) -> None:
+    collection = serve(_pooled()).collect()
+    assert collection.gaps == ()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.ip_pools is not None
+    (pool,) = ko.ip_pools
+    assert (pool.name, pool.subnet, pool.namespaces) == ("harbor-pool", "apps", ("harbor",))
+    assert pool.ips == ("10.17.0.10", "10.17.1.0/24", "10.17.2.5..10.17.2.9")
+    by_name = {s.name: s for s in ko.subnets or ()}
+    assert by_name["apps"].namespaces == ("harbor", "web")
+    assert by_name["ovn-default"].namespaces == ()
+
+
+def test_forbidden_ip_pools_are_a_gap_and_not_known(serve: ServeFn) -> None:
+    served = serve(_pooled())
+    served.api.inject_fault("kubeovn.io", "ippools", status=403)
+    collection = served.collect()
+    assert [g.source for g in collection.gaps] == ["cluster.cni.kube_ovn.ip_pools"]
+    assert "kubectl get ippools.kubeovn.io -o yaml" in gap_hint(collection.gaps[0], "en")
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.ip_pools is None and ko.subnets is not None
+
+
+def test_no_ip_pool_kind_is_no_pool(serve: ServeFn) -> None:
+    """A Kube-OVN without the IPPool kind (404): no namespace is bound to a pool, no gap."""
+    objects = [o for o in _pooled() if "ippools.kubeovn.io" not in str(o["metadata"].get("name"))]
+    objects = [o for o in objects if o.get("kind") != "IPPool"]
+    collection = serve(objects).collect()
+    assert collection.gaps == ()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.ip_pools == ()
+
+
+def test_a_pool_entry_kube_ovn_would_refuse_leaves_the_pools_unread() -> None:
+    notes = Notes()
+    body = {"metadata": {"name": "p"}, "spec": {"subnet": "apps", "ips": ["10.17.0.0/33"]}}
+    assert parse_ip_pool(body, notes) is None
+    good = {"metadata": {"name": "p"}, "spec": {"subnet": "apps", "ips": ["fd00::1..fd00::9"]}}
+    parsed = parse_ip_pool(good, notes)
+    assert parsed is not None and parsed.ips == ("fd00::1..fd00::9",)

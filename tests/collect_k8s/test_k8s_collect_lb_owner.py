@@ -33,7 +33,7 @@ def test_lb_class_and_occm_come_from_the_listed_pods_with_no_request(serve: Serv
     assert occm.namespace == "kube-system"
     assert (occm.pod or "").startswith("openstack-cloud-controller-manager")
     # no request beyond MetalLB's four lists
-    assert collection.api_requests == 10 + 1 + 4
+    assert collection.api_requests == 10 + 2 + 4
 
 
 def test_no_occm_pod_is_read_as_none_found_and_no_lb_class_as_empty(serve: ServeFn) -> None:

@@ -60,15 +60,15 @@ def test_metallb_pools_and_advertisements_are_read_with_four_lists(serve: ServeF
     assert ads_by["l2-web"].kind == "l2" and ads_by["l2-web"].pools == ("web",)
     assert ads_by["l2-web"].node_selectors[0].match_labels == {"kubernetes.io/hostname": "k8s-w-1"}
     assert ads_by["bgp-all"].kind == "bgp" and ads_by["bgp-all"].pools == ()
-    # four requests more than Kube-OVN's cluster: one list per MetalLB kind
-    assert collection.api_requests == 10 + 1 + 4
+    # four requests more than Kube-OVN's cluster (its Subnets and IPPools): one list per MetalLB kind
+    assert collection.api_requests == 10 + 2 + 4
 
 
 def test_without_metallb_nothing_more_is_asked(serve: ServeFn) -> None:
     collection = serve(kube_ovn_cluster()).collect()
     vips = collection.cluster.virtual_ips
     assert vips is not None and vips.metallb is None and vips.kube_vip == ()
-    assert collection.api_requests == 10 + 1
+    assert collection.api_requests == 10 + 2
 
 
 def test_helm_chart_labels_are_recognised(serve: ServeFn) -> None:
@@ -115,7 +115,7 @@ def test_kube_vip_is_read_from_the_pods_already_listed(serve: ServeFn) -> None:
         False,
     )
     assert first.interface == "ens3" and first.bgp is False
-    assert collection.api_requests == 10 + 1  # no request for kube-vip
+    assert collection.api_requests == 10 + 2  # no request for kube-vip
 
 
 def test_an_address_kostack_cannot_read_leaves_the_pools_unknown() -> None:

@@ -63,7 +63,7 @@ def test_bgp_peers_are_read_with_one_more_list(serve: ServeFn) -> None:
     ads_by = {a.name: a for a in metallb.advertisements or ()}
     assert ads_by["bgp-a"].peers == ("tor-a",) and ads_by["l2"].peers == ()
     # one list more than pools and advertisements: GET .../v1beta2/bgppeers
-    assert collection.api_requests == 10 + 1 + 4
+    assert collection.api_requests == 10 + 2 + 4
 
 
 def test_without_the_peer_kind_the_peers_are_a_gap_and_the_rest_is_read(serve: ServeFn) -> None:

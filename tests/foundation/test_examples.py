@@ -84,6 +84,7 @@ EXPECTED: dict[str, list[str]] = {
     # an underlay Subnet's excludeIps leave a VM's and an Octavia VIP's addresses to the pods
     # (the pool overlap is a warning, no root cause)
     "kube-ovn-underlay-pool-overlap": ["kube-ovn-address"],
+    "kube-ovn-underlay-ippool": ["kube-ovn-address"],
     # MetalLB in L2 mode: the pool has no pair on the node ports
     "metallb-l2-no-pairs": ["vip-antispoof"],
     # MetalLB in BGP mode: the pool (outside every subnet) has no pair on the peering nodes

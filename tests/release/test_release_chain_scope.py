@@ -51,7 +51,14 @@ def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
 
 def test_the_scoped_causes_are_declared_on_their_checks() -> None:
     assert {"kube-ovn-address"} == scope_module.AT_ADDRESSES
-    assert {"port-down", "port-unbound", "port-inactive"} == scope_module.ON_NODES
+    assert {
+        "port-down",
+        "port-unbound",
+        "port-inactive",
+        "antispoof",
+        "calico-address",
+        "sg-node",
+    } == scope_module.ON_NODES
 
 
 def test_a_kube_ovn_overlap_away_from_harbors_pods_spares_the_release(

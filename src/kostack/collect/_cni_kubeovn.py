@@ -11,7 +11,8 @@ underlay default subnet), ``--default-cidr``, ``--node-switch-cidr`` (the join s
 ``--enable-lb`` (pkg/controller/config.go). Both come from the pods already listed (no request); its pods,
 or kube-ovn-controller's annotation on every Node (``ovn.kubernetes.io/allocated``,
 pkg/controller/node.go), say Kube-OVN runs. Pods take addresses from the Subnets (kubeovn.io/v1,
-cluster-scoped): one list request.
+cluster-scoped): one list request; a namespace bound to IPPools (kubeovn.io/v1, cluster-scoped)
+takes them from those pools only: one more list request (both paged).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from kostack.collect._cni_common import CniContext, CniResult, JsonObject, agent
 from kostack.collect._kube_objects import Notes, as_dict, container_args, name_of, parse_cidrs
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
-from kostack.model.cni import KUBE_OVN_TUNNELS, exclude_range
+from kostack.model.cni import KUBE_OVN_TUNNELS, KubeOvnIPPool, exclude_range, pool_range
 from kostack.model.snapshot import CNI, IPNetwork, KubeOvn, KubeOvnSubnet
 
 NAMESPACE: Final = "kube-system"
 CONTROLLER: Final = "kube-ovn-controller"
 SOURCE: Final = "cluster.cni.kube_ovn"
 SUBNETS: Final = "GET /apis/kubeovn.io/v1/subnets"
+IP_POOLS: Final = "GET /apis/kubeovn.io/v1/ippools"
 # pflag's bool parsing (strconv.ParseBool)
 _TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
@@ -131,6 +133,34 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         provider=str(spec.get("provider") or "") or None,
         enable_lb=lb if isinstance(lb, bool) else None,
         exclude_ips=_exclude_ips(name, spec.get("excludeIps"), notes),
+        namespaces=_names(spec.get("namespaces")),
+    )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A list of namespace names (absent: none)."""
+    return (
+        tuple(str(n) for n in value if isinstance(n, str) and n) if isinstance(value, list) else ()
+    )
+
+
+def parse_ip_pool(obj: Mapping[str, Any], notes: Notes) -> KubeOvnIPPool | None:
+    """One IPPool (kubeovn.io/v1 IPPoolSpec: subnet, ips, namespaces); None, with a note, when
+    an ``ips`` entry is not an IP, CIDR or IP1..IP2 (what its namespaces' pods get is then not
+    known: the pools are left unread)."""
+    spec = as_dict(obj.get("spec"))
+    name = name_of(obj)
+    ips = spec.get("ips")
+    entries = ips if isinstance(ips, list) else []
+    bad = [e for e in entries if not isinstance(e, str) or pool_range(e) is None]
+    if bad:
+        notes.skip(SOURCE, Msg("skip.not-modelled", field=f"IPPool {name} ips", value=repr(bad[0])))
+        return None
+    return KubeOvnIPPool(
+        name=name,
+        subnet=str(spec.get("subnet") or ""),
+        ips=tuple(entries),
+        namespaces=_names(spec.get("namespaces")),
     )
 
 
@@ -157,6 +187,24 @@ def _subnets(ctx: CniContext) -> tuple[list[JsonObject] | None, ReadFailure | No
         ctx.check(failure)
         return None, failure
     return items, None
+
+
+def _ip_pools(ctx: CniContext, notes: Notes) -> tuple[KubeOvnIPPool, ...] | None:
+    """The IPPools (paged); None, with a gap, when they cannot be read or one of them does
+    not parse; () where this Kube-OVN has no IPPool kind (404: before v1.12)."""
+    reader = ctx.reader
+    try:
+        items = reader.all(
+            IP_POOLS, reader.custom.list_cluster_custom_object, "kubeovn.io", "v1", "ippools"
+        )
+    except ReadFailure as failure:
+        if failure.kind == "not_found":
+            return ()
+        ctx.check(failure)
+        ctx.gap(f"{SOURCE}.ip_pools", failure, Msg("gap.hint.kube-ovn.ippools"))
+        return None
+    pools = [parse_ip_pool(item, notes) for item in items]
+    return None if any(p is None for p in pools) else tuple(p for p in pools if p is not None)
 
 
 def pod_ranges(kube_ovn: KubeOvn) -> tuple[IPNetwork, ...]:
@@ -198,6 +246,7 @@ def read_kube_ovn(ctx: CniContext, detected: bool) -> CniResult | None:
     else:
         parsed = (parse_subnet(item, notes) for item in items or [])
         settings["subnets"] = tuple(s for s in parsed if s is not None)
+    settings["ip_pools"] = _ip_pools(ctx, notes)
     kube_ovn = KubeOvn(**settings)
     cni = CNI(type="kube-ovn", version=version, version_source=version_source, kube_ovn=kube_ovn)
     ranges = pod_ranges(kube_ovn)

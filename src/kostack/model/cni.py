@@ -383,6 +383,37 @@ def exclude_range(text: str) -> tuple[IPAddress, IPAddress] | None:
     return first, last
 
 
+def pool_range(text: str) -> tuple[IPAddress, IPAddress] | None:
+    """One IPPool ``spec.ips`` entry, "IP", "CIDR" or "IP1..IP2" (kubeovn/docs
+    docs/guide/ippool.en.md), as its first and last address; None when it is none of them."""
+    if "/" not in text:
+        return exclude_range(text)
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return net.network_address, net.broadcast_address
+
+
+class KubeOvnIPPool(Record):
+    """A Kube-OVN IPPool (kubeovn.io/v1, cluster-scoped; docs/facts.md "Kube-OVN"): pods in
+    its ``namespaces`` take addresses only from its ``ips`` (those inside its Subnet's CIDRs),
+    never from the rest of the Subnet."""
+
+    name: Name
+    subnet: Name = ""  # spec.subnet
+    ips: tuple[Name, ...] = ()  # spec.ips: "IP", "CIDR" or "IP1..IP2"
+    namespaces: tuple[Name, ...] = ()  # spec.namespaces: the namespaces bound to it
+
+    @field_validator("ips")
+    @classmethod
+    def _entries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if pool_range(entry) is None:
+                raise ValueError(f"IPPool ips entry {entry!r} is not an IP, CIDR or IP1..IP2")
+        return value
+
+
 class KubeOvnSubnet(Record):
     """A Kube-OVN Subnet (kubeovn.io/v1, cluster-scoped; docs/facts.md "Kube-OVN"): pods in
     its namespaces (or the default one's) take addresses from ``cidrs``."""
@@ -409,6 +440,8 @@ class KubeOvnSubnet(Record):
     # spec.excludeIps ("IP" or "IP1..IP2"; kube-ovn-controller adds the gateway): addresses
     # its IPAM never gives a pod (None: not read, as in older snapshots)
     exclude_ips: tuple[Name, ...] | None = None
+    # spec.namespaces: the namespaces bound to it (None: not read, as in older snapshots)
+    namespaces: tuple[Name, ...] | None = None
 
     @field_validator("exclude_ips")
     @classmethod
@@ -447,6 +480,8 @@ class KubeOvn(Record):
     # The Subnets (None: not read); the join subnet among them
     subnets: tuple[KubeOvnSubnet, ...] | None = None
     join_subnet: Name = "join"
+    # The IPPools (None: not read; () : none, or no IPPool kind in this Kube-OVN)
+    ip_pools: tuple[KubeOvnIPPool, ...] | None = None
 
 
 CNIType = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn", "unknown"]

@@ -45,6 +45,7 @@ from kostack.model.cni import (
     EncapMode,
     Flannel,
     KubeOvn,
+    KubeOvnIPPool,
     KubeOvnSubnet,
     KubeRouter,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "IPv6Mode",
     "KubeEvent",
     "KubeOvn",
+    "KubeOvnIPPool",
     "KubeOvnSubnet",
     "KubeProxyMode",
     "KubeRouter",

@@ -187,6 +187,7 @@ class FactView:
         counts: tuple[tuple[str, int], ...],
         key: tuple[object, ...] | None = None,
         flows: tuple[str, ...] | None = None,
+        extra: dict[str, object] | None = None,
     ) -> Finding:
         """The cluster finding of this fact: the hop as evidence, its example flows, the ports
         and nodes of its side; ``cause`` (the check's) when it fails, else the hop's."""
@@ -202,7 +203,13 @@ class FactView:
             counts=counts,
             nodes=tuple(self.side_names()),
             key=self.key() if key is None else key,
+            extra=extra or {},
         )
+
+    def end_names(self) -> tuple[str, ...]:
+        """Every node at either end of the fact's pairs, sorted: where a pair's traffic is a
+        node agent's (kubelet, Felix to Typha), the pods that need it are on either end."""
+        return tuple(sorted({e.name for e in (*self.sources, *self.targets)}))
 
     def flows(self) -> tuple[str, ...]:
         out = []

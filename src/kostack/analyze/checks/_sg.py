@@ -194,8 +194,11 @@ def node_traffic_findings(
             )
         ]
     out: list[Finding] = []
-    for fact in facts:
-        fv = FactView(ctx, result, fact)
+    views = [FactView(ctx, result, fact) for fact in facts]
+    # the nodes of the undecided pairs: a pod there may be broken too (scope.py)
+    doubt = sorted({n for fv in views if fv.status == Status.UNKNOWN for n in fv.end_names()})
+    for fv in views:
+        fact = fv.fact
         params = dict(what=what, label=label, **fv.words())
         remedies: tuple[Remedy, ...] = ()
         if fv.status == Status.UNKNOWN:
@@ -205,9 +208,12 @@ def node_traffic_findings(
             if fv.side in ("dst", "src"):
                 rule = (protocol, port, port_max)
                 remedies = _side_rules(ctx, fv, rule, what, label, cause, family)
-        out.append(
-            fv.finding(say, message, remedies, cause=cause, counts=(("node_pairs", fact.pairs),))
-        )
+        # the pods a failing pair breaks run on either end (scope.py: Kind.SOME_NODES)
+        ends: dict[str, object] = {}
+        if fv.status == Status.FAIL:
+            ends = {"pod_nodes": fv.end_names(), "undecided_nodes": tuple(doubt)}
+        counts = (("node_pairs", fact.pairs),)
+        out.append(fv.finding(say, message, remedies, cause=cause, counts=counts, extra=ends))
     return out
 
 

@@ -8,7 +8,7 @@ import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
-from kostack.model.cni import KubeOvnSubnet, exclude_range
+from kostack.model.cni import KubeOvn, KubeOvnSubnet, exclude_range, pool_range
 from kostack.model.snapshot import IPAddress, IPNetwork
 
 Span = tuple[int, int]
@@ -105,3 +105,81 @@ def span_text(span: Span, version: int) -> str:
     lo, hi = span
     first = str(address(lo, version))
     return first if lo == hi else f"{first}..{address(hi, version)}"
+
+
+def _in_cidrs(lo: int, hi: int, version: int, subnet: KubeOvnSubnet) -> list[Span]:
+    """[lo, hi] inside the Subnet's CIDRs of ``version`` (an IPPool's effective addresses:
+    kubeovn/docs docs/guide/ippool.en.md, the intersection of ``ips`` and the CIDR)."""
+    cidrs = merged(
+        (int(c.network_address), int(c.broadcast_address))
+        for c in subnet.cidrs
+        if c.version == version
+    )
+    return within(cidrs, lo, hi)
+
+
+class NamespaceRanges:
+    """The addresses a pod of a namespace may draw from Kube-OVN's IPAM (docs/facts.md
+    "Kube-OVN"): the IPPools bound to it (their ``ips`` inside their Subnet's CIDRs), else
+    the Subnets bound to it (``spec.namespaces``), else the default Subnet. Built once, linear
+    in the Subnets and IPPools; a namespace is then one dict lookup. None where that is not
+    known: the Subnets or the IPPools not read, a pool of an unknown Subnet, a Subnet whose
+    namespaces were not read."""
+
+    def __init__(self, kube_ovn: KubeOvn | None) -> None:
+        self._by_ns: dict[str, dict[int, list[Span]] | None] = {}
+        self._rest: dict[int, list[Span]] | None = None
+        if kube_ovn is None or kube_ovn.subnets is None or kube_ovn.ip_pools is None:
+            self._known = False
+            return
+        self._known = True
+        pods = [
+            s
+            for s in kube_ovn.subnets
+            if s.name != kube_ovn.join_subnet and s.provider in (None, "ovn")
+        ]
+        by_name = {s.name: s for s in pods}
+        pooled: dict[str, dict[int, list[Span]] | None] = {}
+        for pool in kube_ovn.ip_pools:
+            subnet = by_name.get(pool.subnet)
+            for ns in pool.namespaces:
+                if subnet is None or (ns in pooled and pooled[ns] is None):
+                    pooled[ns] = None
+                    continue
+                found = pooled.setdefault(ns, {})
+                assert found is not None
+                for entry in pool.ips:
+                    ends = pool_range(entry)
+                    if ends is not None:
+                        v = ends[0].version
+                        inside = _in_cidrs(int(ends[0]), int(ends[1]), v, subnet)
+                        found.setdefault(v, []).extend(inside)
+        bound: dict[str, dict[int, list[Span]]] = {}
+        for subnet in pods:
+            for ns in subnet.namespaces or ():
+                spans = bound.setdefault(ns, {})
+                for cidr in subnet.cidrs:
+                    whole = (int(cidr.network_address), int(cidr.broadcast_address))
+                    spans.setdefault(cidr.version, []).append(whole)
+        for ns, spans in bound.items():
+            self._by_ns[ns] = {v: merged(s) for v, s in spans.items()}
+        for ns, pool_spans in pooled.items():  # a namespace's pools win over its Subnet
+            self._by_ns[ns] = (
+                None if pool_spans is None else {v: merged(s) for v, s in pool_spans.items()}
+            )
+        default = next((s for s in pods if s.default), None)
+        if default is not None and all(s.namespaces is not None for s in pods):
+            self._rest = {
+                v: merged(
+                    (int(c.network_address), int(c.broadcast_address))
+                    for c in default.cidrs
+                    if c.version == v
+                )
+                for v in {c.version for c in default.cidrs}
+            }
+
+    def of(self, namespace: str) -> dict[int, list[Span]] | None:
+        """The spans (by family) a pod of ``namespace`` may draw; None when not known."""
+        if not self._known:
+            return None
+        return self._by_ns.get(namespace, self._rest)

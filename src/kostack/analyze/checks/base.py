@@ -53,7 +53,8 @@ class Kind(Flag):
     POD_TRAFFIC = auto()
     # with POD_TRAFFIC, it breaks only some pods' traffic, not the cluster's: those at the
     # addresses its findings name (extra "pod_spans": (version, first, last) integer spans),
-    # or those on the nodes its findings name (`Finding.nodes`); a release's chain ends at it
+    # or those on the nodes its findings name (extra "pod_nodes", else `Finding.nodes`; extra
+    # "undecided_nodes": the nodes not judged, where a pod may be broken); a release's chain ends at it
     # only when the release's pods are among them (release_checks/scope.py)
     SOME_ADDRESSES = auto()
     SOME_NODES = auto()

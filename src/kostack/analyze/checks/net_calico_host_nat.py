@@ -10,6 +10,7 @@ NotDestIPSet(all-hosts-net)).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from kostack.analyze.checks._facts import nodes_label
@@ -39,7 +40,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC | Kind.SOME_NODES
 }
 ROLE: Final = Role.READS_ADDRESSES
 
@@ -121,8 +122,12 @@ def run(ctx: CheckContext) -> list[Finding]:
                 denied.append(view)
         if denied:
             primary = version == flows.versions[0]
-            out.append(_fail(ctx, denied, version, None if primary else version))
+            failed = _fail(ctx, denied, version, None if primary else version)
+            out.append(failed)
     if no_port:
+        # a node without a port is not judged: its pods may be dropped too (scope.py)
+        doubt = {"undecided_nodes": tuple(no_port)}
+        out = [replace(f, extra={**f.extra, **doubt}) for f in out]
         out.insert(0, no_port_finding(SAY, list(no_port.values())))
     return out or [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
 

@@ -13,7 +13,7 @@ and this check says why. Linear in nodes: one pass, dict lookups.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kostack.analyze.checks._calico_address import (
     CAUSE,
@@ -38,7 +38,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {"calico-address": Kind.ROOT | Kind.POD_TRAFFIC}
+CAUSE_KINDS: dict[str, Kind] = {"calico-address": Kind.ROOT | Kind.POD_TRAFFIC | Kind.SOME_NODES}
 
 __all__ = ["CAUSE", "ID", "NEEDS", "SEVERITY", "TITLE", "run"]
 
@@ -81,7 +81,10 @@ def run(ctx: CheckContext) -> list[Finding]:
     if not out:
         n = len(ctx.topo.node_views)
         out.append(SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=n)))
-    return out
+    # the nodes not judged: their pods may be cut off too (release_checks/scope.py)
+    doubt = {"undecided_nodes": tuple(v.name for v, _ in found.undecided)}
+    doubt["undecided_nodes"] += tuple(v.name for v in found.missing)
+    return [replace(f, extra={**f.extra, **doubt}) if f.status == Status.FAIL else f for f in out]
 
 
 def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sorted:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Final
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
@@ -37,7 +38,7 @@ SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC | Kind.SOME_NODES
 }
 ROLE: Final = Role.READS_ADDRESSES
 CAUSE = "antispoof"
@@ -315,7 +316,10 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             )
         )
     if denied:
-        out.append(_fail(ctx, denied, why, shown, version, works))
+        failed = _fail(ctx, denied, why, shown, version, works)
+        # the nodes not judged: their pods may be dropped too (release_checks/scope.py)
+        doubt = tuple(v.name for v in (*no_port, *(v for v, _ in undecided)))
+        out.append(replace(failed, extra={**failed.extra, "undecided_nodes": doubt}))
     if passing:
         views = [v for v, _ in passing]
         message = Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])

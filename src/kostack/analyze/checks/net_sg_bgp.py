@@ -115,7 +115,12 @@ NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
     "bgp-blocked": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC,
-    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC,
+    "sg-node": Kind.ROOT
+    | Kind.PORT
+    | Kind.ADDRESS
+    | Kind.SG_LESSON
+    | Kind.POD_TRAFFIC
+    | Kind.SOME_NODES,
     "sg-stateless": Kind.ROOT | Kind.PORT | Kind.POD_TRAFFIC | Kind.SG_LESSON,
     # kube-router without encapsulation across subnets: the routes, not the groups (_native_routes)
     "native-cross-subnet": Kind.ROOT | Kind.ADDRESS | Kind.ROUTES_LESSON | Kind.POD_TRAFFIC,

@@ -28,7 +28,12 @@ register(
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC
+    "sg-node": Kind.ROOT
+    | Kind.PORT
+    | Kind.ADDRESS
+    | Kind.SG_LESSON
+    | Kind.POD_TRAFFIC
+    | Kind.SOME_NODES
 }
 
 

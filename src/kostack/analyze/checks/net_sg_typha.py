@@ -32,7 +32,12 @@ register(
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "sg-node": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.SG_LESSON | Kind.POD_TRAFFIC
+    "sg-node": Kind.ROOT
+    | Kind.PORT
+    | Kind.ADDRESS
+    | Kind.SG_LESSON
+    | Kind.POD_TRAFFIC
+    | Kind.SOME_NODES
 }
 
 

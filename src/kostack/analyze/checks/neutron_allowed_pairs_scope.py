@@ -9,6 +9,7 @@ subnet): the same risk as port security off, same severity and cause key
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Final
 
 from kostack.analyze.checks._facts import nodes_label
@@ -34,7 +35,7 @@ SEVERITY_NOTE = (
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC,
+    "antispoof": Kind.ROOT | Kind.PORT | Kind.ADDRESS | Kind.POD_TRAFFIC | Kind.SOME_NODES,
     "antispoof-off": Kind.WARNING | Kind.ADDRESS,
 }
 ROLE: Final = Role.READS_ADDRESSES
@@ -162,7 +163,10 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         )
     if uncovered:
-        out.append(_uncovered(ctx, uncovered))
+        failed = _uncovered(ctx, uncovered)
+        # a node without a port is not judged: its pods may be dropped too (scope.py)
+        doubt = tuple(v.name for v in no_port)
+        out.append(replace(failed, extra={**failed.extra, "undecided_nodes": doubt}))
     if out:
         return out
     if with_pairs == 0:

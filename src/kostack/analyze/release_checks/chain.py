@@ -24,7 +24,7 @@ from kostack.analyze.merge import CRITICAL_PATHS
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
-from kostack.analyze.release_checks.scope import pods_text, touches, where
+from kostack.analyze.release_checks.scope import note, touches
 from kostack.analyze.release_checks.workload import (
     ERROR_WORDS,
     ComponentHealth,
@@ -35,7 +35,7 @@ from kostack.analyze.release_checks.workload import (
     release_pods,
 )
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import HelmRelease, Snapshot, WorkloadPod
+from kostack.model.snapshot import HelmRelease, KubeOvn, Snapshot, WorkloadPod
 from kostack.shell import command, render
 
 # the causes that break pods' traffic between them, to DNS or to the API service (their Kind
@@ -319,7 +319,9 @@ def _terminal(
     deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
     reached = [network_errors[0].component] if network_errors else deps
     pods = [*last.pods, *(p for d in reached if d in parts for p in parts[d].pods)]
-    roots, notes, undecided = _scoped(pod_traffic_root_causes(diagnosis), pods)
+    cni = snapshot.cluster.cni if snapshot.cluster is not None else None
+    kube_ovn = cni.kube_ovn if cni is not None else None
+    roots, notes, undecided = _scoped(pod_traffic_root_causes(diagnosis), pods, kube_ovn)
     name = _display(rule, release, last.component)
     if network_errors:
         end, root, links = _network_end(snapshot, rule, parts, last, name, network_errors[0], roots)
@@ -348,25 +350,12 @@ def _terminal(
 
 
 def _scoped(
-    roots: tuple[RootCause, ...], pods: list[WorkloadPod]
+    roots: tuple[RootCause, ...], pods: list[WorkloadPod], kube_ovn: KubeOvn | None
 ) -> tuple[tuple[RootCause, ...], list[Msg], bool]:
     """The roots that break these pods (a cause that breaks only some pods must name one of
     them: scope.py), a note for each that spares them or may, and whether one may."""
-    judged = [(rc, touches(rc, pods)) for rc in roots]
-    unknown = [p for p in pods if p.ip is None or not p.node]
-    notes = [
-        Msg("chain.scope.spared", root=root_title(rc), where=where(rc), pods=pods_text(pods))
-        if touch == "no"
-        else Msg(
-            "chain.scope.undecided",
-            root=root_title(rc),
-            where=where(rc),
-            pods=pods_text(unknown),
-            n=len(unknown),
-        )
-        for rc, touch in judged
-        if touch != "yes"
-    ]
+    judged = [(rc, touches(rc, pods, kube_ovn)) for rc in roots]
+    notes = [note(rc, root_title(rc), touch, pods) for rc, touch in judged if touch != "yes"]
     touching = tuple(rc for rc, touch in judged if touch == "yes")
     return touching, notes, any(touch == "unknown" for _, touch in judged)
 
