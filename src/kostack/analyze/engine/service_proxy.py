@@ -11,7 +11,7 @@ is dead. Not known: no kube-proxy seen on a cluster not known to be kubeadm's (a
 may run it), Calico's eBPF data plane on some nodes only, or kube-proxy's pods not listed (a
 kept ConfigMap is what a removed kube-proxy leaves too). MicroK8s runs kube-proxy inside
 kubelite, recognised by the label its kubelet gives every node (``microk8s.io/cluster``).
-The names are the engine's (calico_ebpf.py `node_port_proxy`, kube_proxy.py `proxy_name`).
+The names are the engine's (calico_ebpf.py `node_port_proxy`, clusterip_ping.py `proxy_name`).
 """
 
 from __future__ import annotations
