@@ -6,9 +6,9 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb_owner_fix import class_fix, either, occm_fix
+from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, either
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.owner import outside
 from kostack.analyze.messages import Msg, register

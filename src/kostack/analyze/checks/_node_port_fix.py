@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kostack.analyze.checks._service_proxy_fix import either_way
 from kostack.analyze.engine.node_ports import NO_PROXY, OUTSIDE
 from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY
 from kostack.analyze.findings import MANUAL_OP, Remedy
@@ -73,6 +74,9 @@ def node_port_fixes(
         return why, ()
     where, field = found
     antrea = field.startswith("antreaProxy.")
+    if cause == NO_SERVICE_PROXY and field == "antreaProxy.enable":
+        # nothing serves ClusterIPs either: net-service-proxy's fix, kube-proxy or AntreaProxy
+        return Msg("np-fix.why", why=why, what=Msg("np-fix.proxy-on")), either_way(where)
     if cause in (NO_PROXY, NO_SERVICE_PROXY) and antrea:
         what = Msg("np-fix.proxy-on" if field == "antreaProxy.enable" else "np-fix.proxy-all")
     elif cause == OUTSIDE:

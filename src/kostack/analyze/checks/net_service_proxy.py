@@ -13,8 +13,7 @@ or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says 
 
 from __future__ import annotations
 
-import shlex
-
+from kostack.analyze.checks._service_proxy_fix import no_service_proxy_fix
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
@@ -39,7 +38,6 @@ SEVERITY_NOTE = (
     "critical: without a Service proxy every ClusterIP is dead, the cluster's DNS and the "
     "pods' way to the API server with them."
 )
-CONFIG_FILE = "kubeadm-config.yaml"
 
 register(
     {
@@ -91,73 +89,8 @@ register(
             "en": "Cannot decide who serves Services: {why}.",
             "ko": "Service를 누가 처리하는지 판단할 수 없음: {why}.",
         },
-        f"{ID}.check": {
-            "en": "see whether kube-proxy's DaemonSet is still there (a nodeSelector may keep its "
-            "pods off every node)",
-            "ko": "kube-proxy DaemonSet이 남아 있는지 확인합니다 (nodeSelector 때문에 Pod가 어느 "
-            "노드에도 뜨지 않을 수 있음)",
-        },
-        f"{ID}.save": {
-            "en": "on a control plane node, save kubeadm's cluster configuration as {file}",
-            "ko": "컨트롤 플레인 노드에서 kubeadm의 클러스터 설정을 {file}에 저장합니다",
-        },
-        f"{ID}.restore": {
-            "en": "install kubeadm's kube-proxy addon again (its DaemonSet), or turn on the "
-            "CNI's kube-proxy replacement instead",
-            "ko": "kubeadm의 kube-proxy 애드온(DaemonSet)을 다시 설치합니다. 또는 대신 CNI의 "
-            "kube-proxy 대체 기능을 켭니다",
-        },
     }
 )
-
-
-def _remedies() -> tuple[Remedy, ...]:
-    """Look at the DaemonSet, then kubeadm's addon phase with the cluster's own configuration
-    (docs/facts.md "Who serves ClusterIPs and NodePorts")."""
-    steps = (
-        (
-            "daemonset",
-            "kube-system/kube-proxy",
-            ("kubectl", "-n", "kube-system", "get", "daemonset", "kube-proxy", "-o", "wide"),
-            Msg(f"{ID}.check"),
-            "",
-        ),
-        (
-            "configmap",
-            "kube-system/kubeadm-config",
-            (
-                "kubectl",
-                "-n",
-                "kube-system",
-                "get",
-                "configmap",
-                "kubeadm-config",
-                "-o",
-                "jsonpath={.data.ClusterConfiguration}",
-            ),
-            Msg(f"{ID}.save", file=CONFIG_FILE),
-            f" > {shlex.quote(CONFIG_FILE)}",  # the file the next step reads
-        ),
-        (
-            "daemonset",
-            "kube-system/kube-proxy",
-            ("kubeadm", "init", "phase", "addon", "kube-proxy", "--config", CONFIG_FILE),
-            Msg(f"{ID}.restore"),
-            "",
-        ),
-    )
-    return tuple(
-        Remedy(
-            MANUAL_OP,
-            kind,
-            where,
-            where.split("/")[1],
-            (("command", render(cmd) + tail),),
-            reason,
-            NO_SERVICE_PROXY,
-        )
-        for kind, where, cmd, reason, tail in steps
-    )
 
 
 def _hosts_remedies(config: str) -> tuple[Remedy, ...]:
@@ -197,7 +130,14 @@ def run(ctx: CheckContext) -> list[Finding]:
     if found.verdict == "none":
         message = Msg(f"{ID}.fail", why=found.why)
         return [
-            SAY.cluster(ctx, Status.FAIL, message, evidence, _remedies(), cause=NO_SERVICE_PROXY)
+            SAY.cluster(
+                ctx,
+                Status.FAIL,
+                message,
+                evidence,
+                no_service_proxy_fix(ctx.topo),
+                cause=NO_SERVICE_PROXY,
+            )
         ]
     hosts = hosts_unserved(ctx.topo)
     if hosts is not None:

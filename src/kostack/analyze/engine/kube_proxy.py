@@ -80,6 +80,11 @@ register(
             "(systemd 유닛)에서 돌지 않는다면 모든 Service가 동작하지 않습니다"
             "(`kubectl -n kube-system get daemonset kube-proxy`)",
         },
+        "hop.proxy-undecided": {
+            "en": "whether anything translates {ip} is not decided (see net-service-proxy): {why}",
+            "ko": "{ip:을/를} 변환하는 것이 있는지 판단하지 않았습니다(net-service-proxy 참고): "
+            "{why}",
+        },
         "hop.hosts-unserved": {
             "en": "nothing translates {ip} for the node's own connection: kube-proxy is gone and "
             "AntreaProxy without proxyAll serves only Service traffic from pods",
@@ -127,7 +132,9 @@ def via_service(
         return single(nobody)
     if protocol == "icmp":
         return single(*icmp_hop(topo, src, dst.ip, where, ev_svc, unserved_here))
-    unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip)
+    unserved = _unserved(topo, lb, name, src.node or "?", ev_svc, dst.ip) or _undecided(
+        topo, lb, src.node, where, (ev_svc, *ev_lb), dst.ip
+    )
     if unserved is not None:
         return single(unserved)
     sport = next(
@@ -239,6 +246,29 @@ def _unserved(
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
     detail = Msg("hop.no-proxy-seen", ip=ip)
     where = proxy_where(Msg("proxy.service-proxy"), node)
+    return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
+
+
+def _undecided(
+    topo: Topology,
+    lb: kubeovn_lb.Translator | None,
+    node: str | None,
+    where: str,
+    evidence: tuple[Evidence, ...],
+    ip: IPAddress,
+) -> Hop | None:
+    """The ClusterIP hop when whether anything serves ClusterIPs is not decided
+    (engine/service_proxy.py "unknown": kube-proxy's pods not listed, Antrea's settings not
+    read, Kube-OVN's load balancer undecided with kube-proxy gone): UNKNOWN, never a DNAT that
+    net-service-proxy does not vouch for; None where the source is served all the same (OVN's
+    load balancer on its Subnet, Calico's eBPF on its node)."""
+    found = service_proxy(topo)
+    if found.verdict != "unknown" or ebpf_side(topo, node) or (lb is not None and lb.who == "ovn"):
+        return None
+    if lb is None or lb.who == "kube-proxy":
+        where = proxy_where(Msg("proxy.service-proxy"), node or "?")
+    detail = Msg("hop.proxy-undecided", ip=ip, why=found.why)
+    ev = (*evidence, *found.evidence)
     return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 
 

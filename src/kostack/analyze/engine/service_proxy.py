@@ -70,9 +70,11 @@ register(
         },
         "sp.antrea-unread": {
             "en": "no kube-proxy pod runs and Antrea's settings were not read: whether AntreaProxy "
-            "serves ClusterIPs (antreaProxy.enable) is not known",
+            "serves ClusterIPs (antreaProxy.enable) is not known "
+            "(`kubectl -n kube-system get configmap antrea-config -o yaml`)",
             "ko": "kube-proxy Pod가 없고 Antrea 설정을 읽지 못해, AntreaProxy가 ClusterIP를 "
-            "처리하는지(antreaProxy.enable) 알 수 없습니다",
+            "처리하는지(antreaProxy.enable) 알 수 없습니다"
+            "(`kubectl -n kube-system get configmap antrea-config -o yaml`)",
         },
         "sp.kube-ovn-unknown": {
             "en": "no kube-proxy pod runs and whether Kube-OVN's OVN load balancer serves the "
@@ -104,8 +106,10 @@ register(
             "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛)에서 돌 수 있습니다",
         },
         "sp.unlisted": {
-            "en": "whether kube-proxy runs is not known: its pods were not listed",
-            "ko": "kube-proxy가 실행 중인지 알 수 없습니다: Pod 목록을 읽지 못했습니다",
+            "en": "whether kube-proxy runs is not known: its pods were not listed "
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+            "ko": "kube-proxy가 실행 중인지 알 수 없습니다: Pod 목록을 읽지 못했습니다"
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
         },
         "sp.removed": {
             "en": "no kube-proxy pod runs (its ConfigMap is kept) and {cni} does not serve "
