@@ -147,7 +147,9 @@ def test_antrea_proxy_off_ways_in_text_script_and_report(tmp_path: Path) -> None
     snapshot.write_text(build(doc).model_dump_json())
     runner = CliRunner()
     script = runner.invoke(cli, ["fix", "plan", "--snapshot", str(snapshot), "-o", "script"])
-    notes = [n for n, line in enumerate(script.output.splitlines()) if "choose one, not all" in line]
+    notes = [
+        n for n, line in enumerate(script.output.splitlines()) if "choose one, not all" in line
+    ]
     assert len(notes) == 2, script.output[-3000:]
     for lang, another in (("en", "# another way: turn AntreaProxy on"), ("ko", "# 다른 방법:")):
         out = tmp_path / f"report-{lang}.md"

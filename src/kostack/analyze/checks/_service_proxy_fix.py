@@ -63,14 +63,17 @@ register(
 )
 
 
-def _manual(kind: str, where: str, command: str, reason: Msg) -> Remedy:
+def _manual(
+    kind: str, where: str, command: str, reason: Msg, cause: str = NO_SERVICE_PROXY
+) -> Remedy:
     name = where.split("/")[1]
-    return Remedy(MANUAL_OP, kind, where, name, (("command", command),), reason, NO_SERVICE_PROXY)
+    return Remedy(MANUAL_OP, kind, where, name, (("command", command),), reason, cause)
 
 
-def kube_proxy_back(*, alone: bool = True) -> tuple[Remedy, ...]:
+def kube_proxy_back(*, alone: bool = True, cause: str = NO_SERVICE_PROXY) -> tuple[Remedy, ...]:
     """Look at the DaemonSet, then kubeadm's addon phase with the cluster's own configuration;
-    ``alone`` False: one of two ways, so its words name kube-proxy alone."""
+    ``alone`` False: one of two ways, or kube-proxy the only fix, so its words name kube-proxy
+    alone; ``cause``: the cause it fixes."""
     daemonset = ("kubectl", "-n", "kube-system", "get", "daemonset", "kube-proxy", "-o", "wide")
     jsonpath = "jsonpath={.data.ClusterConfiguration}"
     get = ("kubectl", "-n", "kube-system", "get", "configmap", "kubeadm-config", "-o", jsonpath)
@@ -81,18 +84,21 @@ def kube_proxy_back(*, alone: bool = True) -> tuple[Remedy, ...]:
             "kube-system/kube-proxy",
             render(daemonset),
             Msg("net-service-proxy.check" if alone else "sp-fix.kube-proxy"),
+            cause,
         ),
         _manual(
             "configmap",
             "kube-system/kubeadm-config",
             render(get) + f" > {shlex.quote(CONFIG_FILE)}",  # the file the next step reads
             Msg("net-service-proxy.save", file=CONFIG_FILE),
+            cause,
         ),
         _manual(
             "daemonset",
             "kube-system/kube-proxy",
             render(addon),
             Msg("net-service-proxy.restore" if alone else "sp-fix.restore-addon"),
+            cause,
         ),
     )
 

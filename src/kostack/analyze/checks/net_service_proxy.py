@@ -13,12 +13,14 @@ or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says 
 
 from __future__ import annotations
 
-from kostack.analyze.checks._service_proxy_fix import no_service_proxy_fix
+from kostack.analyze.checks._service_proxy_fix import kube_proxy_back, no_service_proxy_fix
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_UNSERVED,
     NO_SERVICE_PROXY,
     hosts_unserved,
+    kube_ovn_unserved,
     service_proxy,
 )
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
@@ -31,7 +33,11 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.cni",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {NO_SERVICE_PROXY: Kind.ROOT, HOSTS_UNSERVED: Kind.WARNING}
+CAUSE_KINDS: dict[str, Kind] = {
+    NO_SERVICE_PROXY: Kind.ROOT,
+    HOSTS_UNSERVED: Kind.WARNING,
+    KUBE_OVN_UNSERVED: Kind.WARNING,
+}
 # the nodes' own connections to ClusterIPs unserved (Antrea without proxyAll): the pods' work
 SAY_HOSTS = Says(ID, Severity.MEDIUM)
 SEVERITY_NOTE = (
@@ -63,6 +69,18 @@ register(
             "트래픽만 처리하므로 노드 자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 "
             "어떤 Service에도 닿지 않고, NodePort를 처리하는 것도 없습니다. antreaProxy.proxyAll을 "
             "켜거나(kubeAPIServerOverride와 함께) kube-proxy를 다시 실행하면 처리됩니다.",
+        },
+        f"{ID}.kube-ovn": {
+            "en": "The pods' ClusterIPs are served by Kube-OVN's OVN load balancer, but kube-proxy "
+            "is gone: Kube-OVN puts only ClusterIPs on the service's ports in OVN's load "
+            "balancers, none on the nodes' own switch and never a NodePort, so nothing serves "
+            "NodePorts and the nodes' own connections to a ClusterIP (hostNetwork pods, agents on "
+            "the node) reach no Service. Running kube-proxy again serves them.",
+            "ko": "Pod의 ClusterIP는 Kube-OVN의 OVN 로드 밸런서가 처리하지만 kube-proxy가 "
+            "없습니다: Kube-OVN은 OVN 로드 밸런서에 서비스 포트의 ClusterIP만 넣고, 노드 자신의 "
+            "스위치에는 넣지 않으며 NodePort는 넣지 않으므로, NodePort를 처리하는 것이 없고 노드 "
+            "자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 어떤 Service에도 닿지 "
+            "않습니다. kube-proxy를 다시 실행하면 처리됩니다.",
         },
         f"{ID}.hosts-edit": {
             "en": "in antrea-agent.conf set antreaProxy.proxyAll: true and kubeAPIServerOverride "
@@ -146,6 +164,14 @@ def run(ctx: CheckContext) -> list[Finding]:
         message = Msg(f"{ID}.hosts")
         return [
             SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, remedies, cause=HOSTS_UNSERVED)
+        ]
+    ovn = kube_ovn_unserved(ctx.topo)
+    if ovn is not None:
+        evidence = tuple(e.text() for e in ovn)
+        fix = kube_proxy_back(alone=False, cause=KUBE_OVN_UNSERVED)
+        message = Msg(f"{ID}.kube-ovn")
+        return [
+            SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, fix, cause=KUBE_OVN_UNSERVED)
         ]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)

@@ -30,6 +30,10 @@ NO_SERVICE_PROXY = "no-service-proxy"
 # AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
 # own connections to a ClusterIP are served by nobody (a warning: the pods' traffic works)
 HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
+# OVN's load balancers serve the pods' ClusterIPs and kube-proxy is gone: Kube-OVN puts no
+# NodePort in them (nor any load balancer on the nodes' own switch), so nothing serves NodePorts
+# nor the nodes' own connections to ClusterIPs (a warning: the pods' traffic works)
+KUBE_OVN_UNSERVED = "kube-ovn-no-node-ports"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -313,3 +317,18 @@ def hosts_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
         return None
     where = f"kube-system/{antrea.config_map or 'antrea-config'}"
     return (*found.evidence, Evidence("configmap", where, "antreaProxy.proxyAll", "false"))
+
+
+def kube_ovn_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
+    """The evidence that nothing serves NodePorts nor the nodes' own connections to ClusterIPs on
+    Kube-OVN: OVN's load balancer serves the pods' ClusterIPs, kube-proxy's pods are listed and
+    none runs; Kube-OVN's VIPs are ClusterIPs on the service's port, never a NodePort
+    (docs/facts.md "Kube-OVN"); None otherwise."""
+    found = service_proxy(topo)
+    cl = topo.snapshot.cluster
+    if found.verdict != "served" or not found.kube_proxy_gone or cl is None:
+        return None
+    lb = kubeovn_lb.for_default_subnet(topo)
+    if cl.cni.type != "kube-ovn" or lb is None or lb.who != "ovn":
+        return None
+    return (*found.evidence, *lb.evidence)
