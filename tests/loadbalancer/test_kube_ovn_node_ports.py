@@ -76,3 +76,23 @@ def test_members_down_are_a_firm_no_node_port_proxy() -> None:
     assert "Kube-OVN은 NodePort를 직접 처리하지" in localize(down[0].message, "ko")
     assert [command_for(r) for r in down[0].remedies] == FIX
     assert [rc.key for rc in d.root_causes] == [NO_PROXY]
+
+
+def test_a_node_own_connection_to_a_cluster_ip_is_served_by_nothing() -> None:
+    """The join switch has no load balancer: a node's own connection went "through kube-proxy",
+    which is gone; a pod's is OVN's load balancer's, as before."""
+    from kostack.analyze.engine.endpoints import parse_endpoint
+    from kostack.analyze.engine.path import trace
+    from kostack.analyze.topology import Topology
+
+    doc = healthy()
+    _gone(doc)
+    topo = Topology(build(doc))
+    dns = parse_endpoint(topo, "svc:kube-system/kube-dns:53/udp")[0]
+    (node,) = trace(topo, parse_endpoint(topo, "node:k8s-w-1")[0], dns, "udp", 53)
+    hop = node.hops[-1]
+    assert hop.disposition.value == "denied" and hop.cause == KUBE_OVN_UNSERVED
+    assert "serve the pods' logical switches only" in localize(hop.detail, "en")
+    assert "노드가 아니라 Pod의 논리 스위치에만" in localize(hop.detail, "ko")
+    pods = trace(topo, parse_endpoint(topo, "pod:demo/netshoot")[0], dns, "udp", 53)
+    assert all(r.hops[1].disposition.value == "accepted" for r in pods)

@@ -17,7 +17,9 @@ from kostack.analyze.engine.clusterip_ping import icmp_hop, proxy_name
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_UNSERVED,
     hosts_unserved,
+    kube_ovn_unserved,
     proxy_where,
     service_proxy,
     unserved_hop,
@@ -90,6 +92,12 @@ register(
             "AntreaProxy without proxyAll serves only Service traffic from pods",
             "ko": "노드 자신의 연결에서는 {ip:을/를} 변환하는 것이 없습니다: kube-proxy가 없고 "
             "proxyAll이 꺼진 AntreaProxy는 Pod에서 나가는 Service 트래픽만 처리합니다",
+        },
+        "hop.hosts-unserved-ovn": {
+            "en": "nothing translates {ip} for the node's own connection: kube-proxy is gone and "
+            "Kube-OVN's OVN load balancers serve the pods' logical switches only, not the node's",
+            "ko": "노드 자신의 연결에서는 {ip:을/를} 변환하는 것이 없습니다: kube-proxy가 없고 "
+            "Kube-OVN의 OVN 로드 밸런서는 노드가 아니라 Pod의 논리 스위치에만 있습니다",
         },
         "hop.dnat": {
             "en": "DNAT {vip} -> {target} ({label} on {node})",
@@ -202,18 +210,23 @@ def _hosts_hop(
     ev_svc: Evidence,
     ip: IPAddress,
 ) -> Hop | None:
-    """A node's own connection to a ClusterIP where AntreaProxy serves the pods' only (no
-    kube-proxy, proxyAll off: engine/service_proxy.py `hosts_unserved`): nothing translates it."""
-    if src.kind != "node" or lb is not None or protocol == "icmp":
+    """A node's own connection to a ClusterIP where the CNI serves the pods' only and kube-proxy
+    is gone: AntreaProxy without proxyAll, or Kube-OVN's OVN load balancers (none on the nodes'
+    own switch; engine/service_proxy.py `hosts_unserved`, `kube_ovn_unserved`): nothing
+    translates it."""
+    if src.kind != "node" or protocol == "icmp":
         return None
-    hosts = hosts_unserved(topo)
+    if lb is None:
+        hosts, cause, key = hosts_unserved(topo), HOSTS_UNSERVED, "hop.hosts-unserved"
+    elif lb.who == "kube-proxy":
+        hosts, cause, key = kube_ovn_unserved(topo), KUBE_OVN_UNSERVED, "hop.hosts-unserved-ovn"
+    else:
+        return None
     if hosts is None:
         return None
     where = Msg("where.no-proxy", node=src.node or "?")
-    detail = Msg("hop.hosts-unserved", ip=ip)
-    return Hop(
-        "kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts), cause=HOSTS_UNSERVED
-    )
+    detail = Msg(key, ip=ip)
+    return Hop("kube-proxy", where, Disposition.DENIED, detail, (ev_svc, *hosts), cause=cause)
 
 
 def _side_unserved(topo: Topology, src: Endpoint, ev_svc: Evidence, ip: IPAddress) -> Hop | None:
