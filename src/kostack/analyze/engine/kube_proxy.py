@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from kostack.analyze.engine import kubeovn_lb
-from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, ebpf_side, unserved_side
+from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, ebpf_side, mixed, unserved_side
 from kostack.analyze.engine.clusterip_ping import icmp_hop, proxy_name
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.service_proxy import (
@@ -27,7 +27,7 @@ from kostack.analyze.engine.service_proxy import (
 from kostack.analyze.engine.types import Disposition, Endpoint, Evidence, FlowResult, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import IPAddress, ServiceEndpoint, ServicePort
+from kostack.model.snapshot import IPAddress, Service, ServiceEndpoint, ServicePort
 
 register(
     {
@@ -149,19 +149,7 @@ def via_service(
         (p for p in svc.ports if p.protocol.lower() == protocol and port in (None, p.port)), None
     )
     if sport is None:
-        offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
-        detail = Msg(
-            "hop.no-service-port",
-            svc=f"{svc.namespace}/{svc.name}",
-            port=port,
-            protocol=protocol,
-            offered=offered,
-            proxy=name,
-        )
-        ev = (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),)
-        return single(
-            Hop("kube-proxy", where, Disposition.NO_ROUTE, detail, ev, cause="service-port")
-        )
+        return single(_no_port_hop(svc, protocol, port, name, where))
     if svc.endpoints is None:
         detail = Msg("hop.no-endpoints-collected", svc=f"{svc.namespace}/{svc.name}")
         return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, (ev_svc,), cause="gap"))
@@ -189,6 +177,17 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def _no_port_hop(svc: Service, protocol: str, port: int | None, name: str, where: str) -> Hop:
+    """The service has no port ``port``/``protocol``: the proxy does not DNAT it."""
+    key = f"{svc.namespace}/{svc.name}"
+    offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
+    detail = Msg(
+        "hop.no-service-port", svc=key, port=port, protocol=protocol, offered=offered, proxy=name
+    )
+    ev = (Evidence("service", key, "spec.ports", offered),)
+    return Hop("kube-proxy", where, Disposition.NO_ROUTE, detail, ev, cause="service-port")
 
 
 def _place(
@@ -278,6 +277,9 @@ def _undecided(
     found = service_proxy(topo)
     if found.verdict != "unknown" or ebpf_side(topo, node) or (lb is not None and lb.who == "ovn"):
         return None
+    cl = topo.snapshot.cluster
+    if mixed(topo) and cl is not None and cl.pods is not None:
+        return None  # eBPF on some nodes only, pods listed: the other side as before
     if lb is None or lb.who == "kube-proxy":
         where = proxy_where(Msg("proxy.service-proxy"), node or "?")
     detail = Msg("hop.proxy-undecided", ip=ip, why=found.why)
