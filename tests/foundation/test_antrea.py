@@ -190,7 +190,7 @@ def test_the_masquerade_keeps_the_pods_port_unless_snat_fully_random_ports() -> 
 
 
 def test_the_clusterip_ping_story_names_antreaproxy_unless_it_is_off() -> None:
-    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.analyze.engine.clusterip_ping import ping_story
     from kostack.probe.predict import cni_mtu
 
     on = Topology(build(_antrea()))

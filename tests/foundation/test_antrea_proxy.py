@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.messages import localize
 from kostack.analyze.reach import Disposition, parse_endpoint, trace

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kostack.analyze.engine.calico_ebpf import node_port_proxy
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.entry import trace_way_in
 from kostack.analyze.messages import localize

@@ -9,7 +9,7 @@ from typing import Any
 
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.engine.calico_ebpf import node_port_proxy
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology

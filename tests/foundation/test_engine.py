@@ -87,7 +87,7 @@ def test_cilium_kube_proxy_replacement_does_not_answer_a_clusterip_ping() -> Non
 
 
 def test_the_ping_story_is_the_same_in_diagnose_trace_and_report() -> None:
-    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.analyze.engine.clusterip_ping import ping_story
     from kostack.report.text import render_diagnosis, render_trace
 
     doc = seed_doc()

@@ -259,7 +259,7 @@ def test_the_clusterip_ping_story_names_ovns_load_balancer_unless_enable_lb_is_o
     """kube-ovn-controller --enable-lb (default true): OVN's load balancers, whose VIPs all have
     a port, serve the pods' Services; a ping's answer then is not decided (it said kube-proxy's
     iptables mode: no reply). With --enable-lb=false kube-proxy's mode says it again."""
-    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.analyze.engine.clusterip_ping import ping_story
     from kostack.analyze.reach import parse_endpoint, trace
 
     on = Topology(build(_kube_ovn()))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.engine.types import Disposition, FlowResult
 from kostack.analyze.messages import localize
 from kostack.analyze.reach import parse_endpoint, trace

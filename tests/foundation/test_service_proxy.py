@@ -167,7 +167,7 @@ def test_trace_to_a_cluster_ip_says_nothing_translates_it() -> None:
 
 def test_the_ping_story_says_no_proxy_serves_cluster_ips() -> None:
     """It said "kube-proxy translates" ClusterIPs on a cluster where nothing does."""
-    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.analyze.engine.clusterip_ping import ping_story
 
     doc = healthy()
     calico_no_proxy(doc)
@@ -248,7 +248,7 @@ def test_the_hop_names_what_translates() -> None:
     doc = healthy()
     _cilium(doc)
     topo = Topology(build(doc))
-    from kostack.analyze.engine.kube_proxy import proxy_name
+    from kostack.analyze.engine.clusterip_ping import proxy_name
     from kostack.analyze.engine.service_proxy import proxy_where
 
     where = proxy_where(proxy_name(topo, ""), "k8s-w-1")

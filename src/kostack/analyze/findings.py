@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -195,6 +195,19 @@ def choice_line(r: Remedy) -> str | None:
     if choice not in ("one", "another") or not isinstance(r.reason, Msg):
         return None
     return Msg(f"remedy.choice-{choice}", text=r.reason)
+
+
+def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
+    """Several ways to fix the cause, each said as one way above its first command (findings
+    `choice_line`); one way alone is just its commands."""
+    given = [w for w in ways if w]
+    if len(given) < 2:
+        return tuple(r for w in given for r in w)
+    out: list[Remedy] = []
+    for i, way in enumerate(given):
+        first = replace(way[0], params=(*way[0].params, ("choice", "another" if i else "one")))
+        out.extend((first, *way[1:]))
+    return tuple(out)
 
 
 def said_comment(text: str) -> str:

@@ -27,6 +27,8 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "LoadBalancer",
         "rep.warn.title.antrea-hosts-no-cluster-ip": "The nodes' own connections to ClusterIPs "
         "are served by nothing (Antrea without proxyAll, kube-proxy gone)",
+        "rep.warn.title.kube-ovn-no-node-ports": "Nothing serves NodePorts nor the nodes' own "
+        "connections to ClusterIPs (Kube-OVN, kube-proxy gone)",
         "rep.warn.title.mtu-pmtud": "The pods' MTU is above the tunnel's: large packets rely on "
         "path MTU discovery",
         "rep.rca.none": "No network root cause: every check was decided, and none found an outage.",
@@ -69,6 +71,8 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "함께 처리함",
         "rep.warn.title.antrea-hosts-no-cluster-ip": "노드 자신의 ClusterIP 연결을 처리하는 것이 "
         "없음 (proxyAll 없는 Antrea, kube-proxy 없음)",
+        "rep.warn.title.kube-ovn-no-node-ports": "NodePort와 노드 자신의 ClusterIP 연결을 처리하는 "
+        "것이 없음 (Kube-OVN, kube-proxy 없음)",
         "rep.warn.title.mtu-pmtud": "Pod MTU가 터널 MTU보다 커서 큰 패킷은 경로 MTU 탐색(PMTUD)에 "
         "의존함",
         "rep.rca.none": "네트워크 근본 원인이 없습니다: 모든 점검이 판단을 마쳤고 장애를 찾은 점검은 "

@@ -13,7 +13,7 @@ from typing import Final
 
 from kostack.analyze.checks import with_role
 from kostack.analyze.checks.base import Role
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import ProbeObservation
 from kostack.report.i18n import MESSAGES

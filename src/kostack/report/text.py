@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.engine.calico_moved import calico_subnets
-from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.engine.clusterip_ping import ping_story
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L

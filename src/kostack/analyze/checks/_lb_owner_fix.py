@@ -16,7 +16,6 @@ Service").
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Final
 
 from kostack.analyze.findings import Remedy
@@ -84,19 +83,6 @@ register(
 
 def _manual(kind: str, target: str, cmd: str, reason: Msg) -> Remedy:
     return Remedy("manual", kind, target, target, (("command", cmd),), reason, CAUSE)
-
-
-def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
-    """Several ways to fix the cause, each said as one way above its first command (findings
-    `choice_line`); one way alone is just its commands."""
-    given = [w for w in ways if w]
-    if len(given) < 2:
-        return tuple(r for w in given for r in w)
-    out: list[Remedy] = []
-    for i, way in enumerate(given):
-        first = replace(way[0], params=(*way[0].params, ("choice", "another" if i else "one")))
-        out.extend((first, *way[1:]))
-    return tuple(out)
 
 
 def _find_owner(occm: CloudController, namespace: str) -> Remedy:

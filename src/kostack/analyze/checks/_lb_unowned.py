@@ -6,10 +6,10 @@ OCCM may take it (UNKNOWN). One pass over the Services."""
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb_owner_fix import class_fix, either, occm_fix
+from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
 from kostack.analyze.checks._metallb_class_fix import mismatch_fix
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, either
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.owner import Takers, kubelet_ids, outside
 from kostack.analyze.messages import Msg, register

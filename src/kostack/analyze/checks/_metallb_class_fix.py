@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from kostack.analyze.checks._lb_owner_fix import either
-from kostack.analyze.findings import Remedy
+from kostack.analyze.findings import Remedy, either
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import MetalLB
 from kostack.shell import render

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kostack.analyze.checks._service_proxy_fix import either_way, kube_proxy_back
 from kostack.analyze.engine.node_ports import NO_PROXY, OUTSIDE
 from kostack.analyze.engine.service_proxy import NO_SERVICE_PROXY
 from kostack.analyze.findings import MANUAL_OP, Remedy
@@ -31,6 +32,11 @@ register(
             "ko": "antrea-agent.conf에서 antreaProxy.enable: true, antreaProxy.proxyAll: true로 "
             "설정하고 kubeAPIServerOverride를 API 서버 주소로 지정하세요. 또는 kube-proxy를 다시 "
             "실행하세요(DaemonSet)",
+        },
+        "np-fix.kube-proxy": {
+            "en": "run kube-proxy again (its DaemonSet): Kube-OVN serves no NodePort itself",
+            "ko": "kube-proxy를 다시 실행하세요(DaemonSet): Kube-OVN은 NodePort를 직접 처리하지 "
+            "않습니다",
         },
         "np-fix.addresses": {
             "en": "in {file} add the member addresses ({cidrs}) to {field}, or remove the "
@@ -73,6 +79,12 @@ def node_port_fixes(
         return why, ()
     where, field = found
     antrea = field.startswith("antreaProxy.")
+    if cause == NO_SERVICE_PROXY and field == "antreaProxy.enable":
+        # nothing serves ClusterIPs either: net-service-proxy's fix, kube-proxy or AntreaProxy
+        return Msg("np-fix.why", why=why, what=Msg("np-fix.proxy-on")), either_way(where)
+    if cause == NO_PROXY and not antrea:  # Kube-OVN: kube-proxy is the only NodePort proxy
+        what = Msg("np-fix.kube-proxy")
+        return Msg("np-fix.why", why=why, what=what), kube_proxy_back(alone=False, cause=cause)
     if cause in (NO_PROXY, NO_SERVICE_PROXY) and antrea:
         what = Msg("np-fix.proxy-on" if field == "antreaProxy.enable" else "np-fix.proxy-all")
     elif cause == OUTSIDE:

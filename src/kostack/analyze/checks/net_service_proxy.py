@@ -13,13 +13,14 @@ or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says 
 
 from __future__ import annotations
 
-import shlex
-
+from kostack.analyze.checks._service_proxy_fix import kube_proxy_back, no_service_proxy_fix
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_UNSERVED,
     NO_SERVICE_PROXY,
     hosts_unserved,
+    kube_ovn_unserved,
     service_proxy,
 )
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
@@ -32,14 +33,17 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.cni",)
 REMEDIES: frozenset[str] = frozenset({MANUAL_OP})
-CAUSE_KINDS: dict[str, Kind] = {NO_SERVICE_PROXY: Kind.ROOT, HOSTS_UNSERVED: Kind.WARNING}
+CAUSE_KINDS: dict[str, Kind] = {
+    NO_SERVICE_PROXY: Kind.ROOT,
+    HOSTS_UNSERVED: Kind.WARNING,
+    KUBE_OVN_UNSERVED: Kind.WARNING,
+}
 # the nodes' own connections to ClusterIPs unserved (Antrea without proxyAll): the pods' work
 SAY_HOSTS = Says(ID, Severity.MEDIUM)
 SEVERITY_NOTE = (
     "critical: without a Service proxy every ClusterIP is dead, the cluster's DNS and the "
     "pods' way to the API server with them."
 )
-CONFIG_FILE = "kubeadm-config.yaml"
 
 register(
     {
@@ -66,6 +70,18 @@ register(
             "어떤 Service에도 닿지 않고, NodePort를 처리하는 것도 없습니다. antreaProxy.proxyAll을 "
             "켜거나(kubeAPIServerOverride와 함께) kube-proxy를 다시 실행하면 처리됩니다.",
         },
+        f"{ID}.kube-ovn": {
+            "en": "The pods' ClusterIPs are served by Kube-OVN's OVN load balancer, but kube-proxy "
+            "is gone: Kube-OVN puts only ClusterIPs on the service's ports in OVN's load "
+            "balancers, none on the nodes' own switch and never a NodePort, so nothing serves "
+            "NodePorts and the nodes' own connections to a ClusterIP (hostNetwork pods, agents on "
+            "the node) reach no Service. Running kube-proxy again serves them.",
+            "ko": "Pod의 ClusterIP는 Kube-OVN의 OVN 로드 밸런서가 처리하지만 kube-proxy가 "
+            "없습니다: Kube-OVN은 OVN 로드 밸런서에 서비스 포트의 ClusterIP만 넣고, 노드 자신의 "
+            "스위치에는 넣지 않으며 NodePort는 넣지 않으므로, NodePort를 처리하는 것이 없고 노드 "
+            "자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 어떤 Service에도 닿지 "
+            "않습니다. kube-proxy를 다시 실행하면 처리됩니다.",
+        },
         f"{ID}.hosts-edit": {
             "en": "in antrea-agent.conf set antreaProxy.proxyAll: true and kubeAPIServerOverride "
             "to the API server's address; or run kube-proxy again (its DaemonSet)",
@@ -91,73 +107,8 @@ register(
             "en": "Cannot decide who serves Services: {why}.",
             "ko": "Service를 누가 처리하는지 판단할 수 없음: {why}.",
         },
-        f"{ID}.check": {
-            "en": "see whether kube-proxy's DaemonSet is still there (a nodeSelector may keep its "
-            "pods off every node)",
-            "ko": "kube-proxy DaemonSet이 남아 있는지 확인합니다 (nodeSelector 때문에 Pod가 어느 "
-            "노드에도 뜨지 않을 수 있음)",
-        },
-        f"{ID}.save": {
-            "en": "on a control plane node, save kubeadm's cluster configuration as {file}",
-            "ko": "컨트롤 플레인 노드에서 kubeadm의 클러스터 설정을 {file}에 저장합니다",
-        },
-        f"{ID}.restore": {
-            "en": "install kubeadm's kube-proxy addon again (its DaemonSet), or turn on the "
-            "CNI's kube-proxy replacement instead",
-            "ko": "kubeadm의 kube-proxy 애드온(DaemonSet)을 다시 설치합니다. 또는 대신 CNI의 "
-            "kube-proxy 대체 기능을 켭니다",
-        },
     }
 )
-
-
-def _remedies() -> tuple[Remedy, ...]:
-    """Look at the DaemonSet, then kubeadm's addon phase with the cluster's own configuration
-    (docs/facts.md "Who serves ClusterIPs and NodePorts")."""
-    steps = (
-        (
-            "daemonset",
-            "kube-system/kube-proxy",
-            ("kubectl", "-n", "kube-system", "get", "daemonset", "kube-proxy", "-o", "wide"),
-            Msg(f"{ID}.check"),
-            "",
-        ),
-        (
-            "configmap",
-            "kube-system/kubeadm-config",
-            (
-                "kubectl",
-                "-n",
-                "kube-system",
-                "get",
-                "configmap",
-                "kubeadm-config",
-                "-o",
-                "jsonpath={.data.ClusterConfiguration}",
-            ),
-            Msg(f"{ID}.save", file=CONFIG_FILE),
-            f" > {shlex.quote(CONFIG_FILE)}",  # the file the next step reads
-        ),
-        (
-            "daemonset",
-            "kube-system/kube-proxy",
-            ("kubeadm", "init", "phase", "addon", "kube-proxy", "--config", CONFIG_FILE),
-            Msg(f"{ID}.restore"),
-            "",
-        ),
-    )
-    return tuple(
-        Remedy(
-            MANUAL_OP,
-            kind,
-            where,
-            where.split("/")[1],
-            (("command", render(cmd) + tail),),
-            reason,
-            NO_SERVICE_PROXY,
-        )
-        for kind, where, cmd, reason, tail in steps
-    )
 
 
 def _hosts_remedies(config: str) -> tuple[Remedy, ...]:
@@ -197,7 +148,14 @@ def run(ctx: CheckContext) -> list[Finding]:
     if found.verdict == "none":
         message = Msg(f"{ID}.fail", why=found.why)
         return [
-            SAY.cluster(ctx, Status.FAIL, message, evidence, _remedies(), cause=NO_SERVICE_PROXY)
+            SAY.cluster(
+                ctx,
+                Status.FAIL,
+                message,
+                evidence,
+                no_service_proxy_fix(ctx.topo),
+                cause=NO_SERVICE_PROXY,
+            )
         ]
     hosts = hosts_unserved(ctx.topo)
     if hosts is not None:
@@ -206,6 +164,14 @@ def run(ctx: CheckContext) -> list[Finding]:
         message = Msg(f"{ID}.hosts")
         return [
             SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, remedies, cause=HOSTS_UNSERVED)
+        ]
+    ovn = kube_ovn_unserved(ctx.topo)
+    if ovn is not None:
+        evidence = tuple(e.text() for e in ovn)
+        fix = kube_proxy_back(alone=False, cause=KUBE_OVN_UNSERVED)
+        message = Msg(f"{ID}.kube-ovn")
+        return [
+            SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, fix, cause=KUBE_OVN_UNSERVED)
         ]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)

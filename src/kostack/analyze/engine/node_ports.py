@@ -46,6 +46,14 @@ register(
             "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: kube-proxy Pod가 없고"
             "(ConfigMap만 남음) Antrea의 antreaProxy.enable이 false입니다",
         },
+        "np.no-proxy-kube-ovn": {
+            "en": "nothing serves NodePort {port} on {node}: no kube-proxy pod runs (its "
+            "ConfigMap is kept) and Kube-OVN's OVN load balancers hold the ClusterIPs on the "
+            "service's ports only, never a NodePort",
+            "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: kube-proxy Pod가 없고"
+            "(ConfigMap만 남음) Kube-OVN의 OVN 로드 밸런서에는 서비스 포트의 ClusterIP만 있고 "
+            "NodePort는 없습니다",
+        },
         "np.nobody": {
             "en": "nothing serves NodePort {port} on {node}: {why}",
             "ko": "{node}에서 NodePort {port:을/를} 처리하는 것이 없습니다: {why}",
@@ -141,6 +149,9 @@ def removed_proxy(topo: Topology, node: str, port: object) -> Unanswered | None:
         return Unanswered(Disposition.DENIED, cause, why, (*evidence, setting))
     if nobody:
         why = Msg("np.nobody", port=port, node=node, why=found.why)
+        return Unanswered(Disposition.DENIED, cause, why, evidence)
+    if cl.cni.type == "kube-ovn":  # its VIPs are ClusterIPs only (docs/facts.md "Kube-OVN")
+        why = Msg("np.no-proxy-kube-ovn", port=port, node=node)
         return Unanswered(Disposition.DENIED, cause, why, evidence)
     why = Msg("np.no-proxy-unknown", port=port, node=node, cni=cl.cni.type or "the CNI")
     return Unanswered(Disposition.UNKNOWN, "gap", why, evidence)

@@ -11,7 +11,7 @@ is dead. Not known: no kube-proxy seen on a cluster not known to be kubeadm's (a
 may run it), Calico's eBPF data plane on some nodes only, or kube-proxy's pods not listed (a
 kept ConfigMap is what a removed kube-proxy leaves too). MicroK8s runs kube-proxy inside
 kubelite, recognised by the label its kubelet gives every node (``microk8s.io/cluster``).
-The names are the engine's (calico_ebpf.py `node_port_proxy`, kube_proxy.py `proxy_name`).
+The names are the engine's (calico_ebpf.py `node_port_proxy`, clusterip_ping.py `proxy_name`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ NO_SERVICE_PROXY = "no-service-proxy"
 # AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
 # own connections to a ClusterIP are served by nobody (a warning: the pods' traffic works)
 HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
+# OVN's load balancers serve the pods' ClusterIPs and kube-proxy is gone: Kube-OVN puts no
+# NodePort in them (nor any load balancer on the nodes' own switch), so nothing serves NodePorts
+# nor the nodes' own connections to ClusterIPs (a warning: the pods' traffic works)
+KUBE_OVN_UNSERVED = "kube-ovn-no-node-ports"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -70,9 +74,11 @@ register(
         },
         "sp.antrea-unread": {
             "en": "no kube-proxy pod runs and Antrea's settings were not read: whether AntreaProxy "
-            "serves ClusterIPs (antreaProxy.enable) is not known",
+            "serves ClusterIPs (antreaProxy.enable) is not known "
+            "(`kubectl -n kube-system get configmap antrea-config -o yaml`)",
             "ko": "kube-proxy Pod가 없고 Antrea 설정을 읽지 못해, AntreaProxy가 ClusterIP를 "
-            "처리하는지(antreaProxy.enable) 알 수 없습니다",
+            "처리하는지(antreaProxy.enable) 알 수 없습니다"
+            "(`kubectl -n kube-system get configmap antrea-config -o yaml`)",
         },
         "sp.kube-ovn-unknown": {
             "en": "no kube-proxy pod runs and whether Kube-OVN's OVN load balancer serves the "
@@ -104,8 +110,10 @@ register(
             "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛)에서 돌 수 있습니다",
         },
         "sp.unlisted": {
-            "en": "whether kube-proxy runs is not known: its pods were not listed",
-            "ko": "kube-proxy가 실행 중인지 알 수 없습니다: Pod 목록을 읽지 못했습니다",
+            "en": "whether kube-proxy runs is not known: its pods were not listed "
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+            "ko": "kube-proxy가 실행 중인지 알 수 없습니다: Pod 목록을 읽지 못했습니다"
+            "(`kubectl -n kube-system get daemonset kube-proxy`)",
         },
         "sp.removed": {
             "en": "no kube-proxy pod runs (its ConfigMap is kept) and {cni} does not serve "
@@ -309,3 +317,18 @@ def hosts_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
         return None
     where = f"kube-system/{antrea.config_map or 'antrea-config'}"
     return (*found.evidence, Evidence("configmap", where, "antreaProxy.proxyAll", "false"))
+
+
+def kube_ovn_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
+    """The evidence that nothing serves NodePorts nor the nodes' own connections to ClusterIPs on
+    Kube-OVN: OVN's load balancer serves the pods' ClusterIPs, kube-proxy's pods are listed and
+    none runs; Kube-OVN's VIPs are ClusterIPs on the service's port, never a NodePort
+    (docs/facts.md "Kube-OVN"); None otherwise."""
+    found = service_proxy(topo)
+    cl = topo.snapshot.cluster
+    if found.verdict != "served" or not found.kube_proxy_gone or cl is None:
+        return None
+    lb = kubeovn_lb.for_default_subnet(topo)
+    if cl.cni.type != "kube-ovn" or lb is None or lb.who != "ovn":
+        return None
+    return (*found.evidence, *lb.evidence)
