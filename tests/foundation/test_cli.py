@@ -44,7 +44,7 @@ def test_diagnose_json_is_stable_and_complete() -> None:
     code, out, _ = run("diagnose", "--snapshot", SEED, "-o", "json")
     assert code == 1
     data = json.loads(out)
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     (rc,) = data["root_causes"]
     assert rc["check_id"] == "net-pod-src-antispoof" and rc["severity"] == "critical"
     assert {k for k in ("check_id", "title", "severity", "resources", "flows", "fix")} <= set(rc)

@@ -81,7 +81,7 @@ def test_amphora_nodeport_blocked_then_fixed(lb_world: LBWorld, tmp_path: Path) 
     (blocked,) = lb_findings(doc, "lb-nodeport-source")
     assert "client traffic and the health check" in blocked["message"]
     assert "10.0.0.0/24" in blocked["message"] and "3 of 3 member nodes" in blocked["message"]
-    (command,) = [r["command"] for r in blocked["remedies"]]
+    (command,) = [doc["remedies"][r]["command"] for r in blocked["remedies"]]
     assert f"--dst-port {node_port} --remote-ip 10.0.0.0/24" in command
     assert command.endswith(lb_world.neutron.ids.nodes_sg_id)
 

@@ -37,7 +37,8 @@ def test_ping_monitor_blocked_then_fixed_with_an_icmp_rule(
     assert run.code == 1, explain(run)
     doc = run.json()
     assert root_causes(doc) == ["lb-nodeport-blocked"]
-    commands = [r["command"] for f in lb_findings(doc, "lb-nodeport-source") for r in f["remedies"]]
+    found = lb_findings(doc, "lb-nodeport-source")
+    commands = [doc["remedies"][r]["command"] for f in found for r in f["remedies"]]
     # client traffic needs the NodePort over TCP, the monitor ICMP (no port, no type)
     assert any(f"--protocol tcp --dst-port {node_port} " in c for c in commands), commands
     icmp = [c for c in commands if "--protocol icmp" in c]

@@ -41,7 +41,8 @@ def test_korean_json_says_root_causes_and_warnings_in_korean() -> None:
         "노드 k8s-cp-1, k8s-w-1, k8s-w-2, k8s-w-3의 ingress 규칙이"
     )
     # a remedy's reason is kostack's sentence: said; its command is data: as it is
-    (remedy,) = warning["remedies"]
+    (rid,) = warning["remedies"]
+    remedy = ko["remedies"][rid]
     assert HANGUL.search(remedy["reason"])
     assert remedy["command"].startswith("openstack security group rule create --ingress")
 

@@ -93,14 +93,19 @@ def test_a_dict_in_several_places_is_written_in_each_as_the_standard_library_wri
     assert dumps_indented(data) == stdlib(data)
 
 
-def test_a_remedy_of_a_finding_and_its_root_cause_is_one_dict() -> None:
-    """report/jsonout.py builds a remedy's dict once: written once, copied where it comes
-    again (a per-node group's remedy is in its finding and in its root cause)."""
-    from kostack.report.jsonenc import Reused
-
+def test_a_remedy_of_a_finding_and_its_root_cause_is_written_once() -> None:
+    """report/jsonout.py writes each remedy once, in the `remedies` table: its finding and
+    its root cause name it by id, and its command is in the document twice (the table and
+    the root cause's `fix.commands` to paste), not three times (schema_version 3)."""
     snapshot = loads_snapshot((ROOT / "examples" / "seed-incident.json").read_text())
     doc = diagnosis_dict(diagnose(snapshot), "test")
-    in_findings = {id(r) for f in doc["findings"] for r in f["remedies"]}
-    in_causes = [r for rc in doc["root_causes"] for r in rc["fix"]["remedies"]]
-    assert in_causes and all(type(r) is Reused and id(r) in in_findings for r in in_causes)
-    assert dumps_indented(doc) == stdlib(doc)
+    assert doc["schema_version"] == 3
+    in_findings = [r for f in doc["findings"] for r in f["remedies"]]
+    (rc,) = doc["root_causes"]
+    assert rc["fix"]["remedies"] == in_findings == ["r1", "r2", "r3", "r4"]
+    assert list(doc["remedies"]) == in_findings
+    commands = [doc["remedies"][r]["command"] for r in rc["fix"]["remedies"]]
+    assert commands == rc["fix"]["commands"]
+    text = dumps_indented(doc)
+    assert text == stdlib(doc)
+    assert all(text.count(json.dumps(c)) == 2 for c in commands)

@@ -247,10 +247,8 @@ class Finding:
     # the cause that explains this finding (set on consequences)
     explained_by: str = ""
 
-    def as_dict(
-        self, remedy: Callable[[Remedy], dict[str, Any]] = Remedy.as_dict
-    ) -> dict[str, Any]:
-        """``remedy``: each remedy's dict (report/jsonout.py: one object per remedy)."""
+    def as_dict(self, remedy: Callable[[Remedy], Any] = Remedy.as_dict) -> dict[str, Any]:
+        """``remedy``: what stands for each remedy (report/jsonout.py: its id in the table)."""
         return {
             "check_id": self.check_id,
             "status": str(self.status),

@@ -8,8 +8,9 @@ answer, go through the standard library's own C escaper (``encode_basestring``),
 numbers through ``int.__repr__`` and ``float.__repr__`` as there, so the text is the same
 byte for byte (tests/report/test_jsonenc.py compares them).
 
-A `Reused` dict is one object the document holds in several places (a remedy, in its
-finding and in its root cause: report/jsonout.py): its text is made once per document and
+A `Reused` dict is one object the document holds in several places (diagnose's answer held
+each remedy in its finding and its root cause until schema_version 3 wrote it once, in its
+`remedies` table: report/jsonout.py): its text is made once per document and
 copied, indented for where it comes again with one ``str.replace`` of its newlines (a JSON
 string never holds a raw newline: ``encode_basestring`` escapes it).
 """

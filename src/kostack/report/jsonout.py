@@ -19,11 +19,13 @@ from kostack.analyze.topology import Topology
 from kostack.catalog import Msg, register
 from kostack.collector import collector_paused
 from kostack.gap_words import gap_error, gap_hint
-from kostack.report.jsonenc import Reused, dumps_indented
+from kostack.report.jsonenc import dumps_indented
 from kostack.report.probes import probes_dict
 from kostack.report.safe import json_safe
 
-OUTPUT_SCHEMA_VERSION = 2  # `lang` (and human text in it) added: no key changed meaning
+# 2: `lang` (and human text in it) added; 3: each remedy written once, in the top-level
+# `remedies` table, and referred to by its id where it comes (findings, root causes' fixes)
+OUTPUT_SCHEMA_VERSION = 3
 
 register(
     {
@@ -55,18 +57,24 @@ def said_in(value: Any, lang: str) -> Any:
 
 class NodeSets:
     """Node sets written once, referred to by id: output grows with nodes and causes. And
-    each remedy's dict, one object for its finding and its root cause: its text is made
-    once (report/jsonenc.py `Reused`)."""
+    each remedy written once, in the `remedies` table, referred to by its id in its finding
+    and its root cause (its command, the bulk of it, came three times: docs/output.md)."""
 
     def __init__(self) -> None:
         self.table: dict[str, list[str]] = {}
         self._ids: dict[tuple[str, ...], str] = {}
-        self._remedies: dict[int, tuple[Remedy, Reused]] = {}  # by id (the remedy kept)
+        self.remedies: dict[str, dict[str, Any]] = {}
+        # by the remedy object (kept, so its id stays its own): a finding's remedy is the one
+        # its root cause lists (equal text is not enough: a message's key says its Korean)
+        self._remedies: dict[int, tuple[Remedy, str]] = {}
 
-    def remedy(self, r: Remedy) -> Reused:
+    def remedy(self, r: Remedy) -> str:
+        """The id of ``r``'s entry in the `remedies` table (made on first use)."""
         found = self._remedies.get(id(r))
         if found is None:
-            found = self._remedies[id(r)] = (r, Reused(r.as_dict()))
+            rid = f"r{len(self.remedies) + 1}"
+            self.remedies[rid] = r.as_dict()
+            found = self._remedies[id(r)] = (r, rid)
         return found[1]
 
     def ref(self, names: tuple[str, ...] | list[str]) -> str | None:
@@ -214,6 +222,7 @@ def diagnosis_dict(d: Diagnosis, version: str, lang: str = "en") -> dict[str, An
         "conditional": conditional,
         "warnings": warnings,
         "findings": findings,
+        "remedies": sets.remedies,
         "node_sets": sets.table,
         "nodes": nodes_table(topo),
         "gaps": gaps,
