@@ -86,9 +86,7 @@ def test_a_diagnosis_is_written_the_same(name: str) -> None:
 
 
 def test_a_dict_in_several_places_is_written_in_each_as_the_standard_library_writes_it() -> None:
-    from kostack.report.jsonenc import Reused
-
-    one = Reused({"op": "add-sg-rule", "params": {"a": "1", "b": ["x", {"c": None}]}})
+    one = {"op": "add-sg-rule", "params": {"a": "1", "b": ["x", {"c": None}]}}
     data = {"top": one, "deep": [{"deeper": [one, {"x": one}]}], "again": [one]}
     assert dumps_indented(data) == stdlib(data)
 

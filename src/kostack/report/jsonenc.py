@@ -8,11 +8,9 @@ answer, go through the standard library's own C escaper (``encode_basestring``),
 numbers through ``int.__repr__`` and ``float.__repr__`` as there, so the text is the same
 byte for byte (tests/report/test_jsonenc.py compares them).
 
-A `Reused` dict is one object the document holds in several places (diagnose's answer held
-each remedy in its finding and its root cause until schema_version 3 wrote it once, in its
-`remedies` table: report/jsonout.py): its text is made once per document and
-copied, indented for where it comes again with one ``str.replace`` of its newlines (a JSON
-string never holds a raw newline: ``encode_basestring`` escapes it).
+(A dict the document held in several places, each remedy in its finding and its root cause,
+had its text made once and copied; since schema_version 3 diagnose's answer writes each remedy
+once, in its `remedies` table (report/jsonout.py), so this writer needs no such case.)
 """
 
 from __future__ import annotations
@@ -51,16 +49,7 @@ def _key(k: object) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
 
 
-class Reused(dict[str, Any]):
-    """A dict written in several places of one document: its text is made once."""
-
-    __slots__ = ()
-
-
-Seen = dict[int, tuple[Reused, str, str]]  # by id: the dict (kept: its id stays its own), nl, text
-
-
-def _value(o: Any, nl: str, seen: Seen) -> str:
+def _value(o: Any, nl: str) -> str:
     """``o``'s text, its lines after the first indented by ``nl`` ("\\n" and spaces)."""
     if isinstance(o, str):
         return _text(o)
@@ -77,27 +66,22 @@ def _value(o: Any, nl: str, seen: Seen) -> str:
     if isinstance(o, dict):
         if not o:
             return "{}"
-        if type(o) is Reused:
-            found = seen.get(id(o))
-            if found is None:
-                found = seen[id(o)] = (o, nl, _dict(o, nl, seen))
-            return found[2] if found[1] == nl else found[2].replace(found[1], nl)
-        return _dict(o, nl, seen)
+        return _dict(o, nl)
     if isinstance(o, (list, tuple)):
         if not o:
             return "[]"
         inner = nl + "  "
-        parts = [_text(v) if type(v) is str else _value(v, inner, seen) for v in o]
+        parts = [_text(v) if type(v) is str else _value(v, inner) for v in o]
         return "[" + inner + ("," + inner).join(parts) + nl + "]"
     raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
 
-def _dict(o: dict[Any, Any], nl: str, seen: Seen) -> str:
+def _dict(o: dict[Any, Any], nl: str) -> str:
     inner = nl + "  "
     items = [
         (_text(k) if type(k) is str else _key(k))
         + ": "
-        + (_text(v) if type(v) is str else _value(v, inner, seen))
+        + (_text(v) if type(v) is str else _value(v, inner))
         for k, v in o.items()
     ]
     return "{" + inner + ("," + inner).join(items) + nl + "}"
@@ -105,4 +89,4 @@ def _dict(o: dict[Any, Any], nl: str, seen: Seen) -> str:
 
 def dumps_indented(data: Any) -> str:
     """``json.dumps(data, indent=2, ensure_ascii=False)``, the same text."""
-    return _value(data, "\n", {})
+    return _value(data, "\n")
