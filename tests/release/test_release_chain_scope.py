@@ -71,8 +71,8 @@ def test_a_kube_ovn_overlap_away_from_harbors_pods_spares_the_release(
     assert lines[4] == (
         "-> the root cause (Kube-OVN's underlay hands pods addresses that Neutron ports hold) "
         "breaks only the pods at 10.0.0.150, 10.0.0.201: none of "
-        "harbor-core-7d9f8b6c5d-q2x7m, harbor-database-0 is among them, so it is not this "
-        "release's cause"
+        "harbor-core-7d9f8b6c5d-q2x7m, harbor-database-0, coredns-674b8bbfcf-7xk2q, "
+        "coredns-674b8bbfcf-m9w4d is among them, so it is not this release's cause"
     )
     korean = localize(found.evidence[4], "ko")
     assert "주소 10.0.0.150, 10.0.0.201의 Pod만" in korean and "원인이 아닙니다" in korean

@@ -38,6 +38,24 @@ def moved(snapshot: Snapshot, **nodes: str) -> Snapshot:
     return snapshot.model_copy(update={"helm": snapshot.helm.model_copy(update={"pods": pods})})
 
 
+DNS = "coredns-674b8bbfcf-7xk2q, coredns-674b8bbfcf-m9w4d"  # kube-dns's, on k8s-cp-1 and k8s-w-1
+
+
+def dns_on(snapshot: Snapshot, node: str) -> Snapshot:
+    """The snapshot with kube-system/kube-dns's endpoints (CoreDNS's pods) all on ``node``."""
+    assert snapshot.cluster is not None
+    services = tuple(
+        s.model_copy(
+            update={"endpoints": tuple(e.model_copy(update={"node": node}) for e in s.endpoints)}
+        )
+        if (s.namespace, s.name) == ("kube-system", "kube-dns") and s.endpoints
+        else s
+        for s in snapshot.cluster.services or ()
+    )
+    cluster = snapshot.cluster.model_copy(update={"services": services})
+    return snapshot.model_copy(update={"cluster": cluster})
+
+
 def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
     """The chain of harbor/harbor (core times out reaching the database) and its lines."""
     d = diagnose(snapshot)
@@ -76,11 +94,20 @@ def test_ports_without_pairs_away_from_harbor_spare_the_release(
     assert found.cause == ""
     assert lines[-1] == (
         "-> the root cause (Neutron anti-spoofing drops pod traffic) breaks only the pods on "
-        f"nodes k8s-w-2, k8s-w-3: none of {CORE}, harbor-database-0 is among them, so it is "
-        "not this release's cause"
+        f"nodes k8s-w-2, k8s-w-3: none of {CORE}, harbor-database-0, {DNS} is among them, so "
+        "it is not this release's cause"
     )
     korean = localize(found.evidence[-1], "ko")
     assert "노드 k8s-w-2, k8s-w-3의 Pod만" in korean and "원인이 아닙니다" in korean
+
+
+def test_dns_pods_on_a_port_without_pairs_make_it_the_cause(collected: HelmCollection) -> None:
+    """Harbor's pods on ports whose pairs pass them, CoreDNS on k8s-w-2 (none): core finds the
+    database by its Service name, and the lookups' replies are dropped (the release's cause)."""
+    snapshot = dns_on(moved(with_helm(PAIRS, collected), **{CORE: "k8s-cp-1"}), "k8s-w-2")
+    found, lines = harbor(snapshot)
+    assert (found.extra["end"], found.cause) == ("network", "antispoof")
+    assert not any("breaks only the pods" in line for line in lines)
 
 
 def test_the_database_on_a_port_without_pairs_makes_it_the_cause(
@@ -112,9 +139,9 @@ def test_a_node_without_a_port_leaves_the_drop_undecided_for_its_pods(
     assert found.extra["end"] == "unknown"
     note = next(line for line in lines if "anti-spoofing" in line and "only the pods" in line)
     assert note.endswith(
-        "breaks only the pods on nodes k8s-w-2, k8s-w-3; harbor-database-0 runs on node "
-        "k8s-w-1, which its check could not judge, so whether it is this release's cause is "
-        "not known"
+        "breaks only the pods on nodes k8s-w-2, k8s-w-3; harbor-database-0, "
+        "coredns-674b8bbfcf-m9w4d run on node k8s-w-1, which its check could not judge, so "
+        "whether it is this release's cause is not known"
     )
     index = next(i for i, e in enumerate(found.evidence) if str(e) == note)
     assert "점검이 판단하지 못한 노드 k8s-w-1에서" in localize(found.evidence[index], "ko")
@@ -127,7 +154,10 @@ def test_a_group_dropping_kubelet_on_another_node_spares_the_release(
     node agent's traffic); core moved to k8s-w-2, no Harbor pod of the chain is there."""
     found, lines = harbor(with_helm(GROUPS, collected))
     assert (found.extra["end"], found.cause) == ("network", "sg-node")
-    found, lines = harbor(moved(with_helm(GROUPS, collected), **{CORE: "k8s-w-2"}))
+    # CoreDNS on k8s-cp-1 (one end) would make it the release's cause too: moved to k8s-w-2
+    found, lines = harbor(
+        dns_on(moved(with_helm(GROUPS, collected), **{CORE: "k8s-w-2"}), "k8s-w-2")
+    )
     assert found.cause == ""
     assert "breaks only the pods on nodes k8s-cp-1, k8s-w-3: none of" in lines[-1]
 
@@ -218,3 +248,25 @@ def test_five_thousand_heterogeneous_nodes_name_the_dropping_ports_once() -> Non
     text = localize(scope_module.note(antispoof, "t", "no", pods), "en")
     assert "on nodes node-00007, node-02500, node-04999: none of p0, p1, p2, p3 and" in text
     assert scope_module.touches(roots["sg-node"], pods[:1]) == "yes"
+
+
+def test_dns_endpoints_not_read_leave_a_scoped_cause_undecided(collected: HelmCollection) -> None:
+    """Where CoreDNS runs is not known (kube-dns's endpoints not read): a cause that breaks the
+    pods on some nodes may break name lookups, so it neither spares the release nor is its cause."""
+    from kostack.analyze.release_checks.chain import dns_pods
+
+    snapshot = moved(with_helm(PAIRS, collected), **{CORE: "k8s-cp-1"})
+    assert snapshot.cluster is not None
+    services = tuple(
+        s.model_copy(update={"endpoints": None}) if s.name == "kube-dns" else s
+        for s in snapshot.cluster.services or ()
+    )
+    unread = snapshot.model_copy(
+        update={"cluster": snapshot.cluster.model_copy(update={"services": services})}
+    )
+    assert [(p.namespace, p.name, p.node) for p in dns_pods(unread)] == [
+        ("kube-system", "kube-dns", None)
+    ]
+    found, lines = harbor(unread)
+    assert (found.extra["end"], found.cause) == ("unknown", "")
+    assert "kube-dns" in lines[-1] and "is not known" in lines[-1]

@@ -319,6 +319,7 @@ def _terminal(
     deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
     reached = [network_errors[0].component] if network_errors else deps
     pods = [*last.pods, *(p for d in reached if d in parts for p in parts[d].pods)]
+    pods += dns_pods(snapshot)  # each part finds the next by its Service name
     cni = snapshot.cluster.cni if snapshot.cluster is not None else None
     kube_ovn = cni.kube_ovn if cni is not None else None
     roots, notes, undecided = _scoped(pod_traffic_root_causes(diagnosis), pods, kube_ovn)
@@ -347,6 +348,30 @@ def _terminal(
             )
         ],
     )
+
+
+def dns_pods(snapshot: Snapshot) -> list[WorkloadPod]:
+    """The cluster DNS's pods (kube-system/kube-dns's endpoints, or the Service at the cluster's
+    DNS address), as pods a release reaches: a cause that breaks the pods on some nodes breaks
+    name lookups too when it breaks a DNS pod. Endpoints not read: one pod of unknown node."""
+    cl = snapshot.cluster
+    if cl is None:
+        return []
+    services = cl.services or ()
+    svc = next((s for s in services if (s.namespace, s.name) == ("kube-system", "kube-dns")), None)
+    if svc is None and cl.cluster_dns_ip is not None:
+        svc = next((s for s in services if s.cluster_ip == cl.cluster_dns_ip), None)
+    if svc is None or svc.endpoints is None:
+        return [WorkloadPod(namespace="kube-system", name="kube-dns")]
+    return [
+        WorkloadPod(
+            namespace=svc.namespace,
+            name=(e.pod or str(e.ip)).rpartition("/")[2],  # an endpoint names it "ns/name"
+            node=e.node,
+            ip=e.ip,
+        )
+        for e in svc.endpoints
+    ]
 
 
 def _scoped(
