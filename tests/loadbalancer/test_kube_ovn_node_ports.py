@@ -96,3 +96,28 @@ def test_a_node_own_connection_to_a_cluster_ip_is_served_by_nothing() -> None:
     assert "노드가 아니라 Pod의 논리 스위치에만" in localize(hop.detail, "ko")
     pods = trace(topo, parse_endpoint(topo, "pod:demo/netshoot")[0], dns, "udp", 53)
     assert all(r.hops[1].disposition.value == "accepted" for r in pods)
+
+
+def test_a_pod_on_a_subnet_without_ovns_load_balancer_is_served_by_nothing() -> None:
+    """demo/netshoot (10.244.1.7) on a Subnet with enableLb false: kube-proxy would translate
+    its ClusterIP connections, and it is gone. It traced as a DNAT through kube-proxy (a
+    false PASS); a pod of ovn-default is OVN's load balancer's, as before."""
+    from kostack.analyze.engine.endpoints import parse_endpoint
+    from kostack.analyze.engine.path import trace
+    from kostack.analyze.topology import Topology
+    from kostack_testkit.kubeovn import subnet
+
+    doc = healthy()
+    _gone(doc)
+    no_lb = subnet("no-lb", "10.244.1.0/24", enable_lb=False)
+    doc["cluster"]["cni"]["kube_ovn"]["subnets"].append(no_lb)
+    topo = Topology(build(doc))
+    dns = parse_endpoint(topo, "svc:kube-system/kube-dns:53/udp")[0]
+    (off,) = trace(topo, parse_endpoint(topo, "pod:demo/netshoot")[0], dns, "udp", 53)
+    hop = off.hops[1]
+    assert hop.disposition.value == "denied" and hop.cause == KUBE_OVN_UNSERVED
+    assert "Subnet has OVN's load balancer off" in localize(hop.detail, "en")
+    assert "10.96.0.10을 변환하는 것이 없습니다" in localize(hop.detail, "ko")
+    assert ("subnet.kubeovn.io", "no-lb", "enableLb", "false") in {
+        (e.kind, e.id, e.field, e.value) for e in hop.evidence
+    }

@@ -99,6 +99,12 @@ register(
             "ko": "노드 자신의 연결에서는 {ip:을/를} 변환하는 것이 없습니다: kube-proxy가 없고 "
             "Kube-OVN의 OVN 로드 밸런서는 노드가 아니라 Pod의 논리 스위치에만 있습니다",
         },
+        "hop.subnet-unserved-ovn": {
+            "en": "nothing translates {ip}: the pod's Subnet has OVN's load balancer off, so "
+            "kube-proxy would, and kube-proxy is gone",
+            "ko": "{ip:을/를} 변환하는 것이 없습니다: Pod의 Subnet은 OVN 로드 밸런서가 꺼져 있어 "
+            "kube-proxy가 변환해야 하는데 kube-proxy가 없습니다",
+        },
         "hop.dnat": {
             "en": "DNAT {vip} -> {target} ({label} on {node})",
             "ko": "DNAT {vip} -> {target} ({node}의 {label})",
@@ -253,6 +259,15 @@ def _unserved(
     if lb is not None and lb.who != "kube-proxy":
         return None
     hop = unserved_hop(topo, node, ev_svc, ip)
+    if hop is None and lb is not None and (gone := kube_ovn_unserved(topo)) is not None:
+        # a pod whose own Subnet has OVN's load balancer off: kube-proxy would translate, and
+        # it is gone (a node's own connection was `_hosts_hop`'s)
+        detail = Msg("hop.subnet-unserved-ovn", ip=ip)
+        evidence = (ev_svc, *lb.evidence, *gone)
+        nowhere = Msg("where.no-proxy", node=node)
+        return Hop(
+            "kube-proxy", nowhere, Disposition.DENIED, detail, evidence, cause=KUBE_OVN_UNSERVED
+        )
     if hop is not None or lb is not None or name != "kube-proxy" or not proxy_unseen(topo):
         return hop
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
