@@ -16,6 +16,9 @@ from typing import Any
 
 import kubernetes
 
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Finding, Status
+from kostack.analyze.release_checks import check_releases
 from kostack.collect.helm import HelmCollection, collect_helm, load_client
 from kostack.model import Snapshot, load_snapshot
 from kostack_testkit import helm_fixtures as hf
@@ -75,3 +78,16 @@ def with_helm(example: str, collection: HelmCollection) -> Snapshot:
     """An example network snapshot with the collected Helm state."""
     base = load_snapshot(EXAMPLES / example)
     return base.model_copy(update={"helm": collection.state, "gaps": base.gaps + collection.gaps})
+
+
+def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
+    """The chain of harbor/harbor (core times out reaching the database) and its lines."""
+    d = diagnose(snapshot)
+    (found,) = [
+        f
+        for f in check_releases(snapshot, d).findings
+        if f.check_id == "rel-pods-ready"
+        and f.status == Status.FAIL
+        and f.resource.id == "harbor/harbor"
+    ]
+    return found, [str(e) for e in found.evidence]

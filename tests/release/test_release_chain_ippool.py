@@ -7,12 +7,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from release_testing import with_helm
+from release_testing import harbor, with_helm
 
 from kostack.analyze.checks._spans import NamespaceRanges
-from kostack.analyze.diagnose import diagnose
-from kostack.analyze.findings import Finding, Status
-from kostack.analyze.release_checks import check_releases
 from kostack.collect.helm import HelmCollection
 from kostack.model import Snapshot
 from kostack.model.cni import KubeOvn, KubeOvnIPPool, KubeOvnSubnet
@@ -32,18 +29,6 @@ def addressless(snapshot: Snapshot) -> Snapshot:
         for p in snapshot.helm.pods or ()
     )
     return snapshot.model_copy(update={"helm": snapshot.helm.model_copy(update={"pods": pods})})
-
-
-def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
-    d = diagnose(snapshot)
-    (found,) = [
-        f
-        for f in check_releases(snapshot, d).findings
-        if f.check_id == "rel-pods-ready"
-        and f.status == Status.FAIL
-        and f.resource.id == "harbor/harbor"
-    ]
-    return found, [str(e) for e in found.evidence]
 
 
 def test_a_pod_without_an_address_in_a_pooled_namespace_is_spared(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from release_testing import with_helm
+from release_testing import harbor, with_helm
 
-from kostack.analyze.diagnose import Fix, RootCause, diagnose
+from kostack.analyze.diagnose import Fix, RootCause
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import localize
-from kostack.analyze.release_checks import check_releases
 from kostack.analyze.release_checks import scope as scope_module
 from kostack.collect.helm import HelmCollection
 from kostack.model import Snapshot
@@ -34,19 +33,6 @@ def moved(snapshot: Snapshot, **changes: dict[str, object]) -> Snapshot:
     )
     assert sum(p.namespace == "harbor" and p.name in changes for p in pods) == len(changes)
     return snapshot.model_copy(update={"helm": snapshot.helm.model_copy(update={"pods": pods})})
-
-
-def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
-    """The chain of harbor/harbor (core times out reaching the database) and its lines."""
-    d = diagnose(snapshot)
-    (found,) = [
-        f
-        for f in check_releases(snapshot, d).findings
-        if f.check_id == "rel-pods-ready"
-        and f.status == Status.FAIL
-        and f.resource.id == "harbor/harbor"
-    ]
-    return found, [str(e) for e in found.evidence]
 
 
 def test_the_scoped_causes_are_declared_on_their_checks() -> None:

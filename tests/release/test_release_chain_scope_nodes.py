@@ -9,12 +9,11 @@ import json
 from typing import Any
 
 import pytest
-from release_testing import EXAMPLES, with_helm
+from release_testing import EXAMPLES, harbor, with_helm
 
 from kostack.analyze.diagnose import Fix, RootCause, diagnose
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import localize
-from kostack.analyze.release_checks import check_releases
 from kostack.analyze.release_checks import scope as scope_module
 from kostack.collect.helm import HelmCollection
 from kostack.model import Snapshot, loads_snapshot
@@ -54,19 +53,6 @@ def dns_on(snapshot: Snapshot, node: str) -> Snapshot:
     )
     cluster = snapshot.cluster.model_copy(update={"services": services})
     return snapshot.model_copy(update={"cluster": cluster})
-
-
-def harbor(snapshot: Snapshot) -> tuple[Finding, list[str]]:
-    """The chain of harbor/harbor (core times out reaching the database) and its lines."""
-    d = diagnose(snapshot)
-    (found,) = [
-        f
-        for f in check_releases(snapshot, d).findings
-        if f.check_id == "rel-pods-ready"
-        and f.status == Status.FAIL
-        and f.resource.id == "harbor/harbor"
-    ]
-    return found, [str(e) for e in found.evidence]
 
 
 def edited(example: str, collection: HelmCollection, change: Any) -> Snapshot:
