@@ -103,7 +103,7 @@ def test_only_ipv4_breaks_says_ipv6_works() -> None:
     (rc,) = diagnose(build(doc)).root_causes
     en = localize(rc.findings[0].message, "en")
     assert en.startswith("IPv6 works, IPv4 pod traffic is dropped"), en
-    assert localize(rc.findings[0].message, "ko").startswith("IPv6은 정상이지만")
+    assert localize(rc.findings[0].message, "ko").startswith("IPv6는 정상이지만")
     assert {dict(r.params)["ip_address"] for r in rc.fix.remedies} == {POD_CIDR}
 
 

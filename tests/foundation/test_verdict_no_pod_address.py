@@ -89,14 +89,18 @@ def test_vxlan_with_a_too_large_mtu_is_not_passed_without_pod_addresses() -> Non
 def test_pods_not_collected_with_calico_blocks_known_is_still_decided() -> None:
     """Each node's pod addresses come from its IPAM blocks; the pods add only names. Only who
     serves Services stays undecided: kube-proxy's pods were not listed, and its ConfigMap alone
-    is also what a removed kube-proxy leaves (engine/service_proxy.py)."""
+    is also what a removed kube-proxy leaves (engine/service_proxy.py). DNS and the API service
+    follow it (UNKNOWN, no PASS through a kube-proxy not known to run); the pod-to-pod and
+    anti-spoofing checks stay decided."""
     doc = seed_doc()
     add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
     doc["cluster"]["pods"] = None
     d = diagnose(build(doc))
-    assert d.verdict.kind == "healthy"
-    undecided = [f.check_id for f in d.findings if f.status == Status.UNKNOWN]
-    assert undecided == ["net-service-proxy"], undecided
+    assert d.verdict.kind == "undecided"
+    undecided = {f.check_id for f in d.findings if f.status == Status.UNKNOWN}
+    assert undecided == {"net-service-proxy", "net-dns", "net-api-service"}, undecided
+    statuses = {f.check_id: f.status for f in d.findings}
+    assert statuses["net-pod-src-antispoof"] == Status.PASS
 
 
 def test_trace_of_a_pod_by_name_says_the_pods_were_not_collected(tmp_path: Path) -> None:
