@@ -401,7 +401,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 86,087. Then the ping story's node list through the one `nodes_label`
 # (engine/node_names.py) instead of a copy in calico_ebpf.py (-2); the report title reusing the
 # topology's load balancer index (+1). Budget = the measured 86,086.
-SHIPPED_LINES_BUDGET = 86_086
+# This stop: one Korean reading per word (korean.py: R, CIDR, MAC, IPv6, IPsec; +31); Calico's
+# eBPF rollout, selector-scoped FelixConfigurations, two calico-node pods per node (branch
+# felix5, +305); OCCM's owner, MetalLB's --lb-class fix, Cilium LB IPAM, ServiceLB from k3s's
+# node-args, initialised nodes (branch own5, +554); antispoof / calico-address / sg-node
+# scoped in the release chain, Kube-OVN IPPools (branch chain5, +271); Service proxy undecided
+# -> DNS and API UNKNOWN, Antrea's ways, Kube-OVN NodePorts (branch proxy6, +211); the JSON's
+# remedies table (branch perf5, +13); Reused gone (-16); DNS pods in the release chain (+25);
+# a Kube-OVN Subnet without OVN's load balancer (+15). Budget = the measured 87,495.
+SHIPPED_LINES_BUDGET = 87_495
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
