@@ -242,7 +242,7 @@ def test_gre_in_the_commands_and_terraform() -> None:
 def test_korean_report_says_antreas_rules_and_nosnat_note_in_korean() -> None:
     text = render_text(preflight(spec(mode="noEncap", nat_outgoing=False)), "ko")
     assert "Antrea 컨트롤러, 에이전트, memberlist (tcp 10349-10351)" in text
-    assert "Antrea noSNAT이 true여서" in text
+    assert "Antrea noSNAT가 true여서" in text  # SNAT letter by letter: 에스엔에이티
     assert "Flannel, Antrea, Kube-OVN은 설정이 없으면" in " ".join(text.split())
     assert "noSNAT 켜짐" in text
     assert "natOutgoing" not in text  # Calico's word: Antrea's is noSNAT
