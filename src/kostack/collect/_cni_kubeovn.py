@@ -129,6 +129,7 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         gateway_type=gateway if gateway in ("distributed", "centralized") else None,
         vlan=str(spec.get("vlan") or "") or None,
         logical_gateway=spec.get("logicalGateway") is True,
+        u2o_interconnection=spec.get("u2oInterconnection") is True,
         vpc=str(spec.get("vpc") or "") or None,
         provider=str(spec.get("provider") or "") or None,
         enable_lb=lb if isinstance(lb, bool) else None,

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from kostack.gap_words import Msg
+from kostack.model.cluster import KUBE_OVN_POD_KEYS
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -241,6 +242,13 @@ def container_args(container: Mapping[str, Any]) -> list[str]:
     return [str(a) for a in [*as_list(container.get("command")), *as_list(container.get("args"))]]
 
 
+def kube_ovn_of(annotations: Mapping[str, str]) -> dict[str, str]:
+    """Kube-OVN's annotations of a pod (ovn.kubernetes.io/ ip_address, ip_pool,
+    logical_switch), by the key's last part: addresses, IPPool and Subnet names only."""
+    found = ((k, annotations.get(f"ovn.kubernetes.io/{k}", "").strip()) for k in KUBE_OVN_POD_KEYS)
+    return {k: v for k, v in found if v}
+
+
 def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
     spec = as_dict(obj.get("spec"))
     status = as_dict(obj.get("status"))
@@ -266,6 +274,7 @@ def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
             phase=as_str(status.get("phase")),
             host_network=spec.get("hostNetwork") is True,
             labels=labels_of(obj),
+            kube_ovn=kube_ovn_of(annotations_of(obj)),
         )
     except ValidationError as exc:
         notes.skip(

@@ -11,6 +11,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from kostack.collect._kube_objects import kube_ovn_of
 from kostack.collect.helm_api import KubeReader, _gap, _raise_for_connection
 from kostack.collect.helm_release import Scrubber, _labels, _text
 from kostack.gap_words import Msg
@@ -218,6 +219,7 @@ def _pod(
         containers=containers,
         log_lines=tuple(lines[-MAX_LOG_LINES:]),
         created=_text(meta.get("creationTimestamp")) or None,
+        kube_ovn=kube_ovn_of(_labels(meta.get("annotations"))),
     )
 
 

@@ -67,6 +67,10 @@ class Node(Record):
         return tuple(out)
 
 
+# kubeovn/kube-ovn pkg/util/const.go: IPAddressAnnotation, IPPoolAnnotation, LogicalSwitchAnnotation
+KUBE_OVN_POD_KEYS = ("ip_address", "ip_pool", "logical_switch")
+
+
 class Pod(Record):
     namespace: Name
     name: Name
@@ -78,6 +82,9 @@ class Pod(Record):
     phase: Name | None = None
     host_network: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
+    # Kube-OVN's own annotations, by the key after ovn.kubernetes.io/ (KUBE_OVN_POD_KEYS): the
+    # address a pod asks for or was given, the addresses or IPPool it draws from, its Subnet
+    kube_ovn: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _primary_first(self) -> Pod:

@@ -420,8 +420,7 @@ class KubeOvnSubnet(Record):
 
     name: Name
     cidrs: CIDRSet = ()  # spec.cidrBlock (comma-separated: dual stack)
-    # spec.default: the subnet of pods without their own (ovn-default)
-    default: bool = False
+    default: bool = False  # spec.default: the subnet of pods without their own (ovn-default)
     # spec.natOutgoing: pod traffic leaving the subnets is masqueraded to the node's address
     nat_outgoing: bool | None = None
     # spec.gatewayType (distributed, the default: each node's ovn0; centralized: chosen nodes)
@@ -430,6 +429,8 @@ class KubeOvnSubnet(Record):
     vlan: Name | None = None
     # spec.logicalGateway (underlay: OVN's router is the gateway, natOutgoing applies)
     logical_gateway: bool = False
+    # spec.u2oInterconnection (underlay: the pods' gateway is OVN's router, joined to overlay)
+    u2o_interconnection: bool = False
     # spec.vpc ("ovn-cluster", the default VPC, when empty) and spec.provider ("ovn" when
     # empty; another: an attachment network's subnet, not the pods' primary interface)
     vpc: Name | None = None
@@ -440,8 +441,7 @@ class KubeOvnSubnet(Record):
     # spec.excludeIps ("IP" or "IP1..IP2"; kube-ovn-controller adds the gateway): addresses
     # its IPAM never gives a pod (None: not read, as in older snapshots)
     exclude_ips: tuple[Name, ...] | None = None
-    # spec.namespaces: the namespaces bound to it (None: not read, as in older snapshots)
-    namespaces: tuple[Name, ...] | None = None
+    namespaces: tuple[Name, ...] | None = None  # spec.namespaces (None: not read, as before)
 
     @field_validator("exclude_ips")
     @classmethod

@@ -190,6 +190,9 @@ class WorkloadPod(Record):
     containers: tuple[ContainerState, ...] = ()
     log_lines: tuple[str, ...] = ()  # error lines from the last (previous) container log, redacted
     created: Name | None = None
+    # Kube-OVN's annotations (model/cluster.py KUBE_OVN_POD_KEYS): where a pod without an
+    # address yet will draw one
+    kube_ovn: dict[str, str] = Field(default_factory=dict)
 
 
 class KubeEvent(Record):

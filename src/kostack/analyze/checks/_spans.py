@@ -129,6 +129,8 @@ class NamespaceRanges:
     def __init__(self, kube_ovn: KubeOvn | None) -> None:
         self._by_ns: dict[str, dict[int, list[Span]] | None] = {}
         self._rest: dict[int, list[Span]] | None = None
+        self._pools: dict[str, dict[int, list[Span]]] = {}
+        self._subnets: dict[str, dict[int, list[Span]]] = {}
         if kube_ovn is None or kube_ovn.subnets is None or kube_ovn.ip_pools is None:
             self._known = False
             return
@@ -139,6 +141,10 @@ class NamespaceRanges:
             if s.name != kube_ovn.join_subnet and s.provider in (None, "ovn")
         ]
         by_name = {s.name: s for s in pods}
+        self._subnets = {s.name: _whole(s) for s in pods}
+        for pool in kube_ovn.ip_pools:
+            if pool.subnet in by_name:
+                self._pools[pool.name] = _pool_in(pool.ips, by_name[pool.subnet])
         pooled: dict[str, dict[int, list[Span]] | None] = {}
         for pool in kube_ovn.ip_pools:
             subnet = by_name.get(pool.subnet)
@@ -148,12 +154,8 @@ class NamespaceRanges:
                     continue
                 found = pooled.setdefault(ns, {})
                 assert found is not None
-                for entry in pool.ips:
-                    ends = pool_range(entry)
-                    if ends is not None:
-                        v = ends[0].version
-                        inside = _in_cidrs(int(ends[0]), int(ends[1]), v, subnet)
-                        found.setdefault(v, []).extend(inside)
+                for v, inside in self._pools[pool.name].items():
+                    found.setdefault(v, []).extend(inside)
         bound: dict[str, dict[int, list[Span]]] = {}
         for subnet in pods:
             for ns in subnet.namespaces or ():
@@ -178,8 +180,51 @@ class NamespaceRanges:
                 for v in {c.version for c in default.cidrs}
             }
 
-    def of(self, namespace: str) -> dict[int, list[Span]] | None:
-        """The spans (by family) a pod of ``namespace`` may draw; None when not known."""
+    def of(self, namespace: str, own: dict[str, str] | None = None) -> dict[int, list[Span]] | None:
+        """The spans (by family) a pod of ``namespace`` may draw; None when not known. ``own``:
+        the pod's Kube-OVN annotations (kubeovn/kube-ovn pkg/controller/pod.go
+        ``acquireAddress``), which win: its ip_address, else its ip_pool (addresses, or one
+        IPPool's name), else the Subnet its logical_switch names."""
+        own = own or {}
+        listed = _addresses(own.get("ip_address", "")) or _addresses(own.get("ip_pool", ""))
+        if listed:
+            return listed
         if not self._known:
             return None
+        if own.get("ip_pool"):
+            return self._pools.get(own["ip_pool"].strip())
+        if own.get("logical_switch"):
+            return self._subnets.get(own["logical_switch"])
         return self._by_ns.get(namespace, self._rest)
+
+
+def _addresses(text: str) -> dict[int, list[Span]]:
+    """The addresses an annotation lists ("IP", "IPv4,IPv6", "IP;IP"); {} for none (an
+    IPPool's name)."""
+    out: dict[int, list[Span]] = {}
+    for part in text.replace(";", ",").split(","):
+        try:
+            ip = ipaddress.ip_address(part.strip())
+        except ValueError:
+            continue
+        out.setdefault(ip.version, []).append((int(ip), int(ip)))
+    return {v: merged(s) for v, s in out.items()}
+
+
+def _whole(subnet: KubeOvnSubnet) -> dict[int, list[Span]]:
+    """The Subnet's CIDRs, by family."""
+    out: dict[int, list[Span]] = {}
+    for c in subnet.cidrs:
+        out.setdefault(c.version, []).append((int(c.network_address), int(c.broadcast_address)))
+    return {v: merged(s) for v, s in out.items()}
+
+
+def _pool_in(ips: Sequence[str], subnet: KubeOvnSubnet) -> dict[int, list[Span]]:
+    """An IPPool's ``ips`` inside its Subnet's CIDRs, by family."""
+    out: dict[int, list[Span]] = {}
+    for entry in ips:
+        ends = pool_range(entry)
+        if ends is not None:
+            v = ends[0].version
+            out.setdefault(v, []).extend(_in_cidrs(int(ends[0]), int(ends[1]), v, subnet))
+    return {v: merged(s) for v, s in out.items()}

@@ -7,21 +7,24 @@ always among them). Neutron's IPAM hands out addresses of the same network from 
 allocation pools without knowing Kube-OVN (docs/facts.md "Kube-OVN"). So a Neutron port's
 fixed IP (a VM, the nodes themselves, a router interface, DHCP, a load balancer) that Kube-OVN
 may give a pod is a conflict (FAIL, cause ``kube-ovn-address``), and an allocation pool that
-overlaps what Kube-OVN hands out is a warning (cause ``kube-ovn-allocation-pool``). Linear:
-each fixed IP is looked up by binary search in the spans of the Subnets of its Neutron
-subnet; no address is enumerated.
+overlaps what Kube-OVN hands out is a warning (cause ``kube-ovn-allocation-pool``). What it
+hands out is narrowed to what pods can get (``_kubeovn_draws.py``): the IPPools alone where
+every namespace of a Subnet draws from them, and the pods' own addresses (static ones too,
+which Kube-OVN grants even inside excludeIps: a Neutron port holding one is a FAIL without
+an exclusion to offer). Linear: each fixed IP is looked up by binary search in the spans of
+the Subnets of its Neutron subnet; no address is enumerated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kostack.analyze.checks._allocation import pool_command
 from kostack.analyze.checks._facts import cidrs_label
+from kostack.analyze.checks._kubeovn_draws import Draws, draws, pod_addresses
 from kostack.analyze.checks._spans import (
     Span,
-    allocatable,
     holds,
     merged,
     size,
@@ -131,6 +134,17 @@ register(
             "받은 Pod는 주소를 가진 쪽과 주소를 함께 쓰고, 그 주소로 가는 트래픽은 둘 중 어느 쪽에든 "
             "닿습니다.",
         },
+        f"{ID}.static": {
+            "en": "{n} {n:address/addresses} that Neutron ports hold on {neutron} {n:is/are} "
+            "the own address of a pod of Kube-OVN underlay Subnet {subnet} (status.podIPs, "
+            "ovn.kubernetes.io/ip_address or an ip_pool list), which Kube-OVN grants even "
+            "inside excludeIps: {ports}. {effect} Excluding {n:it/them} does not help: give "
+            "the pod another address, or the Neutron port another one.",
+            "ko": "Neutron 포트가 {neutron}에서 가진 주소 {n}개는 Kube-OVN 언더레이 Subnet "
+            "{subnet}의 Pod 자신의 주소(status.podIPs, ovn.kubernetes.io/ip_address 또는 ip_pool "
+            "목록)이며, Kube-OVN은 이런 주소를 excludeIps 안에 있어도 줍니다: {ports}. {effect} "
+            "제외해도 소용없으므로 Pod나 Neutron 포트에 다른 주소를 주세요.",
+        },
         f"{ID}.more": {"en": "{shown} and {more} more", "ko": "{shown} 외 {more}개"},
         f"{ID}.reason": {
             "en": "keep Kube-OVN Subnet {subnet} from handing out {range}",
@@ -181,6 +195,17 @@ register(
             "ko": "Neutron의 포트와 할당 풀이 Kube-OVN 언더레이 Subnet {n}개가 Pod에 주는 범위"
             "(cidrBlock에서 excludeIps를 뺀 것) 밖에 있습니다.",
         },
+        f"{ID}.pass-pools": {
+            "en": "Neutron's ports and allocation pools stay out of the addresses Kube-OVN hands "
+            "to pods from {n} underlay {n:subnet/subnets}: {ranges} (every namespace of "
+            "{pooled} draws from its IPPools only, so the rest is Neutron's while no pod names "
+            "the Subnet itself with ovn.kubernetes.io/logical_switch), and of the pods' own "
+            "addresses.",
+            "ko": "Neutron의 포트와 할당 풀이 Kube-OVN 언더레이 Subnet {n}개가 Pod에 주는 주소 "
+            "{ranges} 밖에 있고(Subnet {pooled}의 모든 네임스페이스는 자기 IPPool에서만 받으므로, "
+            "ovn.kubernetes.io/logical_switch로 그 Subnet을 직접 지정하는 Pod가 없는 한 나머지는 "
+            "Neutron의 것입니다), Pod 자신의 주소와도 겹치지 않습니다.",
+        },
     }
 )
 
@@ -191,9 +216,18 @@ class Underlay:
     fixed IPs found inside (port, address)."""
 
     subnet: KubeOvnSubnet
-    free: dict[int, list[Span]]
+    draws: Draws
     neutron: list[Subnet]
     held: list[tuple[Port, int, int]] = field(default_factory=list)
+
+    @property
+    def free(self) -> dict[int, list[Span]]:
+        """What the Subnet's IPAM may hand a pod (its pods' own addresses aside)."""
+        return self.draws.spans
+
+    def taken(self, version: int) -> list[Span]:
+        """What a pod may get or holds: the IPAM's draws and the pods' own addresses."""
+        return merged([*self.free.get(version, []), *self.draws.static.get(version, [])])
 
 
 def underlay_subnets(kube_ovn: KubeOvn) -> list[KubeOvnSubnet]:
@@ -238,6 +272,8 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
     on_nodes = [s for s in snap.openstack.subnets if s.network_id in networks_of_nodes]
     out: list[Finding] = []
     judged: list[Underlay] = []
+    pods = snap.cluster.pods if snap.cluster is not None else None
+    own = pod_addresses(pods)
     for s in subnets:
         if s.exclude_ips is None:
             msg = Msg(f"{ID}.exclude-unread", subnet=s.name)
@@ -249,16 +285,30 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
             msg = Msg(f"{ID}.elsewhere", subnet=s.name, cidrs=cidrs)
             out.append(SAY.cluster(ctx, Status.UNKNOWN, msg, key=("elsewhere", s.name)))
             continue
-        judged.append(Underlay(s, allocatable(s), neutron))
+        judged.append(Underlay(s, draws(kube_ovn, s, pods, own), neutron))
     _find_held(ctx, judged)
     for u in judged:
-        if u.held:
-            out.append(_fail(ctx, kube_ovn, u))
+        drawn = [h for h in u.held if holds(u.free.get(h[1], []), h[2])]
+        if drawn:
+            out.append(_fail(ctx, kube_ovn, replace(u, held=drawn)))
+        if len(drawn) < len(u.held):
+            static = [h for h in u.held if h not in drawn]
+            out.append(_fail(ctx, kube_ovn, replace(u, held=static), static=True))
         for n in u.neutron:
             out.extend(_pools(ctx, u, n))
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
-    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(subnets)))]
+    return [_pass(ctx, [u for u in judged if u.draws.narrowed], len(subnets))]
+
+
+def _pass(ctx: CheckContext, narrowed: list[Underlay], n: int) -> Finding:
+    """PASS, naming the ranges pods draw from where the IPPools narrowed a Subnet."""
+    if not narrowed:
+        return SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=n))
+    ranges = [span_text(s, v) for u in narrowed for v, ss in sorted(u.free.items()) for s in ss]
+    pooled = ", ".join(u.subnet.name for u in narrowed)
+    msg = Msg(f"{ID}.pass-pools", n=n, ranges=cidrs_label(ranges) or "-", pooled=pooled)
+    return SAY.cluster(ctx, Status.PASS, msg)
 
 
 def _find_held(ctx: CheckContext, judged: list[Underlay]) -> None:
@@ -275,7 +325,7 @@ def _find_held(ctx: CheckContext, judged: list[Underlay]) -> None:
         for fixed in port.fixed_ips:
             for u in by_neutron.get(fixed.subnet_id or "", ()):
                 ip = fixed.ip_address
-                if holds(u.free.get(ip.version, []), int(ip)):
+                if holds(u.taken(ip.version), int(ip)):
                     u.held.append((port, ip.version, int(ip)))
 
 
@@ -309,7 +359,9 @@ def _exclude_remedies(name: str, ranges: Sequence[str], cause: str) -> list[Reme
     ]
 
 
-def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay) -> Finding:
+def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay, static: bool = False) -> Finding:
+    """A FAIL on the held addresses the IPAM may hand a pod (excluding them is the fix), or
+    (``static``) on those only a pod's own address explains (no exclusion helps)."""
     node_of = {v.port.id: v.name for v in ctx.topo.node_views.values() if v.port}
     seen: dict[tuple[str, int], tuple[Port, int, int]] = {}
     for port, version, value in u.held:
@@ -324,7 +376,7 @@ def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay) -> Finding:
     effect = "off" if kube_ovn.arp_detect_ip_conflict is False else "on"
     free = [span_text(s, v) for v, spans in sorted(u.free.items()) for s in spans]
     message = Msg(
-        f"{ID}.fail",
+        f"{ID}.static" if static else f"{ID}.fail",
         n=len(held),
         neutron=", ".join(n.name or n.id for n in u.neutron),
         subnet=u.subnet.name,
@@ -345,11 +397,11 @@ def _fail(ctx: CheckContext, kube_ovn: KubeOvn, u: Underlay) -> Finding:
         Status.FAIL,
         message,
         evidence,
-        tuple(_exclude_remedies(u.subnet.name, ranges, CAUSE)),
+        () if static else tuple(_exclude_remedies(u.subnet.name, ranges, CAUSE)),
         cause=CAUSE,
         affected=tuple(port_resource(ctx, p, node_of.get(p.id, "")) for p, _, _ in held),
         counts=(("ports", len({p.id for p, _, _ in held})),),
-        key=("held", u.subnet.name),
+        key=("static" if static else "held", u.subnet.name),
         # the pods this breaks: those that draw a held address (release_checks/scope.py)
         extra={"pod_spans": tuple((ver, lo, hi) for ver in (4, 6) for lo, hi in spans[ver])},
     )

@@ -89,15 +89,18 @@ def touches(root: RootCause, pods: Sequence[WorkloadPod], kube_ovn: KubeOvn | No
     """ "yes" when the cause breaks one of ``pods`` (a cluster-wide cause always does, and so
     does a scoped one whose findings do not say which pods), "no" when every pod's address
     or node is known and none is among those it breaks, "unknown" otherwise. A pod without an
-    address is known to be apart from the addresses a cause names when none of what its
-    namespace draws from Kube-OVN (``kube_ovn``: its IPPools and Subnets) is among them."""
+    address is known to be apart from the addresses a cause names when none of what it draws
+    from Kube-OVN (its own annotations, else its namespace's IPPools and Subnets: ``kube_ovn``)
+    is among them."""
     if root.key in AT_ADDRESSES and (spans := _spans(root)):
         known = [p for p in pods if p.ip is not None]
         if any(holds(spans.get(p.ip.version, []), int(p.ip)) for p in known if p.ip):
             return "yes"
-        if len(known) < len(pods) and kube_ovn is not None:  # by what their namespace draws
+        if len(known) < len(pods):  # by their own Kube-OVN annotations, or their namespace
             drawn = NamespaceRanges(kube_ovn)
-            known += [p for p in pods if p.ip is None and _apart(spans, drawn.of(p.namespace))]
+            known += [
+                p for p in pods if p.ip is None and _apart(spans, drawn.of(p.namespace, p.kube_ovn))
+            ]
     elif root.key in ON_NODES and (scoped := _nodes(root)) is not None:
         nodes, doubt = scoped
         if any(p.node in nodes for p in pods if p.node):
