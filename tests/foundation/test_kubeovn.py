@@ -19,6 +19,7 @@ from test_antrea import _findings, _route
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.cni import masquerade
+from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize
@@ -276,3 +277,80 @@ def test_the_clusterip_ping_story_names_ovns_load_balancer_unless_enable_lb_is_o
     off = Topology(build(_kube_ovn(enable_lb=False)))
     assert "that kube-proxy translates" in ping_story(off, "10.96.0.1")
     assert "no reply" in ping_story(off, "10.96.0.1")
+
+
+def _u2o(u2o: bool) -> Doc:
+    """Kube-OVN's defaults with Geneve admitted, and an underlay Subnet vlan-apps on the nodes'
+    subnet (port security off, as kubeovn/docs asks), a pod of it at 10.0.0.150 on k8s-w-2."""
+    doc = kube_ovn_example_doc("kube-ovn-geneve-blocked")
+    FIXED["kube-ovn-geneve-blocked"](doc)
+    vlan = subnet("vlan-apps", "10.0.0.0/24", vlan="ovn-vlan", exclude_ips=["10.0.0.1..10.0.0.99"])
+    vlan["u2o_interconnection"] = u2o
+    doc["cluster"]["cni"]["kube_ovn"]["subnets"].append(vlan)
+    doc["cluster"]["pods"].append(
+        {"namespace": "apps", "name": "under-0", "node": "k8s-w-2", "ip": "10.0.0.150"}
+    )
+    for port in doc["openstack"]["ports"]:
+        port["port_security_enabled"] = False
+        port["security_group_ids"] = []
+    return doc
+
+
+def _pod_route(doc: Doc, src: str, dst: str, dst_ip: str, src_ip: str | None) -> Any:
+    topo = Topology(build(doc))
+    views = topo.node_views
+    pod_ip = IP(src_ip) if src_ip else None
+    return encapsulation(topo, views[src], views[dst], IP(dst_ip), src_ip=pod_ip)
+
+
+@pytest.mark.parametrize("u2o", [False, True])
+def test_an_underlay_pod_to_an_overlay_pod_is_unknown_never_passed(u2o: bool) -> None:
+    """kubeovn/docs underlay.en.md: without u2oInterconnection an underlay pod's gateway is the
+    physical one, which knows no overlay address; with it, its gateway is OVN's router
+    (kube-ovn pkg/daemon/ovs_linux.go), which kostack does not model. Before, the overlay
+    destination decided alone: Geneve between the nodes, passed."""
+    decision = _pod_route(_u2o(u2o), "k8s-w-2", "k8s-w-1", "10.244.1.7", "10.0.0.150")
+    assert decision.hop.disposition == Disposition.UNKNOWN
+    en = localize(decision.hop.detail, "en")
+    assert "Kube-OVN Subnet vlan-apps is underlay" in en and "ovn-default" in en
+    assert ("with u2oInterconnection" in en) == u2o
+    assert ("knows no overlay address" in en) == (not u2o)
+    assert "{" not in localize(decision.hop.detail, "ko")
+
+
+def test_an_overlay_pod_to_an_underlay_pod_with_u2o_is_unknown() -> None:
+    off = _pod_route(_u2o(False), "k8s-w-1", "k8s-w-2", "10.0.0.150", "10.244.1.7")
+    assert off.hop.disposition != Disposition.UNKNOWN  # the underlay's own way, as before
+    on = _pod_route(_u2o(True), "k8s-w-1", "k8s-w-2", "10.0.0.150", "10.244.1.7")
+    assert on.hop.disposition == Disposition.UNKNOWN
+    assert "u2oInterconnection" in localize(on.hop.detail, "en")
+    ko = localize(on.hop.detail, "ko")
+    assert "Kube-OVN Subnet vlan-apps는 u2oInterconnection이 켜진 언더레이" in ko
+
+
+def test_a_node_or_a_pod_of_the_same_kind_keeps_its_way() -> None:
+    """A node's own traffic and overlay to overlay: OVN's tunnel as before."""
+    doc = _u2o(True)
+    node = _pod_route(doc, "k8s-w-2", "k8s-w-1", "10.244.1.7", None)
+    assert node.encap == "Geneve"
+    overlay = _pod_route(doc, "k8s-w-2", "k8s-w-1", "10.244.1.7", "10.244.2.5")
+    assert overlay.encap == "Geneve"
+
+
+def test_pod_to_pod_with_an_underlay_pod_is_not_passed() -> None:
+    """One pod per node is traced (dns-test, not under-0, on k8s-w-2), so the underlay pod's
+    traffic to overlay pods is said UNKNOWN by Subnet, never left to pass unjudged."""
+    for u2o in (False, True):
+        found = _findings(_u2o(u2o), "net-pod-to-pod")
+        assert Status.PASS not in {f.status for f in found}, u2o
+        mixed = next(f for f in found if f.key == ("kube-ovn-mixed", "vlan-apps"))
+        assert mixed.status == Status.UNKNOWN
+        en = localize(mixed.message, "en")
+        assert "Kube-OVN underlay Subnet vlan-apps and those of overlay ovn-default" in en
+        assert ("with u2oInterconnection" in en) == u2o
+        ko = localize(mixed.message, "ko")
+        assert "오버레이 ovn-default의 Pod 사이 트래픽을 판단할 수 없습니다" in ko and "{" not in ko
+    # no pod in the underlay Subnet: nothing to say, pod-to-pod passes as before
+    doc = _u2o(True)
+    doc["cluster"]["pods"] = [p for p in doc["cluster"]["pods"] if p["name"] != "under-0"]
+    assert [f.status for f in _findings(doc, "net-pod-to-pod")] == [Status.PASS]

@@ -147,7 +147,8 @@ class ClusterFlows(ClusterEnds):
         route = self.families.route  # route_key on self.topo, memoised per end
         key = (route(s), route(t), s.view.name == t.view.name, t.ip.version)
         if key not in cache:
-            cache[key] = encapsulation(self.topo, s.view, t.view, t.ip)
+            src_ip = s.ip if s.endpoint.kind == "pod" else None
+            cache[key] = encapsulation(self.topo, s.view, t.view, t.ip, src_ip=src_ip)
         return cache[key]
 
     @cached_property

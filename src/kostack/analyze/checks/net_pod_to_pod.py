@@ -14,6 +14,7 @@ from kostack.analyze.checks.base import (
     when_collected,
     when_pod_addresses,
 )
+from kostack.analyze.engine import kubeovn
 from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import ROUTE_OP, Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -58,6 +59,12 @@ register(
             "ko": "{src}에서 {dst:으로/로} 가는 {pods} 간 트래픽을 판단할 수 없습니다 (노드와 IP "
             "풀마다 Pod 하나씩 잡은 Pod 쌍 {total}개 중 {n}개): {why}.",
         },
+        f"{ID}.kube-ovn-mixed": {
+            "en": "Pod-to-pod traffic between the pods of Kube-OVN underlay Subnet {under} and "
+            "those of overlay {over} cannot be decided: {why}.",
+            "ko": "Kube-OVN 언더레이 Subnet {under}의 Pod와 오버레이 {over}의 Pod 사이 트래픽을 "
+            "판단할 수 없습니다: {why}.",
+        },
         f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
         f"{ID}.pass": {
             "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} situations traced).",
@@ -83,6 +90,7 @@ def _across(ctx: CheckContext) -> list[Finding]:
     out = _family_findings(ctx, result, total, None)
     for version in ctx.flows.versions[1:]:  # dual stack: each family is its own path
         out += _family_findings(ctx, ctx.flows.pod_to_pod_of(version), total, version)
+    out += _kube_ovn_mixed(ctx)
     if out:
         return out
     return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", total=total, classes=result.traced))]
@@ -127,6 +135,25 @@ def _family_findings(
                 key=_key(fv, version, several),
                 extra={EXTRA: unrouted},
             )
+        )
+    return out
+
+
+def _kube_ovn_mixed(ctx: CheckContext) -> list[Finding]:
+    """UNKNOWN for each Kube-OVN underlay Subnet whose pods meet overlay pods (one pod per node
+    is traced, so their traffic would otherwise pass unjudged): docs/facts.md "Kube-OVN"."""
+    out = []
+    for under, over in kubeovn.mixed(ctx.topo):
+        key = "hop.kube-ovn-u2o" if under.u2o_interconnection else "hop.kube-ovn-u2o-off"
+        names = ", ".join(over)
+        why = Msg(key, under=under.name, over=names)
+        msg = Msg(f"{ID}.kube-ovn-mixed", under=under.name, over=names, why=why)
+        evidence = (
+            f"Subnet {under.name} vlan {under.vlan} u2oInterconnection "
+            f"{str(under.u2o_interconnection).lower()}",
+        )
+        out.append(
+            SAY.cluster(ctx, Status.UNKNOWN, msg, evidence, key=("kube-ovn-mixed", under.name))
         )
     return out
 

@@ -170,6 +170,7 @@ class _Route:
 
     def __init__(self, topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> None:
         self.topo, self.src, self.dst, self.dst_ip = topo, src, dst, dst_ip
+        self.src_ip: IPAddress | None = None  # the sending pod's address, where known
         self.where = Msg("where.route", node=src.name)
         # a pod of the other family is reached over the nodes' addresses of its family (an
         # IPv6 block via the node's IPv6 address, on its IPv6 subnet)
@@ -239,14 +240,22 @@ class _Route:
 
 
 def encapsulation(
-    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress, *, from_pod: bool = True
+    topo: Topology,
+    src: NodeView,
+    dst: NodeView,
+    dst_ip: IPAddress,
+    *,
+    from_pod: bool = True,
+    src_ip: IPAddress | None = None,
 ) -> EncapDecision:
     """How the CNI carries traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``.
 
     ``from_pod``: a pod sends it (WireGuard carries pods' traffic; a node's own, such as
     the kubelet's, takes the pool's or the tunnel's way, as host encryption is off by
-    default in Calico and Cilium)."""
+    default in Calico and Cilium). ``src_ip``: the sending pod's address, where known
+    (Kube-OVN: an underlay pod reaches an overlay one otherwise than the reverse)."""
     route = _Route(topo, src, dst, dst_ip)
+    route.src_ip = src_ip if from_pod else None
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
     if cni is None or cni.type == "unknown":

@@ -15,6 +15,7 @@ from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
+from kostack.analyze.engine.kubeovn import subnet_of as kube_ovn_subnet
 from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.stateless import reply_queries, stateless
@@ -26,9 +27,11 @@ def route_key(topo: Topology, e: End) -> tuple[object, ...]:
     v = e.view
     pool = topo.pool_for(e.ip)
     subnet = topo.node_subnet(v, e.ip.version) if v is not None else None
+    ovn = kube_ovn_subnet(topo, e.ip)  # Kube-OVN: overlay or underlay, u2oInterconnection
     return (
         subnet.id if subnet is not None else None,
         pool.name if pool is not None else None,
+        ovn.name if ovn is not None else None,
         e.endpoint.kind,
         v is None,
     )
@@ -90,7 +93,8 @@ def wire_sets(
     if proto == ICMP and t.ip.version == 6:
         proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
     if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
-        d = encapsulation(topo, s.view, t.view, t.ip, from_pod=s.endpoint.kind == "pod")
+        pod = s.endpoint.kind == "pod"
+        d = encapsulation(topo, s.view, t.view, t.ip, from_pod=pod, src_ip=s.ip)
         if d.encap is not None:
             # the tunnel runs between the node addresses of its underlay family (an IPv6
             # pool's VXLAN over the nodes' IPv6 addresses); the ends' node_ip is of the pods'

@@ -10,7 +10,8 @@ send with their own addresses and their own MAC addresses, which Neutron's port 
 drops unless it is off on the node ports (kubeovn/docs docs/start/underlay.en.md). A pod's
 traffic to anything outside every Subnet leaves through the node (distributed gateway) and
 is masqueraded to its address when the Subnet has ``natOutgoing`` (pkg/daemon/gateway.go
-``isSubnetNeedNat``: overlay subnets, or underlay ones with ``logicalGateway``).
+``isSubnetNeedNat``: overlay subnets, or underlay ones with ``logicalGateway``). A pod's
+traffic between an underlay and an overlay Subnet is UNKNOWN (``_underlay_overlay``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,27 @@ register(
             "kostack does not model",
             "ko": "Kube-OVN Subnet {subnet:은/는} VPC {vpc}에 속하며, kostack은 그 라우팅과 "
             "게이트웨이를 모델링하지 않습니다",
+        },
+        "hop.kube-ovn-u2o": {
+            "en": "Kube-OVN Subnet {under} is underlay with u2oInterconnection: its pods' "
+            "gateway is OVN's router (status.u2oInterconnectionIP), which joins them to overlay "
+            "Subnet {over}'s pods inside OVN; how that traffic crosses the nodes (OVN's tunnel, "
+            "or the physical network from the router's port and MAC) kostack does not model",
+            "ko": "Kube-OVN Subnet {under:은/는} u2oInterconnection이 켜진 언더레이라 Pod의 "
+            "게이트웨이가 OVN 라우터(status.u2oInterconnectionIP)이고, 이 라우터가 오버레이 "
+            "Subnet {over}의 Pod와 OVN 안에서 잇습니다. 그 트래픽이 노드 사이를 어떻게 지나는지"
+            "(OVN 터널, 또는 라우터 포트의 주소와 MAC으로 물리 네트워크) kostack은 모델링하지 "
+            "않습니다",
+        },
+        "hop.kube-ovn-u2o-off": {
+            "en": "Kube-OVN Subnet {under} is underlay without u2oInterconnection: its pods send "
+            "to overlay Subnet {over}'s pods through their physical gateway (Neutron's router), "
+            "which knows no overlay address (kubeovn/docs: underlay pods cannot reach overlay "
+            "pods by their IPs); kostack does not model a route to them there",
+            "ko": "Kube-OVN Subnet {under:은/는} u2oInterconnection이 없는 언더레이라 Pod가 "
+            "오버레이 Subnet {over}의 Pod로 가는 트래픽을 물리 게이트웨이(Neutron 라우터)로 "
+            "보내며, 그 게이트웨이는 오버레이 주소를 모릅니다(kubeovn/docs: 언더레이 Pod는 "
+            "오버레이 Pod에 IP로 닿지 못함). kostack은 그곳의 경로를 모델링하지 않습니다",
         },
         "hop.kube-ovn-ipsec": {
             "en": "Kube-OVN runs with --enable-ovn-ipsec: OVN's tunnels run inside IPsec ESP (IP "
@@ -135,6 +157,9 @@ def route(route: _Route, kube_ovn: KubeOvn | None) -> EncapDecision:
         return route.unknown(Msg("hop.kube-ovn-no-subnet", ip=route.dst_ip))
     if subnet.vpc not in (None, DEFAULT_VPC):
         return route.unknown(Msg("hop.kube-ovn-vpc", subnet=subnet.name, vpc=subnet.vpc))
+    across = _underlay_overlay(route, subnet)
+    if across is not None:
+        return route.unknown(across)
     if subnet.vlan:
         under = (_subnet_ev(subnet, "vlan", subnet.vlan),)
         why = Msg("why.kube-ovn-underlay", subnet=subnet.name, vlan=subnet.vlan)
@@ -156,6 +181,48 @@ def route(route: _Route, kube_ovn: KubeOvn | None) -> EncapDecision:
     family = route.src.ip.version if route.src.ip is not None else route.dst_ip.version
     port = KUBE_OVN_TUNNEL_PORTS[tunnel]
     return route.encap(kind, proto, port, wire_overhead(tunnel, family), ev, why, family)
+
+
+def _underlay_overlay(route: _Route, dst: KubeOvnSubnet) -> Msg | None:
+    """Why a pod's traffic between an underlay and an overlay Subnet of the default VPC is not
+    decided, None otherwise (kubeovn/docs docs/start/underlay.en.md "Interconnection of
+    Underlay and Overlay Networks"; docs/facts.md "Kube-OVN"). With the underlay Subnet's
+    ``u2oInterconnection`` its pods' gateway is OVN's router (kube-ovn pkg/daemon/ovs_linux.go
+    ``configureContainerNic``), which kostack does not model; without it an underlay pod sends
+    to an overlay pod through the physical gateway, which knows no overlay address. An overlay
+    pod to an underlay one without it keeps the underlay's way (docs: via a gateway)."""
+    src = subnet_of(route.topo, route.src_ip) if route.src_ip is not None else None
+    if src is None or src.vpc not in (None, DEFAULT_VPC) or bool(src.vlan) == bool(dst.vlan):
+        return None
+    under, over = (src, dst) if src.vlan else (dst, src)
+    if under.u2o_interconnection:
+        return Msg("hop.kube-ovn-u2o", under=under.name, over=over.name)
+    if src.vlan:
+        return Msg("hop.kube-ovn-u2o-off", under=under.name, over=over.name)
+    return None
+
+
+def mixed(topo: Topology) -> list[tuple[KubeOvnSubnet, list[str]]]:
+    """Each underlay Subnet of the default VPC that holds a listed pod, with the overlay
+    Subnets of that VPC that hold one too (their pods' traffic between them is UNKNOWN,
+    ``_underlay_overlay``), in the Subnets' order: one pass over the pods."""
+    cl = topo.snapshot.cluster
+    kube_ovn = cl.cni.kube_ovn if cl is not None else None
+    if kube_ovn is None or not kube_ovn.subnets or cl is None:
+        return []
+    used: set[str] = set()
+    for pod in cl.pods or ():
+        for ip in () if pod.host_network else pod.addresses:
+            found = subnet_of(topo, ip)
+            if found is not None:
+                used.add(found.name)
+    ours = [
+        s
+        for s in kube_ovn.subnets
+        if s.name in used and s.vpc in (None, DEFAULT_VPC) and s.name != kube_ovn.join_subnet
+    ]
+    over = [s.name for s in ours if not s.vlan]
+    return [(s, over) for s in ours if s.vlan and over]
 
 
 def masquerade(

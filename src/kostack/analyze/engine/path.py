@@ -260,7 +260,7 @@ def _to_pod(
     Calico's traffic sees them; ``off``: the undecided hops where that is not known
     (engine/calico_moved.py `calico_pair`)."""
     topo = leg.topo
-    decision = encapsulation(topo, src_view, dst_view, dst_ip, from_pod=from_pod)
+    decision = encapsulation(topo, src_view, dst_view, dst_ip, from_pod=from_pod, src_ip=wire_src)
     leg.hops.append(decision.hop)
     if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
         return leg.done()
