@@ -221,3 +221,16 @@ def test_collected_from_the_pods_already_listed() -> None:
     spec = {"cidrBlock": "10.0.0.0/24", "vlan": "v", "u2oInterconnection": True}
     parsed = parse_subnet({"metadata": {"name": "u"}, "spec": spec}, Notes())
     assert parsed is not None and parsed.u2o_interconnection
+    assert parsed.namespaces == ()
+    # namespaces bound by label selectors (pkg/apis/kubeovn/v1/subnet.go NamespaceSelectors):
+    # which ones is not known, so the Subnet's rest counts as drawn
+    spec["namespaces"] = ["harbor"]
+    spec["namespaceSelectors"] = [{"matchLabels": {"team": "db"}}]
+    selected = parse_subnet({"metadata": {"name": "u"}, "spec": spec}, Notes())
+    assert selected is not None and selected.namespaces is None
+
+
+def test_a_subnet_bound_by_namespace_selectors_is_not_narrowed() -> None:
+    doc = _pooled()
+    _vlan(doc)["namespaces"] = None  # as collected with namespaceSelectors set
+    assert any(f.cause == "kube-ovn-address" for f in _findings(doc))

@@ -134,7 +134,9 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         provider=str(spec.get("provider") or "") or None,
         enable_lb=lb if isinstance(lb, bool) else None,
         exclude_ips=_exclude_ips(name, spec.get("excludeIps"), notes),
-        namespaces=_names(spec.get("namespaces")),
+        # namespaceSelectors bind namespaces by labels kostack does not read: which namespaces
+        # the Subnet serves is then not known (None), never "none"
+        namespaces=None if spec.get("namespaceSelectors") else _names(spec.get("namespaces")),
     )
 
 
@@ -161,7 +163,9 @@ def parse_ip_pool(obj: Mapping[str, Any], notes: Notes) -> KubeOvnIPPool | None:
         name=name,
         subnet=str(spec.get("subnet") or ""),
         ips=tuple(entries),
-        namespaces=_names(spec.get("namespaces")),
+        # namespaceSelectors bind namespaces by labels kostack does not read: which namespaces
+        # the Subnet serves is then not known (None), never "none"
+        namespaces=None if spec.get("namespaceSelectors") else _names(spec.get("namespaces")),
     )
 
 
