@@ -13,6 +13,8 @@ import ipaddress
 import time
 from typing import Any
 
+from test_kubeovn_underlay_addresses import V6_SUBNET, _dual_stack
+
 from kostack.analyze.checks._kubeovn_draws import draws, pod_addresses, rest_drawn
 from kostack.analyze.checks._spans import NamespaceRanges
 from kostack.analyze.diagnose import diagnose
@@ -234,3 +236,25 @@ def test_a_subnet_bound_by_namespace_selectors_is_not_narrowed() -> None:
     doc = _pooled()
     _vlan(doc)["namespaces"] = None  # as collected with namespaceSelectors set
     assert any(f.cause == "kube-ovn-address" for f in _findings(doc))
+
+
+def test_many_static_addresses_held_stay_linear() -> None:
+    """10,000 Neutron ports on an IPv6 /64 whose addresses 10,000 pods ask for, all inside
+    excludeIps: one static FAIL, found in one pass (no pairwise list)."""
+    doc = _pooled()
+    _dual_stack(doc)
+    _vlan(doc)["cidrs"] = ["10.0.0.0/24", "fd00:10::/64"]
+    _vlan(doc)["exclude_ips"] += ["fd00:10::1..fd00:10::ffff:ffff"]
+    doc["openstack"]["ports"] += [
+        neutron_port(f"vm-{i}", f"fd00:10::1:{i:x}", "compute:nova", V6_SUBNET)
+        for i in range(10000)
+    ]
+    for i in range(10000):
+        _pod(doc, f"db-{i}", "harbor", ip_address=f"fd00:10::1:{i:x}")
+    snap = build(doc)
+    start = time.perf_counter()
+    found = [f for f in diagnose(snap).findings if f.check_id == ID]
+    assert time.perf_counter() - start < 60
+    static = next(f for f in found if f.key == ("static", "vlan-apps"))
+    assert dict(static.counts)["ports"] == 10000
+    assert static.extra["pod_spans"] == ((6, _ip("fd00:10::1:0"), _ip("fd00:10::1:270f")),)

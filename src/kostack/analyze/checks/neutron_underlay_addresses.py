@@ -219,15 +219,17 @@ class Underlay:
     draws: Draws
     neutron: list[Subnet]
     held: list[tuple[Port, int, int]] = field(default_factory=list)
+    # what a pod may get or holds, by family: the IPAM's draws and the pods' own addresses
+    taken: dict[int, list[Span]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        both = (self.free, self.draws.static)
+        self.taken = {v: merged(s for d in both for s in d.get(v, [])) for v in (4, 6)}
 
     @property
     def free(self) -> dict[int, list[Span]]:
         """What the Subnet's IPAM may hand a pod (its pods' own addresses aside)."""
         return self.draws.spans
-
-    def taken(self, version: int) -> list[Span]:
-        """What a pod may get or holds: the IPAM's draws and the pods' own addresses."""
-        return merged([*self.free.get(version, []), *self.draws.static.get(version, [])])
 
 
 def underlay_subnets(kube_ovn: KubeOvn) -> list[KubeOvnSubnet]:
@@ -288,11 +290,13 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
         judged.append(Underlay(s, draws(kube_ovn, s, pods, own), neutron))
     _find_held(ctx, judged)
     for u in judged:
-        drawn = [h for h in u.held if holds(u.free.get(h[1], []), h[2])]
+        drawn: list[tuple[Port, int, int]] = []
+        static: list[tuple[Port, int, int]] = []
+        for h in u.held:  # what the IPAM hands out, or only a pod's own address
+            (drawn if holds(u.free.get(h[1], []), h[2]) else static).append(h)
         if drawn:
             out.append(_fail(ctx, kube_ovn, replace(u, held=drawn)))
-        if len(drawn) < len(u.held):
-            static = [h for h in u.held if h not in drawn]
+        if static:
             out.append(_fail(ctx, kube_ovn, replace(u, held=static), static=True))
         for n in u.neutron:
             out.extend(_pools(ctx, u, n))
@@ -325,7 +329,7 @@ def _find_held(ctx: CheckContext, judged: list[Underlay]) -> None:
         for fixed in port.fixed_ips:
             for u in by_neutron.get(fixed.subnet_id or "", ()):
                 ip = fixed.ip_address
-                if holds(u.taken(ip.version), int(ip)):
+                if holds(u.taken[ip.version], int(ip)):
                     u.held.append((port, ip.version, int(ip)))
 
 
