@@ -199,14 +199,17 @@ def choice_line(r: Remedy) -> str | None:
 
 def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
     """Several ways to fix the cause, each said as one way above its first command (findings
-    `choice_line`); one way alone is just its commands."""
-    given = [w for w in ways if w]
+    `choice_line`); one way alone is just its commands. A cause merged from several findings
+    (one per Service) has, per way, one first step per finding: they are the same way."""
+    given = [(i, w) for i, w in enumerate(ways) if w]
     if len(given) < 2:
-        return tuple(r for w in given for r in w)
+        return tuple(r for _, w in given for r in w)
     out: list[Remedy] = []
-    for i, way in enumerate(given):
-        first = replace(way[0], params=(*way[0].params, ("choice", "another" if i else "one")))
-        out.extend((first, *way[1:]))
+    for n, (i, way) in enumerate(given):
+        # ``way``: its place among ``ways``, the same in every finding of a cause, so that the
+        # plan joins one way's steps for several Services (report/fixplan.py ``_until``)
+        said = (("choice", "another" if n else "one"), ("way", str(i)))
+        out.extend((replace(way[0], params=(*way[0].params, *said)), *way[1:]))
     return tuple(out)
 
 

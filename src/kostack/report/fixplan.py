@@ -90,14 +90,13 @@ def render_verification(
     """``manual``: the plan's manual steps (the verification cannot run them, so a cause they
     fix still shows as remaining: said beside it)."""
     by_cause: dict[str, list[str]] = {}
-    ways: dict[str, list[list[str]]] = {}
+    ways: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, str] = {}
     for a in manual:
         for key in a.fixes:
             by_cause.setdefault(key, []).append(a.id)
-            groups = ways.setdefault(key, [])
-            if not groups or any(getattr(n, "key", "") == ONE_WAY for n in a.notes):
-                groups.append([])  # a step noted as one way begins a way
-            groups[-1].append(a.id)
+            current[key] = _way_of(a, current.get(key, ""))
+            ways.setdefault(key, {}).setdefault(current[key], []).append(a.id)
     lines = [heading]
     told = False
     note = f" ({before_note})" if before_note else ""
@@ -133,12 +132,24 @@ def render_verification(
     return "\n".join(lines) + "\n"
 
 
-def _until(lang: str, ways: list[list[str]], steps: list[str]) -> str:
+def _way_of(a: Action, current: str) -> str:
+    """The way a manual step belongs to: a step noted as one way (plan.note.one-way) begins
+    its way, named by the note's ``way`` (the same way for every Service of a merged cause: a
+    way's steps for several Services are joined), or by the step itself in a plan file from
+    before that; a step without the note continues the way before it."""
+    for n in a.notes:
+        if getattr(n, "key", "") == ONE_WAY:
+            return str(getattr(n, "params", {}).get("way") or f"#{a.id}")
+    return current
+
+
+def _until(lang: str, ways: dict[str, list[str]], steps: list[str]) -> str:
     """ "until you run manual step a1, a2" (all of them), or, when the steps are ways to fix the
-    cause (plan.note.one-way), "one of manual steps a1, a2" (a way of several steps: a2+a3)."""
+    cause (plan.note.one-way), "one of manual steps a1, a2" (a way of several steps: a2+a3; a
+    way for several Services, each with its own step: a1+a3)."""
     if len(ways) < 2:
         return t(lang, "v.remains.manual", ids=", ".join(steps))
-    return t(lang, "v.remains.ways", ids=", ".join("+".join(w) for w in ways))
+    return t(lang, "v.remains.ways", ids=", ".join("+".join(w) for w in ways.values()))
 
 
 def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
@@ -223,7 +234,9 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
 
 
 # an action's labelled line (`     why:     …`) and its head (` a1  port …`)
-_LABELLED = re.compile(r"^( {5}[^:]+: +)(\S.*)$")
+# (a label of one or two words right after the five spaces: the verification's indented lines,
+# "until you run one of manual steps ... (they are ways to fix it: choose one ...)", hang instead)
+_LABELLED = re.compile(r"^( {5}[^:\s][^:\s]*(?: [^:\s]+)?: +)(\S.*)$")
 _ACTION = re.compile(r"^( *a\d+  )(\S.*)$")
 
 
