@@ -65,6 +65,10 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "assigns addresses to",
         "ko": "MetalLB speaker가 컨트롤러가 주소를 주는 것과 다른 loadBalancerClass를 알림",
     },
+    "cilium-lb-unannounced": {
+        "en": "Nothing announces Cilium LB IPAM's addresses (no L2 announcement, no BGP)",
+        "ko": "Cilium LB IPAM 주소를 아무도 알리지 않음 (L2 announcement도 BGP도 없음)",
+    },
     "lb-members-down": {
         "en": "Load balancer members are down for no visible reason",
         "ko": "뚜렷한 이유 없이 로드밸런서 멤버가 다운됨",
