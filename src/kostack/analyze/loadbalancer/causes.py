@@ -4,8 +4,10 @@ from __future__ import annotations
 
 LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "vip-antispoof": {
-        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea)",
-        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea)에 대한 응답을 차단함",
+        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea, "
+        "Cilium)",
+        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea, Cilium)에 대한 응답을 "
+        "차단함",
     },
     "metallb-bgp-blocked": {
         "en": "Security groups drop MetalLB's BGP sessions, so no router learns its pools from "
