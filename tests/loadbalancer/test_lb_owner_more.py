@@ -420,3 +420,29 @@ def test_merged_pending_services_join_each_way_across_services() -> None:
     assert follow.startswith("             ") and len(follow.split()) > 2, (line, follow)
     ko = render_plan(plan, lang="ko")
     assert f"수동 단계 {ways} 중 하나를 실행하기 전까지" in ko, ko
+
+
+def test_the_fix_list_says_a_further_services_step_is_the_same_way() -> None:
+    """In the merged cause's Fix list each further Service's class fix was headed '# one way:'
+    again, a third and fourth way; it is now '# the same way, this too:' (en, ko), and only the
+    first step of each way says 'one way' / 'another way'."""
+    import copy
+
+    from kostack.report.verdict_text import commands
+
+    doc = doc_with(CLASS, DISABLED, load_balancer_ingress=[])
+    services = doc["cluster"]["services"]
+    web = next(s for s in services if s["name"] == "web")
+    services.extend(dict(copy.deepcopy(web), name=n) for n in ("web2", "web3"))
+    (rc,) = [r for r in diagnose(build(doc)).root_causes if r.key == "lb-no-controller"]
+    en = [x.strip() for x in commands(rc.fix.remedies, "en", True) if x.strip().startswith("#")]
+    heads = [x.split(":")[0] for x in en]
+    assert heads == [
+        "# one way",
+        "# another way",
+        "# the same way, this too",
+        "# the same way, this too",
+    ], en
+    assert "shop/web2" in en[2] and "shop/web3" in en[3]
+    ko = [x.strip() for x in commands(rc.fix.remedies, "ko", True) if x.strip().startswith("#")]
+    assert [x.split(":")[0] for x in ko][2:] == ["# 같은 방법, 이것도 함께"] * 2, ko

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -184,6 +184,10 @@ register(
         "remedy.comment": {"en": "# {text}", "ko": "# {text}"},
         "remedy.choice-one": {"en": "# one way: {text}", "ko": "# 한 가지 방법: {text}"},
         "remedy.choice-another": {"en": "# another way: {text}", "ko": "# 다른 방법: {text}"},
+        "remedy.choice-same": {
+            "en": "# the same way, this too: {text}",
+            "ko": "# 같은 방법, 이것도 함께: {text}",
+        },
     }
 )
 
@@ -195,6 +199,22 @@ def choice_line(r: Remedy) -> str | None:
     if choice not in ("one", "another") or not isinstance(r.reason, Msg):
         return None
     return Msg(f"remedy.choice-{choice}", text=r.reason)
+
+
+def choice_lines(remedies: Sequence[Remedy]) -> list[str | None]:
+    """``choice_line`` of each remedy, in a cause's merged list: a way's first step for a
+    further Service (the same ``way`` again) is said as the same way, not as one more way; the
+    ways are "one" and "another" in the order they first come."""
+    seen: list[str] = []
+    out: list[str | None] = []
+    for r in remedies:
+        line, way = choice_line(r), r.param("way")
+        if line is not None and way:
+            kind = "same" if way in seen else ("another" if seen else "one")
+            seen.extend([way] if way not in seen else [])
+            line = Msg(f"remedy.choice-{kind}", text=r.reason)
+        out.append(line)
+    return out
 
 
 def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
