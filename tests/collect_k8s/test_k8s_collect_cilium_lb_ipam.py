@@ -165,3 +165,14 @@ def test_what_announces_lb_ipam_is_read_as_cilium_config_turns_it_on(serve: Serv
     assert served.collect().cluster.virtual_ips.cilium_announcers == ()
     asked = [r for r in served.requests() if "l2announcement" in r or "bgpadvertisement" in r]
     assert asked == []
+
+
+def test_the_bad_value_a_gap_quotes_is_redacted(serve: ServeFn) -> None:
+    from kostack.analyze.messages import localize
+    from kostack.gap_words import error_of
+
+    pools = [pool_crd("v2"), lb_pool("leaky", [{"cidr": "password=hunter2"}])]
+    (gap,) = serve(fx.cilium_cluster(extra=pools)).collect().gaps
+    for lang in ("en", "ko"):
+        text = localize(error_of(gap), lang)
+        assert "leaky" in text and "hunter2" not in text and "<redacted>" in text
