@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kostack.collect._cilium_lb import VERSIONS, GapSink
+from kostack.collect._cilium_lb import VERSIONS, GapSink, TextSink, read_cilium_pools
 from kostack.collect._kube_objects import as_dict, as_list, name_of
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
 from kostack.collect._kube_vip import parse_selector
 from kostack.gap_words import Msg
-from kostack.model.snapshot import CiliumAnnouncer, CiliumLBConfig, LabelSelector
+from kostack.model.snapshot import CiliumAnnouncer, CiliumLBConfig, LabelSelector, VirtualIPs
 from kostack.shell import as_code, render
 
 SOURCE: Final = "cluster.virtual_ips.cilium_announcers"
@@ -121,3 +121,14 @@ def read_cilium_announcers(
             else:
                 out.extend(bgp_advertisements(obj) if plural == ADS else bgp_peering(obj))
     return tuple(out)
+
+
+def with_cilium_lb(
+    vips: VirtualIPs, reader: Reader, gap: GapSink, said: TextSink, config: CiliumLBConfig | None
+) -> VirtualIPs:
+    """``vips`` with Cilium's LB IPAM pools, cilium-config's LoadBalancer keys and what
+    announces the pools' addresses (on a Cilium cluster)."""
+    pools = read_cilium_pools(reader, gap, said)
+    announcers = read_cilium_announcers(reader, gap, config)
+    update = {"cilium_pools": pools, "cilium_lb": config, "cilium_announcers": announcers}
+    return vips.model_copy(update=update)
