@@ -24,11 +24,10 @@ from kostack.plan.model import (
     restore_command,
 )
 from kostack.report.cells import WIDTH, cells, hang, wrap
+from kostack.report.fixplan_ways import steps_by_cause, until
 from kostack.report.fixplan_words import TEXT, t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
-
-ONE_WAY: Final = "plan.note.one-way"
 
 
 def short(identifier: str) -> str:
@@ -89,14 +88,7 @@ def render_verification(
 ) -> str:
     """``manual``: the plan's manual steps (the verification cannot run them, so a cause they
     fix still shows as remaining: said beside it)."""
-    by_cause: dict[str, list[str]] = {}
-    ways: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, str] = {}
-    for a in manual:
-        for key in a.fixes:
-            by_cause.setdefault(key, []).append(a.id)
-            current[key] = _way_of(a, current.get(key, ""))
-            ways.setdefault(key, {}).setdefault(current[key], []).append(a.id)
+    by_cause, ways = steps_by_cause(manual)
     lines = [heading]
     told = False
     note = f" ({before_note})" if before_note else ""
@@ -107,7 +99,7 @@ def render_verification(
         lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
         steps = by_cause.get(r.key)
         if steps:
-            lines.append(_until(lang, ways[r.key], steps))
+            lines.append(until(lang, ways[r.key], steps))
         if steps and set(steps) & set(v.manual_steps) and not told:
             told = True  # once: the would-be state with every such step made
             keys = ", ".join(c.key for c in v.after_manual)
@@ -130,26 +122,6 @@ def render_verification(
     if not v.before and not v.after:
         lines.append(t(lang, "v.none"))
     return "\n".join(lines) + "\n"
-
-
-def _way_of(a: Action, current: str) -> str:
-    """The way a manual step belongs to: a step noted as one way (plan.note.one-way) begins
-    its way, named by the note's ``way`` (the same way for every Service of a merged cause: a
-    way's steps for several Services are joined), or by the step itself in a plan file from
-    before that; a step without the note continues the way before it."""
-    for n in a.notes:
-        if getattr(n, "key", "") == ONE_WAY:
-            return str(getattr(n, "params", {}).get("way") or f"#{a.id}")
-    return current
-
-
-def _until(lang: str, ways: dict[str, list[str]], steps: list[str]) -> str:
-    """ "until you run manual step a1, a2" (all of them), or, when the steps are ways to fix the
-    cause (plan.note.one-way), "one of manual steps a1, a2" (a way of several steps: a2+a3; a
-    way for several Services, each with its own step: a1+a3)."""
-    if len(ways) < 2:
-        return t(lang, "v.remains.manual", ids=", ".join(steps))
-    return t(lang, "v.remains.ways", ids=", ".join("+".join(w) for w in ways.values()))
 
 
 def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
