@@ -38,3 +38,43 @@ def lb_pool(
         "metadata": object_meta(KIND, name, created=7.0, generation=True),
         "spec": spec,
     }
+
+
+def cilium_crd(kind: str, plural: str, version: str = "v2alpha1") -> JsonObject:
+    """Another cilium.io CRD (CiliumL2AnnouncementPolicy, CiliumBGPAdvertisement,
+    CiliumBGPPeeringPolicy: v2alpha1)."""
+    return crd_object("cilium.io", kind, plural, version=version, status_subresource=True)
+
+
+def l2_policy(
+    name: str,
+    *,
+    load_balancer_ips: bool = True,
+    services: Mapping[str, Any] | None = None,
+    nodes: Mapping[str, Any] | None = None,
+) -> JsonObject:
+    """A CiliumL2AnnouncementPolicy (cilium v2alpha1 l2announcement_types.go)."""
+    spec: JsonObject = {"loadBalancerIPs": load_balancer_ips}
+    if services is not None:
+        spec["serviceSelector"] = dict(services)
+    if nodes is not None:
+        spec["nodeSelector"] = dict(nodes)
+    kind = "CiliumL2AnnouncementPolicy"
+    return {
+        "apiVersion": "cilium.io/v2alpha1",
+        "kind": kind,
+        "metadata": object_meta(kind, name, created=7.0, generation=True),
+        "spec": spec,
+    }
+
+
+def bgp_advertisement(name: str, addresses: Sequence[str] = ("LoadBalancerIP",)) -> JsonObject:
+    """A CiliumBGPAdvertisement of Services' addresses (cilium v2alpha1 bgp_advert_types.go)."""
+    kind = "CiliumBGPAdvertisement"
+    ad = {"advertisementType": "Service", "service": {"addresses": list(addresses)}}
+    return {
+        "apiVersion": "cilium.io/v2alpha1",
+        "kind": kind,
+        "metadata": object_meta(kind, name, created=7.0, generation=True),
+        "spec": {"advertisements": [ad]},
+    }

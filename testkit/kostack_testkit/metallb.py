@@ -249,6 +249,18 @@ def cilium_lb_ipam(doc: Doc) -> None:
     doc.update(cilium_lb_ipam_doc())
 
 
+def cilium_l2_no_pairs(doc: Doc) -> None:
+    """Cilium LB IPAM with L2 announcements: shop/web holds 10.0.0.226 from the pool, a
+    CiliumL2AnnouncementPolicy announces every Service's LB IP from every node, and no node
+    port carries the pool as an allowed address pair."""
+    cilium_lb_ipam(doc)
+    web = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    web["load_balancer_ingress"] = [{"ip": "10.0.0.226"}]
+    vips = doc["cluster"]["virtual_ips"]
+    vips["cilium_lb"] = {"l2_announcements": True}
+    vips["cilium_announcers"] = [{"kind": "l2", "name": "announce-all"}]
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -301,6 +313,13 @@ METALLB_EXAMPLES = {
         "10.0.0.224/28 selects every Service, no OCCM and no MetalLB run, and shop/web has no "
         "address yet: Cilium gives it one, so no 'no controller' is said.",
         cilium_lb_ipam,
+    ),
+    "lb-cilium-l2-no-pairs": (
+        "The fixed seed with Cilium LB IPAM and L2 announcements: shop/web holds 10.0.0.226 from "
+        "the CiliumLoadBalancerIPPool 10.0.0.224/28, a CiliumL2AnnouncementPolicy announces it "
+        "from every node, and no node port carries the pool as an allowed address pair: Neutron "
+        "drops the nodes' ARP answers, as for MetalLB in L2 mode.",
+        cilium_l2_no_pairs,
     ),
 }
 FIXED = {

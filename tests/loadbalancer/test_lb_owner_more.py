@@ -389,3 +389,60 @@ def test_servicelb_before_its_pods_owns_what_nobody_else_takes(
     # OCCM running takes it, as with kube-vip-cloud-provider
     doc["cluster"]["virtual_ips"]["occm"] = RUNS
     assert owner(doc) == "occm"
+
+
+def test_merged_pending_services_join_each_way_across_services() -> None:
+    """Three pending Services merged into one lb-no-controller cause, each with its class-fix
+    step: the line offered 'one of a5, a6+a7+a8, a9, a10', as if one Service's class fix were
+    enough. The real choices are OCCM's three steps, or the three class fixes together: 'one of
+    a5+a9+a10, a6+a7+a8' (en, ko), and the line hangs under itself (it was laid out as a label)."""
+    import copy
+
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    doc = doc_with(CLASS, DISABLED, load_balancer_ingress=[])
+    services = doc["cluster"]["services"]
+    web = next(s for s in services if s["name"] == "web")
+    services.extend(dict(copy.deepcopy(web), name=n) for n in ("web2", "web3"))
+    plan = build_plan(build(doc))
+    manual = [a for a in plan.actions if a.operation.value == "manual"]
+    by_what = {a.target.id.split("/")[1]: a.id for a in manual if a.target.kind == "service"}
+    assert sorted(by_what) == ["web", "web2", "web3"], [a.target for a in manual]
+    occm = [a.id for a in manual if a.target.kind != "service"]
+    assert len(occm) == 3
+    classes = "+".join(by_what[n] for n in ("web", "web2", "web3"))
+    ways = ", ".join(sorted([classes, "+".join(occm)], key=lambda w: int(w.split("+")[0][1:])))
+    en = render_plan(plan)
+    assert f"until you run one of manual steps {ways} (they are ways" in en, en
+    line = next(x for x in en.splitlines() if "until you run one of" in x)
+    follow = en.splitlines()[en.splitlines().index(line) + 1]
+    assert follow.startswith("             ") and len(follow.split()) > 2, (line, follow)
+    ko = render_plan(plan, lang="ko")
+    assert f"수동 단계 {ways} 중 하나를 실행하기 전까지" in ko, ko
+
+
+def test_the_fix_list_says_a_further_services_step_is_the_same_way() -> None:
+    """In the merged cause's Fix list each further Service's class fix was headed '# one way:'
+    again, a third and fourth way; it is now '# the same way, this too:' (en, ko), and only the
+    first step of each way says 'one way' / 'another way'."""
+    import copy
+
+    from kostack.report.verdict_text import commands
+
+    doc = doc_with(CLASS, DISABLED, load_balancer_ingress=[])
+    services = doc["cluster"]["services"]
+    web = next(s for s in services if s["name"] == "web")
+    services.extend(dict(copy.deepcopy(web), name=n) for n in ("web2", "web3"))
+    (rc,) = [r for r in diagnose(build(doc)).root_causes if r.key == "lb-no-controller"]
+    en = [x.strip() for x in commands(rc.fix.remedies, "en", True) if x.strip().startswith("#")]
+    heads = [x.split(":")[0] for x in en]
+    assert heads == [
+        "# one way",
+        "# another way",
+        "# the same way, this too",
+        "# the same way, this too",
+    ], en
+    assert "shop/web2" in en[2] and "shop/web3" in en[3]
+    ko = [x.strip() for x in commands(rc.fix.remedies, "ko", True) if x.strip().startswith("#")]
+    assert [x.split(":")[0] for x in ko][2:] == ["# 같은 방법, 이것도 함께"] * 2, ko

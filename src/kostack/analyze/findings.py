@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -184,6 +184,10 @@ register(
         "remedy.comment": {"en": "# {text}", "ko": "# {text}"},
         "remedy.choice-one": {"en": "# one way: {text}", "ko": "# 한 가지 방법: {text}"},
         "remedy.choice-another": {"en": "# another way: {text}", "ko": "# 다른 방법: {text}"},
+        "remedy.choice-same": {
+            "en": "# the same way, this too: {text}",
+            "ko": "# 같은 방법, 이것도 함께: {text}",
+        },
     }
 )
 
@@ -197,16 +201,35 @@ def choice_line(r: Remedy) -> str | None:
     return Msg(f"remedy.choice-{choice}", text=r.reason)
 
 
+def choice_lines(remedies: Sequence[Remedy]) -> list[str | None]:
+    """``choice_line`` of each remedy, in a cause's merged list: a way's first step for a
+    further Service (the same ``way`` again) is said as the same way, not as one more way; the
+    ways are "one" and "another" in the order they first come."""
+    seen: list[str] = []
+    out: list[str | None] = []
+    for r in remedies:
+        line, way = choice_line(r), r.param("way")
+        if line is not None and way:
+            kind = "same" if way in seen else ("another" if seen else "one")
+            seen.extend([way] if way not in seen else [])
+            line = Msg(f"remedy.choice-{kind}", text=r.reason)
+        out.append(line)
+    return out
+
+
 def either(*ways: tuple[Remedy, ...]) -> tuple[Remedy, ...]:
     """Several ways to fix the cause, each said as one way above its first command (findings
-    `choice_line`); one way alone is just its commands."""
-    given = [w for w in ways if w]
+    `choice_line`); one way alone is just its commands. A cause merged from several findings
+    (one per Service) has, per way, one first step per finding: they are the same way."""
+    given = [(i, w) for i, w in enumerate(ways) if w]
     if len(given) < 2:
-        return tuple(r for w in given for r in w)
+        return tuple(r for _, w in given for r in w)
     out: list[Remedy] = []
-    for i, way in enumerate(given):
-        first = replace(way[0], params=(*way[0].params, ("choice", "another" if i else "one")))
-        out.extend((first, *way[1:]))
+    for n, (i, way) in enumerate(given):
+        # ``way``: its place among ``ways``, the same in every finding of a cause, so that the
+        # plan joins one way's steps for several Services (report/fixplan.py ``_until``)
+        said = (("choice", "another" if n else "one"), ("way", str(i)))
+        out.extend((replace(way[0], params=(*way[0].params, *said)), *way[1:]))
     return tuple(out)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from kostack.collect._cilium_lb import parse_lb_config
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
@@ -301,4 +302,5 @@ def read_cilium(ctx: CniContext, detected: bool) -> CniResult | None:
         if pools
         else None,
         pod_network_unknown=settings.pool_unknown,
+        cilium_lb=parse_lb_config(as_dict(configmap.get("data"))),
     )

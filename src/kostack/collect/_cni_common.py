@@ -29,7 +29,7 @@ from kostack.collect._kube_objects import (
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure, joined
 from kostack.collect._kube_vip import VipPods
-from kostack.model.snapshot import CNI, IPNetwork
+from kostack.model.snapshot import CNI, CiliumLBConfig, IPNetwork
 
 JsonObject = dict[str, Any]
 _T = TypeVar("_T")
@@ -318,6 +318,8 @@ class CniResult:
     pod_network_unknown: str | None = None
     # Calico read, but it only enforces policy (Canal): flannel's settings are the network's.
     policy_only: bool = False
+    # Cilium: cilium-config's LoadBalancer keys (collect/_cilium_lb.py parse_lb_config)
+    cilium_lb: CiliumLBConfig | None = None
 
 
 @dataclass

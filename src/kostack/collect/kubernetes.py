@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from kostack.collect import _kube_networks as networks
-from kostack.collect._cilium_lb import read_cilium_pools
+from kostack.collect._cilium_announce import with_cilium_lb
 from kostack.collect._kube_api import open_session
 from kostack.collect._kube_core import ClusterReads, cluster_dns_service, merge_services
 from kostack.collect._kube_egress import read_egress_ips
@@ -121,8 +121,7 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
         reads.reader, facts.vips, facts.pods_known, endpoint, reads.gap, servicelb
     )
     if vips is not None and cni_result is not None and cni_result.cni.type == "cilium":
-        pools = read_cilium_pools(reads.reader, reads.gap)
-        vips = vips.model_copy(update={"cilium_pools": pools})
+        vips = with_cilium_lb(vips, reads.reader, reads.gap, reads.gap_text, cni_result.cilium_lb)
     progress("egress IPs (Antrea Egress, Cilium egress gateway)")
     egress = read_egress_ips(reads.reader, cni_result.cni if cni_result else None, reads.gap)
     dns_service = cluster_dns_service(services, cluster_dns)

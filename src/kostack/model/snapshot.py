@@ -99,6 +99,8 @@ from kostack.model.types import (
     Text,
 )
 from kostack.model.vip import (
+    CiliumAnnouncer,
+    CiliumLBConfig,
     CiliumLBPool,
     CloudController,
     FlagPlace,
@@ -133,6 +135,8 @@ __all__ = [
     "CalicoFelixNode",
     "CalicoIPPool",
     "Cilium",
+    "CiliumAnnouncer",
+    "CiliumLBConfig",
     "CiliumLBPool",
     "CiliumNodeIPAM",
     "ClaimTemplate",

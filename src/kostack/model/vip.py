@@ -258,6 +258,37 @@ class CiliumLBPool(_Record):
     cidrs: CIDRSet = ()
     disabled: bool = False
     service_selector: LabelSelector | None = None
+    # what of it did not parse ("spec.blocks[1]", "spec.serviceSelector"); None: all of it
+    # did. Such a pool keeps what parsed: an unparsed selector may select any Service, and
+    # unparsed blocks may hold any address (a gap names the pool and the reason)
+    unread: Name | None = None
+
+
+class CiliumLBConfig(_Record):
+    """cilium-config's keys that decide who serves a Service of type LoadBalancer without a
+    class (docs/facts.md "Cilium LB IPAM"): ``default-lb-service-ipam`` (lbipam, the default;
+    nodeipam; none; None: a value kostack does not know), ``enable-lb-ipam`` (default true),
+    ``enable-node-ipam`` (default false), and what announces LB IPAM's addresses:
+    ``enable-l2-announcements`` and ``enable-bgp-control-plane`` (both default false)."""
+
+    default_ipam: Literal["lbipam", "nodeipam", "none"] | None = "lbipam"
+    lb_ipam: bool = True
+    node_ipam: bool = False
+    l2_announcements: bool = False
+    bgp_control_plane: bool = False
+
+
+class CiliumAnnouncer(_Record):
+    """What announces Cilium LB IPAM's addresses to the network: a CiliumL2AnnouncementPolicy
+    with ``loadBalancerIPs`` (kind "l2", from the nodes its ``nodeSelector`` selects, None:
+    every node), or the BGP control plane (kind "bgp": a CiliumBGPAdvertisement of Services'
+    LoadBalancerIP, or a CiliumBGPPeeringPolicy virtual router's ``serviceSelector``), for the
+    Services its selector selects (None: every Service)."""
+
+    kind: Literal["l2", "bgp"]
+    name: Name
+    service_selector: LabelSelector | None = None
+    node_selector: LabelSelector | None = None
 
 
 class VirtualIPs(_Record):
@@ -278,5 +309,10 @@ class VirtualIPs(_Record):
     # Cilium's LB IPAM pools (collect/_cilium_lb.py): None not read (not Cilium, a gap says
     # why, or a snapshot from before); () none defined
     cilium_pools: tuple[CiliumLBPool, ...] | None = None
+    # cilium-config's LoadBalancer keys (CiliumLBConfig); None: not Cilium, or not read
+    cilium_lb: CiliumLBConfig | None = None
+    # what announces LB IPAM's addresses (L2 policies, BGP); () nothing (both features off, or
+    # no such object); None: not read (a gap says why), or not Cilium
+    cilium_announcers: tuple[CiliumAnnouncer, ...] | None = None
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

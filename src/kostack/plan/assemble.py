@@ -469,7 +469,9 @@ class Builder:
 
 def _one_way(r: Remedy) -> tuple[Msg, ...]:
     """A manual step that begins one of several ways (findings `choice_line`) says so."""
-    return (Msg("plan.note.one-way"),) if r.param("choice") else ()
+    if not r.param("choice"):
+        return ()
+    return (Msg("plan.note.one-way", way=r.param("way") or "0"),)
 
 
 def _public_nodeport(r: Remedy, rule: Rule) -> bool:

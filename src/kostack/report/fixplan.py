@@ -24,11 +24,10 @@ from kostack.plan.model import (
     restore_command,
 )
 from kostack.report.cells import WIDTH, cells, hang, wrap
+from kostack.report.fixplan_ways import steps_by_cause, until
 from kostack.report.fixplan_words import TEXT, t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
-
-ONE_WAY: Final = "plan.note.one-way"
 
 
 def short(identifier: str) -> str:
@@ -89,15 +88,7 @@ def render_verification(
 ) -> str:
     """``manual``: the plan's manual steps (the verification cannot run them, so a cause they
     fix still shows as remaining: said beside it)."""
-    by_cause: dict[str, list[str]] = {}
-    ways: dict[str, list[list[str]]] = {}
-    for a in manual:
-        for key in a.fixes:
-            by_cause.setdefault(key, []).append(a.id)
-            groups = ways.setdefault(key, [])
-            if not groups or any(getattr(n, "key", "") == ONE_WAY for n in a.notes):
-                groups.append([])  # a step noted as one way begins a way
-            groups[-1].append(a.id)
+    by_cause, ways = steps_by_cause(manual)
     lines = [heading]
     told = False
     note = f" ({before_note})" if before_note else ""
@@ -108,7 +99,7 @@ def render_verification(
         lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
         steps = by_cause.get(r.key)
         if steps:
-            lines.append(_until(lang, ways[r.key], steps))
+            lines.append(until(lang, ways[r.key], steps))
         if steps and set(steps) & set(v.manual_steps) and not told:
             told = True  # once: the would-be state with every such step made
             keys = ", ".join(c.key for c in v.after_manual)
@@ -131,14 +122,6 @@ def render_verification(
     if not v.before and not v.after:
         lines.append(t(lang, "v.none"))
     return "\n".join(lines) + "\n"
-
-
-def _until(lang: str, ways: list[list[str]], steps: list[str]) -> str:
-    """ "until you run manual step a1, a2" (all of them), or, when the steps are ways to fix the
-    cause (plan.note.one-way), "one of manual steps a1, a2" (a way of several steps: a2+a3)."""
-    if len(ways) < 2:
-        return t(lang, "v.remains.manual", ids=", ".join(steps))
-    return t(lang, "v.remains.ways", ids=", ".join("+".join(w) for w in ways))
 
 
 def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
@@ -223,7 +206,9 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
 
 
 # an action's labelled line (`     why:     …`) and its head (` a1  port …`)
-_LABELLED = re.compile(r"^( {5}[^:]+: +)(\S.*)$")
+# (a label of one or two words right after the five spaces: the verification's indented lines,
+# "until you run one of manual steps ... (they are ways to fix it: choose one ...)", hang instead)
+_LABELLED = re.compile(r"^( {5}[^:\s][^:\s]*(?: [^:\s]+)?: +)(\S.*)$")
 _ACTION = re.compile(r"^( *a\d+  )(\S.*)$")
 
 

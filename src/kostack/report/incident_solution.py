@@ -14,7 +14,7 @@ from datetime import datetime
 
 from kostack.analyze.checks.base import Kind
 from kostack.analyze.diagnose import Diagnosis, RootCause, declared, root_cause_title
-from kostack.analyze.findings import Remedy, Status, choice_line, command_for
+from kostack.analyze.findings import Remedy, Status, choice_lines, command_for
 from kostack.analyze.messages import Msg, localize
 from kostack.analyze.summary import cni_mode, describe_cni
 from kostack.analyze.times import parse_time
@@ -54,8 +54,8 @@ def _commands(
     """Each remedy's command in ``lang`` (a manual step's comment is said in it), with what the
     journal says of it (looked up by the command as kostack runs it)."""
     out = []
-    for r in remedies:
-        choice = choice_line(r)  # one of several ways: said above its first command
+    for r, choice in zip(remedies, choice_lines(remedies), strict=True):
+        # one of several ways: said above its first command
         if choice is not None:
             out.append(Command(localize(choice, lang)))
         cmd = command_for(r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
-from kostack.analyze.findings import Finding, Remedy, Status, choice_line, command_for
+from kostack.analyze.findings import Finding, Remedy, Status, choice_lines, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.report.cells import bullet, labelled, wrap
@@ -151,8 +151,8 @@ def commands(
     cmds = [L(command_for(r), lang) for r in remedies]  # a manual step's comment in lang
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
     out = []
-    for r, c in zip(remedies, shown, strict=False):
-        choice = choice_line(r)  # one of several ways: said above its first command
+    for choice, c in zip(choice_lines(remedies), shown, strict=False):
+        # one of several ways: said above its first command
         if choice is not None:
             out.append(f"{INDENT * 2}{L(choice, lang)}")
         out.append(f"{INDENT * 2}{c}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
 from kostack.analyze.checks._metallb_class_fix import mismatch_fix
+from kostack.analyze.checks._vips_cilium import cilium_announced
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, either
 from kostack.analyze.loadbalancer.analysis import lb_analysis
@@ -18,6 +19,7 @@ from kostack.model.snapshot import CloudController, Service
 ID = "lb-pending-service"
 CAUSE = "lb-no-controller"
 MISMATCH = "metallb-class-mismatch"
+UNANNOUNCED = "cilium-lb-unannounced"
 SHOWN = 5  # Services named in a mismatch's message; the rest counted
 
 register(
@@ -42,6 +44,21 @@ register(
             "ko": "MetalLB 컨트롤러는 {taken}에 주소를 주는데 speaker는 {announced}만 알립니다: "
             "Service {n}개의 주소를 아무도 알리지 않습니다({services}). 두 컨테이너를 같은 "
             "--lb-class로 실행하세요(Helm 차트의 loadBalancerClass가 둘 다 정합니다).",
+        },
+        f"{ID}.cilium-unannounced": {
+            "en": "{n} {n:service/services} {n:holds/hold} an address from Cilium LB IPAM that "
+            "nothing announces ({services}): no CiliumL2AnnouncementPolicy with loadBalancerIPs "
+            "selects {n:it/them} ({l2}) and the BGP control plane does not advertise "
+            "{n:it/them} ({bgp}). The address is allocated but unreachable from outside the "
+            "cluster.",
+            "ko": "Service {n}개가 Cilium LB IPAM 주소를 받았지만 아무도 알리지 않습니다"
+            "({services}): loadBalancerIPs를 켠 CiliumL2AnnouncementPolicy가 선택하지 않고({l2}) "
+            "BGP 컨트롤 플레인도 광고하지 않습니다({bgp}). 주소는 할당됐지만 클러스터 밖에서는 "
+            "닿지 않습니다.",
+        },
+        f"{ID}.cilium-feature": {
+            "en": "{flag} is {value}",
+            "ko": "{flag} 값은 {value}",
         },
         f"{ID}.class-none": {
             "en": "the Services without a loadBalancerClass",
@@ -93,6 +110,23 @@ register(
             "쓰고, Cilium LB IPAM은 loadBalancerClass가 없는 Service에 CiliumLoadBalancerIPPool의 "
             "주소를 주는데, 그 풀을 읽지 못했습니다.",
         },
+        f"{ID}.owner-cilium-pool": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "cluster runs Cilium, and the only CiliumLoadBalancerIPPool that could serve it, "
+            "{pool}, did not parse ({field}).",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 클러스터가 Cilium을 "
+            "쓰고, 이 Service에 주소를 줄 수 있는 유일한 CiliumLoadBalancerIPPool {pool:을/를} "
+            "해석하지 못했습니다({field}).",
+        },
+        f"{ID}.owner-cilium-default": {
+            "en": "Cannot tell whether a controller will give Service {svc} an address: the "
+            "cluster runs Cilium, whose cilium-config default-lb-service-ipam (which gives "
+            "Services without a loadBalancerClass to lbipam, nodeipam or none) has a value "
+            "kostack does not know.",
+            "ko": "Service {svc}에 주소를 줄 컨트롤러가 있는지 알 수 없음: 클러스터가 Cilium을 "
+            "쓰는데, loadBalancerClass가 없는 Service를 lbipam, nodeipam, none 중 어디에 맡길지 "
+            "정하는 cilium-config default-lb-service-ipam 값을 kostack이 알지 못합니다.",
+        },
         f"{ID}.owner-servicelb": {
             "en": "Cannot tell whether a controller will give Service {svc} an address: the "
             "nodes run k3s, whose ServiceLB takes Services without a loadBalancerClass unless "
@@ -124,7 +158,7 @@ def unowned(ctx: CheckContext, severity: Severity) -> list[Finding]:
     if cl is None or cl.services is None or ctx.snapshot.gap_for("cluster.services"):
         return []
     index = lb_analysis(ctx.topo).index
-    out = mismatch(ctx, severity)
+    out = mismatch(ctx, severity) + unannounced(ctx, severity)
     for svc in ctx.topo.services.values():
         if svc.type != "LoadBalancer" or svc.load_balancer_ingress:
             continue
@@ -190,6 +224,51 @@ def mismatch(ctx: CheckContext, severity: Severity) -> list[Finding]:
     ]
 
 
+def unannounced(ctx: CheckContext, severity: Severity) -> list[Finding]:
+    """A FAIL when Services hold Cilium LB IPAM addresses that no L2 announcement policy and no
+    BGP advertisement announces (_vips_cilium.py): nothing answers for them outside the
+    cluster."""
+    silent = cilium_announced(ctx.snapshot).silent
+    if not silent:
+        return []
+    cl = ctx.snapshot.cluster
+    config = cl.virtual_ips.cilium_lb if cl is not None and cl.virtual_ips else None
+    l2 = config.l2_announcements if config is not None else False
+    bgp = config.bgp_control_plane if config is not None else False
+    keys = list(dict.fromkeys(_key(s) for s, _, _ in silent))
+    shown = ", ".join(keys[:SHOWN]) + (f" (+{len(keys) - SHOWN})" if len(keys) > SHOWN else "")
+    message = Msg(
+        f"{ID}.cilium-unannounced",
+        n=len(keys),
+        services=shown,
+        l2=Msg(f"{ID}.cilium-feature", flag="enable-l2-announcements", value=str(l2).lower()),
+        bgp=Msg(f"{ID}.cilium-feature", flag="enable-bgp-control-plane", value=str(bgp).lower()),
+    )
+    evidence = (
+        f"cilium-config enable-l2-announcements: {str(l2).lower()}, "
+        f"enable-bgp-control-plane: {str(bgp).lower()}",
+        *(
+            f"service {_key(s)} status.loadBalancer.ingress={ip} (CiliumLoadBalancerIPPool {pool})"
+            for s, ip, pool in silent[:SHOWN]
+        ),
+    )
+    services = {_key(s): s for s, _, _ in silent}
+    where = _where(next(iter(services.values())))
+    affected = tuple(_where(s) for s in services.values())
+    return [
+        Finding(
+            ID,
+            Status.FAIL,
+            severity,
+            where,
+            message,
+            evidence,
+            cause=UNANNOUNCED,
+            affected=affected,
+        )
+    ]
+
+
 def _class_words(lb_class: str) -> Msg:
     if not lb_class:
         return Msg(f"{ID}.class-none")
@@ -206,15 +285,48 @@ def _undecided(ctx: CheckContext, svc: Service, severity: Severity, who: Takers)
     if who.servicelb_on is None and who.metallb is not True and who.occm is not True:
         message = Msg(f"{ID}.owner-servicelb", svc=_key(svc))
         evidence = (*evidence, "k3s server node-args: --disable servicelb not read")
-    elif who.cilium_pools is None and who.metallb is not True and who.occm is not True:
-        message = Msg(f"{ID}.owner-cilium", svc=_key(svc))
-        evidence = (*evidence, "cilium.io ciliumloadbalancerippools: not read")
+    elif (take := _cilium(who, svc)) is not None:
+        message, line = take
+        evidence = (*evidence, line)
     elif who.occm_outside:
         message = Msg(f"{ID}.owner-outside", svc=_key(svc))
         evidence = (*evidence, *outside(ctx.snapshot.cluster))
     else:
         message = Msg(f"{ID}.owner-unknown", svc=_key(svc))
     return Finding(ID, Status.UNKNOWN, severity, _where(svc), message, evidence)
+
+
+def _cilium(who: Takers, svc: Service) -> tuple[Msg, str] | None:
+    """Why Cilium may or may not take ``svc`` is not known: its pools unread, only a pool that
+    did not parse could serve it, or default-lb-service-ipam not known (lbipam.py)."""
+    if who.cilium is None or who.metallb is True or who.occm is True:
+        return None
+    take = who.cilium.takes(svc)
+    if take.how is not None:
+        return None
+    if take.why == "pool" and take.pool is not None:
+        field = take.pool.unread or "?"
+        message = Msg(f"{ID}.owner-cilium-pool", svc=_key(svc), pool=take.pool.name, field=field)
+        return message, f"CiliumLoadBalancerIPPool {take.pool.name}: {field} did not parse"
+    if take.why == "default":
+        line = "cilium-config default-lb-service-ipam: not lbipam, nodeipam or none"
+        return Msg(f"{ID}.owner-cilium-default", svc=_key(svc)), line
+    return Msg(f"{ID}.owner-cilium", svc=_key(svc)), "cilium.io ciliumloadbalancerippools: not read"
+
+
+def cilium_said(who: Takers) -> tuple[str, ...]:
+    """Evidence of what cilium-config says of Services without a class, on a Cilium cluster
+    where nobody takes one."""
+    if who.cilium is None:
+        return ()
+    config = who.cilium.config
+    line = f"cilium-config default-lb-service-ipam: {config.default_ipam}"
+    if config.default_ipam == "nodeipam":
+        line += f", enable-node-ipam: {str(config.node_ipam).lower()}"
+    if config.default_ipam == "lbipam":
+        line += f", enable-lb-ipam: {str(config.lb_ipam).lower()}"
+        line += f", {len(who.cilium.pools or ())} CiliumLoadBalancerIPPool(s)"
+    return (line,)
 
 
 def occm_said(occm: CloudController | None) -> Msg:
@@ -247,6 +359,7 @@ def _nobody(ctx: CheckContext, svc: Service, severity: Severity) -> Finding:
         f"service {_key(svc)} spec.loadBalancerClass: unset, status.loadBalancer.ingress=[]",
         *lines,
         _occm_seen(ctx),
+        *cilium_said(lb_analysis(ctx.topo).index.takers),
         *kubelet_ids(ctx.snapshot.cluster),
     )
     return Finding(

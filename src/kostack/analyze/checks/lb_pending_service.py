@@ -19,7 +19,7 @@ from typing import Final
 
 from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks._lb_owner_fix import occm_fix
-from kostack.analyze.checks._lb_unowned import unowned
+from kostack.analyze.checks._lb_unowned import cilium_said, unowned
 from kostack.analyze.checks.base import CheckContext, Kind, Role
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
@@ -46,6 +46,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     "lb-occm": Kind.ROOT | Kind.LB_STATUS_LESSON,
     "lb-no-controller": Kind.ROOT,
     "metallb-class-mismatch": Kind.ROOT,
+    "cilium-lb-unannounced": Kind.ROOT,
 }
 # its PASS reads the Service's status, no address: a pod range over node addresses leaves it
 ROLE: Final = Role.SYMPTOM
@@ -201,7 +202,8 @@ def _why(
         return CHECK.msg("why-event", message=warning.message[:300]), cause, ev_event
     if events is None:
         return None
-    return CHECK.msg("why-nobody"), "lb-no-controller", (f"events of {bs.key}: none",)
+    said = (f"events of {bs.key}: none", *cilium_said(analysis.index.takers))
+    return CHECK.msg("why-nobody"), "lb-no-controller", said
 
 
 def _why_lb(

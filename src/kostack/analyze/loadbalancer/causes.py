@@ -4,8 +4,10 @@ from __future__ import annotations
 
 LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "vip-antispoof": {
-        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea)",
-        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea)에 대한 응답을 차단함",
+        "en": "Neutron anti-spoofing drops the answers for virtual IPs (MetalLB, kube-vip, Antrea, "
+        "Cilium)",
+        "ko": "Neutron anti-spoofing이 가상 IP(MetalLB, kube-vip, Antrea, Cilium)에 대한 응답을 "
+        "차단함",
     },
     "metallb-bgp-blocked": {
         "en": "Security groups drop MetalLB's BGP sessions, so no router learns its pools from "
@@ -64,6 +66,10 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "MetalLB's speaker announces another loadBalancerClass than its controller "
         "assigns addresses to",
         "ko": "MetalLB speaker가 컨트롤러가 주소를 주는 것과 다른 loadBalancerClass를 알림",
+    },
+    "cilium-lb-unannounced": {
+        "en": "Nothing announces Cilium LB IPAM's addresses (no L2 announcement, no BGP)",
+        "ko": "Cilium LB IPAM 주소를 아무도 알리지 않음 (L2 announcement도 BGP도 없음)",
     },
     "lb-members-down": {
         "en": "Load balancer members are down for no visible reason",

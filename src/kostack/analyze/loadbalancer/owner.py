@@ -19,9 +19,11 @@ in a pool MetalLB uses, or its Octavia load balancer's VIP or floating IP) decid
 Antrea's ExternalIPPool annotation comes first (model/egress.py), then k3s's ServiceLB (its
 svclb pods name the Service) and kube-vip-cloud-provider (it takes Services without a class:
 theirs when neither MetalLB nor OCCM does), then k3s's ServiceLB before its pods exist (a k3s
-server's flags do not disable it: the same; not readable: ``unknown``), then Cilium's LB IPAM
-(an enabled CiliumLoadBalancerIPPool selects the Service, or holds its address: Cilium's when
-neither MetalLB nor OCCM takes it; a Cilium cluster's pools not read: ``unknown``). OCCM with ``[LoadBalancer] enabled = false`` takes
+server's flags do not disable it: the same; not readable: ``unknown``), then Cilium (lbipam.py:
+an enabled CiliumLoadBalancerIPPool selects the Service, or holds its address, or
+default-lb-service-ipam gives it to node IPAM: Cilium's when neither MetalLB nor OCCM takes it;
+a Cilium cluster's pools not read, or only a pool that did not parse could serve it:
+``unknown``; default-lb-service-ipam ``none``: not Cilium's). OCCM with ``[LoadBalancer] enabled = false`` takes
 none; no OCCM pod but nodes a cloud node controller initialised: OCCM may run outside, so a
 Service only it could take is ``unknown``. Without MetalLB every Service without a class is
 OCCM's, as before (lb-pending-service says when no cloud controller acts), but ``none`` when
@@ -35,8 +37,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from kostack.analyze.loadbalancer.lbipam import CiliumIndex
 from kostack.analyze.prefixes import PrefixIndex
-from kostack.model.snapshot import CiliumLBPool, Cluster, IPAddress, Service
+from kostack.model.snapshot import Cluster, IPAddress, Service
 
 Owner = Literal["metallb", "occm", "none", "unknown", "other"]
 LB_ID_ANNOTATION: Final = "loadbalancer.openstack.org/load-balancer-id"
@@ -62,9 +65,8 @@ class Takers:
     # k3s's ServiceLB runs (a k3s server's flags): True, False (not k3s, or disabled), None
     # (k3s, flags not all readable)
     servicelb_on: bool | None = False
-    # Cilium's LB IPAM pools: () none (or not Cilium); None: a Cilium cluster whose pools were
-    # not read
-    cilium_pools: tuple[CiliumLBPool, ...] | None = ()
+    # Cilium's LB IPAM pools and cilium-config's LoadBalancer keys (lbipam.py); None: not Cilium
+    cilium: CiliumIndex | None = None
 
 
 OPENSTACK_PROVIDER: Final = "openstack://"
@@ -156,37 +158,13 @@ def takers(cluster: Cluster | None, services: Iterable[Service]) -> Takers:
     kube_vip = any(c.kind == "kube-vip-cloud-provider" and c.lb_class == "" for c in others)
     k3s = vips.servicelb if vips is not None else None
     on = {"on": True, "unknown": None}.get(k3s or "", False)
-    cilium = cluster is not None and cluster.cni.type == "cilium"
-    lbipam = (vips.cilium_pools if vips is not None else None) if cilium else ()
-    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip, on, lbipam)
-
-
-# the classes Cilium's LB IPAM takes beside none (operator/pkg/lbipam isResponsibleForSVC: the
-# BGP control plane's and the L2 announcer's, when those are on)
-CILIUM_CLASSES: Final = frozenset({"io.cilium/bgp-control-plane", "io.cilium/l2-announcer"})
-
-
-def cilium_takes(
-    svc: Service, pools: tuple[CiliumLBPool, ...] | None
-) -> Literal["address", "pool", False] | None:
-    """ "address": its address is in a CiliumLoadBalancerIPPool; "pool": an enabled pool
-    selects ``svc`` (its labels, and LB IPAM's io.kubernetes.service.namespace and .name);
-    None: the pools of a Cilium cluster were not read."""
-    if pools is None:
-        return None
-    labels = {
-        **svc.labels,
-        "io.kubernetes.service.namespace": svc.namespace,
-        "io.kubernetes.service.name": svc.name,
-    }
-    ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
-    if any(ip in c for pool in pools for c in pool.cidrs for ip in ips):
-        return "address"
-    for pool in pools:
-        chosen = pool.service_selector is None or pool.service_selector.selects(labels)
-        if chosen and not pool.disabled and pool.cidrs:
-            return "pool"
-    return False
+    cilium = None
+    if cluster is not None and cluster.cni.type == "cilium":
+        cilium = CiliumIndex(
+            vips.cilium_pools if vips is not None else None,
+            vips.cilium_lb if vips is not None else None,
+        )
+    return Takers(m, o, metallb is not None, pools, off, away, servicelb, kube_vip, on, cilium)
 
 
 def owner_of(
@@ -207,12 +185,13 @@ def owner_of(
     if who.servicelb_on is not False and who.metallb is not True and who.occm is not True:
         # k3s's ServiceLB takes it before any svclb pod exists; its flags unread: unknown
         return "other" if who.servicelb_on else "unknown"
-    lbipam = cilium_takes(svc, who.cilium_pools) if who.cilium_pools != () else False
+    lbipam = who.cilium.takes(svc).how if who.cilium is not None else False
     if lbipam == "address":
         return "other"  # its address is in a Cilium pool
     neither = who.metallb is not True and who.occm is not True
     if lbipam is not False and neither and (lbipam or not svc.load_balancer_ingress):
-        # Cilium's LB IPAM has a pool for it; its pools unread: unknown while it is pending
+        # Cilium's LB IPAM has a pool for it, or its node IPAM takes it; its pools unread, a
+        # pool that did not parse, or its default not known: unknown while it is pending
         return "other" if lbipam else "unknown"
     if not who.metallb_runs:
         # as before: lb-pending-service says when no cloud controller acts; an OCCM pod that
