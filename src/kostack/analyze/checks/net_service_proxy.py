@@ -7,7 +7,8 @@ it), a root cause whose symptoms are net-dns and net-api-service: every ClusterI
 a warning (cause antrea-hosts-no-cluster-ip) when AntreaProxy serves the pods' ClusterIPs with
 kube-proxy gone and proxyAll off, so the nodes' own connections to ClusterIPs reach nothing;
 UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's, or
-its pods not listed beside a kept ConfigMap). A PASS that rests on less than kube-proxy's pods
+its pods not listed beside a kept ConfigMap); UNKNOWN too where the CNI serves the pods'
+ClusterIPs and no kube-proxy is seen off kubeadm: NodePorts may be a systemd unit's, or nobody's. A PASS that rests on less than kube-proxy's pods
 or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says so.
 """
 
@@ -103,6 +104,12 @@ register(
             "ko": "Service를 처리하는 것이 없습니다: {why}. 모든 ClusterIP가 동작하지 않으며 "
             "클러스터 DNS와 kubernetes Service도 마찬가지입니다.",
         },
+        f"{ID}.unknown-node-ports": {
+            "en": "The pods' ClusterIPs are served by {cluster_ips}, but who serves NodePorts and "
+            "the nodes' own connections to ClusterIPs cannot be decided: {why}.",
+            "ko": "Pod의 ClusterIP는 {cluster_ips:이/가} 처리하지만, NodePort와 노드 자신의 "
+            "ClusterIP 연결을 누가 처리하는지는 판단할 수 없음: {why}.",
+        },
         f"{ID}.unknown": {
             "en": "Cannot decide who serves Services: {why}.",
             "ko": "Service를 누가 처리하는지 판단할 수 없음: {why}.",
@@ -173,6 +180,10 @@ def run(ctx: CheckContext) -> list[Finding]:
         return [
             SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, fix, cause=KUBE_OVN_UNSERVED)
         ]
+    if found.node_ports_unknown:  # never "NodePorts by nobody" where kube-proxy may run unseen
+        why = found.node_ports_unknown
+        message = Msg(f"{ID}.unknown-node-ports", cluster_ips=found.cluster_ips, why=why)
+        return [SAY.cluster(ctx, Status.UNKNOWN, message, evidence)]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)
     if found.basis:  # what the PASS rests on, said where it is not the pods or the CNI's own

@@ -25,6 +25,7 @@ from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, mixed, node_port_pro
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
+from kostack.shell import render
 
 NO_SERVICE_PROXY = "no-service-proxy"
 # AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
@@ -105,9 +106,20 @@ register(
         "sp.unseen": {
             "en": "kube-proxy's ConfigMap is absent and no kube-proxy pod is listed, and the "
             "cluster is not known to be kubeadm's: kube-proxy may run outside pods (a systemd "
-            "unit)",
+            "unit or a static binary); where it runs its health port answers (`{command}`)",
             "ko": "kube-proxy ConfigMap이 없고 kube-proxy Pod도 보이지 않으며, kubeadm 클러스터인지 "
-            "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛)에서 돌 수 있습니다",
+            "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛이나 정적 바이너리)에서 돌 수 "
+            "있습니다. 돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
+        },
+        "sp.np-unseen": {
+            "en": "no kube-proxy pod is listed and its ConfigMap is absent on a cluster not known "
+            "to be kubeadm's nor a known distribution's: kube-proxy may run outside pods (a "
+            "systemd unit or a static binary) and serve NodePorts and the nodes' own "
+            "connections, or nothing does; where it runs its health port answers (`{command}`)",
+            "ko": "kube-proxy Pod가 보이지 않고 ConfigMap도 없는데, kubeadm 클러스터인지도 알려진 "
+            "배포판인지도 알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛이나 정적 바이너리)에서 "
+            "돌며 NodePort와 노드 자신의 연결을 처리할 수도, 아무것도 처리하지 않을 수도 "
+            "있습니다. 돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
         },
         "sp.unlisted": {
             "en": "whether kube-proxy runs is not known: its pods were not listed "
@@ -147,6 +159,9 @@ class ServiceProxy:
     basis: str = ""
     # kube-proxy's pods listed and none runs (its ConfigMap kept, or a kubeadm cluster)
     kube_proxy_gone: bool = False
+    # the pods' ClusterIPs are the CNI's, and whether anything serves NodePorts and the nodes'
+    # own connections is not known: kube-proxy not seen off kubeadm (why, with the command)
+    node_ports_unknown: str = ""
 
 
 def _cni(topo: Topology) -> str:
@@ -258,9 +273,13 @@ def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
         why, evidence = Msg("sp.kubeadm", cni=_cni(topo)), (gone, kubeadm)
     else:
         side = _pod_side(topo)
+        if side is not None and node_ports is None:  # kube-proxy may run outside pods
+            hedge = Msg("sp.np-unseen", command=health_command(topo))
+            return ServiceProxy("served", side, None, evidence=(gone,), node_ports_unknown=hedge)
         if side is not None:
             return ServiceProxy("served", side, node_ports)
-        return ServiceProxy("unknown", why=Msg("sp.unseen"), evidence=(gone,))
+        why = Msg("sp.unseen", command=health_command(topo))
+        return ServiceProxy("unknown", why=why, evidence=(gone,))
     side = _pod_side(topo)
     if side is not None:
         return ServiceProxy("served", side, node_ports, why, evidence, kube_proxy_gone=True)
@@ -268,6 +287,19 @@ def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
     if undecided is not None:
         return ServiceProxy("unknown", why=undecided, evidence=evidence)
     return ServiceProxy("none", why=why, evidence=evidence)
+
+
+KUBE_PROXY_HEALTHZ = 10256  # kube-proxy --healthz-bind-address, default 0.0.0.0:10256
+
+
+def health_command(topo: Topology) -> str:
+    """A command that tells whether kube-proxy runs on a node, in a pod or not: its health
+    server answers on every address of the node (docs/facts.md "kube-proxy's health port")."""
+    view = next((v for v in topo.node_views.values() if v.ip is not None), None)
+    if view is None or view.ip is None:
+        return render(("systemctl", "status", "kube-proxy"))
+    host = f"[{view.ip}]" if view.ip.version == 6 else str(view.ip)
+    return render(("curl", "-s", f"http://{host}:{KUBE_PROXY_HEALTHZ}/healthz"))
 
 
 def _undecided(topo: Topology) -> str | None:
