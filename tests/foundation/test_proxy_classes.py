@@ -12,11 +12,11 @@ import pytest
 
 from kostack.analyze import flows as flows_module
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine.service_proxy import KUBE_OVN_UNSERVED
+from kostack.analyze.engine.service_proxy import KUBE_OVN_SUBNET_UNSERVED
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.matrix import Matrix
-from kostack.analyze.messages import localize
+from kostack.analyze.messages import Msg, localize
 from kostack.analyze.topology import Topology
 from kostack_testkit.builders import build, synthetic_doc
 from kostack_testkit.kubeovn import as_kube_ovn, subnet
@@ -57,7 +57,7 @@ def test_a_subnet_without_ovns_load_balancer_fails_for_its_pods_only(check: str)
     found = _of(_two_subnets(), check)
     assert found and all(f.status == Status.FAIL for f in found)
     for f in found:
-        assert f.cause == KUBE_OVN_UNSERVED
+        assert f.cause == KUBE_OVN_SUBNET_UNSERVED
         assert f.nodes == ("k8s-w-1",)  # ovn-default's nodes are fine: no finding names them
         assert f.extra["sources"] == ("k8s-w-1",)
         en, ko = localize(f.message, "en"), localize(f.message, "ko")
@@ -66,6 +66,25 @@ def test_a_subnet_without_ovns_load_balancer_fails_for_its_pods_only(check: str)
         assert "the pod's Subnet has OVN's load balancer off" in en
         # the flow shown is the class's own pod's, on k8s-w-1
         assert all("10.244.1." in line for line in f.flows), f.flows
+
+
+def test_the_subnet_left_to_the_absent_kube_proxy_is_a_root_cause() -> None:
+    """net-service-proxy leads it (the NodePort warning beside it), naming the Subnet and its
+    pods' nodes; net-dns and net-api-service are its symptoms, so the verdict is not healthy."""
+    d = diagnose(build(_two_subnets()))
+    assert d.verdict.kind == "root-causes"
+    (rc,) = d.root_causes
+    assert rc.key == KUBE_OVN_SUBNET_UNSERVED
+    assert {s.check_id for s in rc.symptoms} == set(SERVICE_CHECKS)
+    lead = next(f for f in rc.findings if f.check_id == "net-service-proxy")
+    assert lead.nodes == ("k8s-w-1",)
+    en, ko = localize(lead.message, "en"), localize(lead.message, "ko")
+    assert "the pods of Kube-OVN Subnet no-lb (on node k8s-w-1)" in en
+    assert "Kube-OVN Subnet no-lb의 Pod(노드 k8s-w-1)에서는" in ko
+    title = Msg(f"title.{KUBE_OVN_SUBNET_UNSERVED}")
+    assert "Kube-OVN Subnet의 Pod에서 ClusterIP를 처리하는 것이 없음" in localize(title, "ko")
+    commands = [dict(r.params)["command"] for r in lead.remedies]
+    assert commands[-1] == "kubeadm init phase addon kube-proxy --config kubeadm-config.yaml"
 
 
 def test_the_other_subnets_pods_reach_dns_through_ovns_load_balancer() -> None:

@@ -17,6 +17,7 @@ from kostack.analyze.engine.clusterip_ping import icmp_hop, proxy_name
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_SUBNET_UNSERVED,
     KUBE_OVN_UNSERVED,
     health_command,
     hosts_unserved,
@@ -267,7 +268,12 @@ def _unserved(
         evidence = (ev_svc, *lb.evidence, *gone)
         nowhere = Msg("where.no-proxy", node=node)
         return Hop(
-            "kube-proxy", nowhere, Disposition.DENIED, detail, evidence, cause=KUBE_OVN_UNSERVED
+            "kube-proxy",
+            nowhere,
+            Disposition.DENIED,
+            detail,
+            evidence,
+            cause=KUBE_OVN_SUBNET_UNSERVED,
         )
     # a Kube-OVN pod whose Subnet leaves it to kube-proxy (lb "kube-proxy"): not seen either
     if hop is not None or name != "kube-proxy" or not proxy_unseen(topo):

@@ -22,7 +22,8 @@ from typing import Literal
 from kostack.analyze.engine import kubeovn_lb
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, proxy_all
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, mixed, node_port_proxy, serves_services
-from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.engine.kubeovn import subnet_of
+from kostack.analyze.engine.types import Disposition, Endpoint, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.shell import render
@@ -35,6 +36,9 @@ HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
 # NodePort in them (nor any load balancer on the nodes' own switch), so nothing serves NodePorts
 # nor the nodes' own connections to ClusterIPs (a warning: the pods' traffic works)
 KUBE_OVN_UNSERVED = "kube-ovn-no-node-ports"
+# ... and a Subnet with pods has OVN's load balancer off (enableLb false, or --enable-lb off):
+# kube-proxy would translate its pods' ClusterIPs, and it is gone (a root cause: their DNS dies)
+KUBE_OVN_SUBNET_UNSERVED = "kube-ovn-subnet-no-service-proxy"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -364,3 +368,21 @@ def kube_ovn_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
     if cl.cni.type != "kube-ovn" or lb is None or lb.who != "ovn":
         return None
     return (*found.evidence, *lb.evidence)
+
+
+def kube_ovn_unserved_subnets(topo: Topology) -> dict[str, list[str]]:
+    """The Subnets whose pods nothing translates ClusterIPs for (`kube_ovn_unserved`, and the
+    Subnet leaves them to kube-proxy: engine/kubeovn_lb.py), each with the nodes of its pods
+    (in order); one pass over the pods."""
+    if kube_ovn_unserved(topo) is None:
+        return {}
+    out: dict[str, dict[str, None]] = {}
+    for pod in topo.pods:
+        if pod.host_network or pod.ip is None or not pod.node:
+            continue
+        src = Endpoint("pod", pod.name, pod.ip, pod.node)
+        lb = kubeovn_lb.for_source(topo, src)
+        subnet = subnet_of(topo, pod.ip) if lb is not None else None
+        if lb is not None and lb.who == "kube-proxy" and subnet is not None:
+            out.setdefault(subnet.name, {}).setdefault(pod.node, None)
+    return {name: list(nodes) for name, nodes in out.items()}
