@@ -46,9 +46,11 @@ def test_the_services_are_undecided_not_healthy() -> None:
     assert {"net-dns", "net-api-service"} <= set(by_check)
     english = localize(by_check["net-dns"].message, "en")
     assert WORDS in english and "10.96.0.10" in english
-    assert "`kubectl -n kube-system get daemonset kube-proxy`" in english
+    # a command that finds kube-proxy however it runs (its health port), not its DaemonSet
+    assert "`curl -s http://10.0.0.11:10256/healthz`" in english
     korean = localize(by_check["net-dns"].message, "ko")
     assert "변환하는 것이 알려져 있지 않습니다" in korean and "{" not in korean
+    assert "헬스 포트가 응답합니다(`curl -s http://10.0.0.11:10256/healthz`)" in korean
     # what does not go through a ClusterIP is still decided
     assert not any(
         f.status.value == "unknown" for f in d.findings if f.check_id == "net-pod-to-pod"

@@ -186,6 +186,12 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Nothing serves Services: kube-proxy is gone and the CNI does not replace it",
         "ko": "Service를 처리하는 것이 없음: kube-proxy가 없고 CNI가 이를 대신하지 않음",
     },
+    "kube-ovn-subnet-no-service-proxy": {
+        "en": "Nothing serves the ClusterIPs of a Kube-OVN Subnet's pods: OVN's load balancer is "
+        "off there and kube-proxy is gone",
+        "ko": "Kube-OVN Subnet의 Pod에서 ClusterIP를 처리하는 것이 없음: 그곳은 OVN 로드 "
+        "밸런서가 꺼져 있고 kube-proxy가 없음",
+    },
 }
 
 

@@ -20,10 +20,11 @@ from kostack.analyze.engine.family_records import End, EndClass, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses
-from kostack.analyze.engine.types import Endpoint, FlowResult
+from kostack.analyze.engine.types import Endpoint
 from kostack.analyze.flow_ends import ClusterEnds
 from kostack.analyze.prefixes import net_within
 from kostack.analyze.protocols import protocol_number
+from kostack.analyze.proxy_classes import ProxyClasses, TracedClass, proxy_classes
 from kostack.analyze.remedy import apply_remedies, pair_remedy
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Service, Snapshot
@@ -293,29 +294,41 @@ class ClusterFlows(ClusterEnds):
             and any(e.ready and e.ip.version == a.version for e in svc.endpoints or ())
         ]
 
+    def proxy_classes_of(self, version: int | None = None) -> ProxyClasses:
+        """The source pods of one family (None: the primary) in classes by what their ClusterIP
+        hop reads (analyze/proxy_classes.py): one pass over the pods, once per family."""
+        cache: dict[int | None, ProxyClasses] = self.__dict__.setdefault("_proxy_cls", {})
+        if version not in cache:
+            ends = self.pods if version is None else self.pods_of(version)
+            cache[version] = proxy_classes(self.topo, ends, self.topo.pods, version)
+        return cache[version]
+
     def service_flows(
         self, svc: Service, protocol: str, port: int, cluster_ip: IPAddress | None = None
-    ) -> tuple[list[FlowResult], FamilyResult | None]:
-        """The kube-proxy answer (traced from one pod) and, when it DNATs, pods on every node to
-        every ready endpoint; ``cluster_ip``: another family's (pods of that family, its
-        endpoints), None for the primary."""
+    ) -> tuple[list[TracedClass], FamilyResult | None]:
+        """The ClusterIP hop, traced from one pod of each class of source pods (`proxy_classes_of`)
+        and, when it DNATs for some, pods on the nodes of those classes to every ready endpoint;
+        ``cluster_ip``: another family's (pods of that family, its endpoints), None for the
+        primary."""
         version = cluster_ip.version if cluster_ip is not None else None
         pods = self.pods if version is None else self.pods_of(version)
         families = self.families if version is None else self.families_of(version)
         vip_ip = cluster_ip or svc.cluster_ip
-        src = pods[0].endpoint if pods else None
-        if src is None or vip_ip is None:
+        if not pods or vip_ip is None:
             return [], None
         vip = Endpoint("service", svc_label(svc.namespace, svc.name, vip_ip), vip_ip)
-        first = trace(self.topo, src, vip, protocol, port)
-        if any(h.step == "kube-proxy" and not h.passes for r in first for h in r.hops):
-            return first, None
+        traced = [
+            TracedClass(c, trace(self.topo, c.rep, vip, protocol, port))
+            for c in self.proxy_classes_of(version).classes
+        ]
+        served = {n for t in traced if t.translated for n in t.cls.nodes}
         sport = next(
             (p for p in svc.ports if p.protocol.lower() == protocol and p.port == port), None
         )
         ends = self.service_ends(svc, vip_ip.version)
-        if sport is None or not ends:
-            return first, None
+        if not served or sport is None or not ends:
+            return traced, None
+        pods = [e for e in pods if e.name in served]  # a node's pods of a class translated
         if all(e.endpoint.kind == "pod" for e in ends):  # pod to pod: Calico's ports
             pods, ends = self.calico_ends(pods), self.calico_ends(ends)
         ready = [x for x in svc.endpoints or () if x.ready and x.ip.version == vip_ip.version]
@@ -331,7 +344,7 @@ class ClusterFlows(ClusterEnds):
             same_node="trace",
             joint=True,
         )
-        return first, family
+        return traced, family
 
     @cached_property
     def egress(self) -> FamilyResult:

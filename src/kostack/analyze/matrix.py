@@ -130,8 +130,10 @@ class Matrix(PodsOnNodes):
     def classes(self) -> tuple[NodeClass, ...]:
         """Nodes the engine treats alike: the same source and target class of the pod-to-pod
         family (engine/families.py: what their admitted sets admit, not how the rules read),
-        the same role, the same service endpoints hosted."""
+        the same role, the same service endpoints hosted, the same ClusterIP hop for the node's
+        pod (analyze/proxy_classes.py: a class's DNS and API traces hold for all its nodes)."""
         sources, targets = self.flows.pod_classes
+        proxy = self.flows.proxy_classes_of().of_node
         src_of = {m.name: c.id for c in sources for m in c.members}
         dst_of = {m.name: c.id for c in targets for m in c.members}
         groups: dict[tuple[object, ...], list[NodeView]] = defaultdict(list)
@@ -142,6 +144,7 @@ class Matrix(PodsOnNodes):
                 view.is_control_plane,
                 view.subnet.id if view.subnet else None,
                 self._special_ips.get(view.name, frozenset()),
+                proxy.get(view.name),
             )
             groups[key].append(view)
         return tuple(NodeClass(k, tuple(v)) for k, v in groups.items())

@@ -11,6 +11,7 @@ from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Resource, Status
 from kostack.analyze.messages import Msg
+from kostack.analyze.proxy_classes import TracedClass
 from kostack.model.snapshot import IPAddress, Service
 
 
@@ -40,32 +41,55 @@ def service_findings(
         what = f"{svc.name}:{port}/{protocol}"
         if cluster_ip is not None:
             what = f"{svc.name} [{cluster_ip}]:{port}/{protocol}"
-        first, family = ctx.flows.service_flows(svc, protocol, port, cluster_ip)
+        traced, family = ctx.flows.service_flows(svc, protocol, port, cluster_ip)
+        for t in traced:
+            # with an evaluated family, the classes it covers are judged per endpoint there
+            if family is None or not t.translated:
+                out.extend(_class_finding(ctx, say, svc, service, what, t, len(traced) > 1))
         if family is not None:
             out.extend(_endpoint_findings(ctx, say, service, what, family, cluster_ip))
-            continue
-        blocking = next((r.blocking for r in first if r.blocking is not None), None)
-        if blocking is None:
-            continue
-        status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
-        everywhere = nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views))
-        n = len(svc.endpoints or ())
-        params = {"what": what, "nodes": everywhere, "n": n, "total": n, "lost": "-"}
-        out.append(
-            _broken(
-                say,
-                service,
-                status,
-                blocking,
-                params,
-                flows=tuple(flow_line(r) for r in first[:3]),
-                cause=blocking.cause,
-                key=(what, blocking.step, blocking.cause),
-                # blocked before any endpoint: from pods on every node (the report counts them)
-                extra={"sources": tuple(sorted(ctx.topo.node_views))},
-            )
-        )
     return out or [say.finding(Status.PASS, service, Msg(f"{say.check_id}.pass", **pass_params))]
+
+
+def _class_finding(
+    ctx: CheckContext,
+    say: Says,
+    svc: Service,
+    service: Resource,
+    what: str,
+    t: TracedClass,
+    some: bool,
+) -> list[Finding]:
+    """The finding of one class of source pods stopped before any endpoint (the ClusterIP hop,
+    mostly): FAIL where it is denied, UNKNOWN where undecided, from the pods of that class
+    (``some``: the classes are several, so it names the class and its nodes, "N of M")."""
+    blocking = next((r.blocking for r in t.results if r.blocking is not None), None)
+    if blocking is None:
+        return []
+    status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
+    every = sorted(ctx.topo.node_views)
+    names = sorted(t.cls.nodes) if some else every
+    nodes = nodes_label(names, len(every))
+    if some:
+        nodes = Msg("pcls.scope", nodes=nodes, m=len(names), total=len(every), which=t.cls.label)
+    n = len(svc.endpoints or ())
+    params = {"what": what, "nodes": nodes, "n": n, "total": n, "lost": "-"}
+    scope: dict[str, Any] = {"nodes": tuple(names)} if some else {}
+    return [
+        _broken(
+            say,
+            service,
+            status,
+            blocking,
+            params,
+            flows=tuple(flow_line(r) for r in t.results[:3]),
+            cause=blocking.cause,
+            key=(what, blocking.step, blocking.cause, *((repr(t.cls.key),) if some else ())),
+            # blocked before any endpoint: from pods on the class's nodes (the report counts them)
+            extra={"sources": tuple(names)} | ({"proxy_class": t.cls.label} if some else {}),
+            **scope,
+        )
+    ]
 
 
 def _broken(

@@ -7,7 +7,8 @@ it), a root cause whose symptoms are net-dns and net-api-service: every ClusterI
 a warning (cause antrea-hosts-no-cluster-ip) when AntreaProxy serves the pods' ClusterIPs with
 kube-proxy gone and proxyAll off, so the nodes' own connections to ClusterIPs reach nothing;
 UNKNOWN when it cannot be told (no kube-proxy seen on a cluster not known to be kubeadm's, or
-its pods not listed beside a kept ConfigMap). A PASS that rests on less than kube-proxy's pods
+its pods not listed beside a kept ConfigMap); UNKNOWN too where the CNI serves the pods'
+ClusterIPs and no kube-proxy is seen off kubeadm: NodePorts may be a systemd unit's, or nobody's. A PASS that rests on less than kube-proxy's pods
 or the CNI's settings (kube-proxy's ConfigMap alone, MicroK8s' node label) says so.
 """
 
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 from kostack.analyze.checks._service_proxy_fix import kube_proxy_back, no_service_proxy_fix
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
+from kostack.analyze.engine.node_names import nodes_label
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_SUBNET_UNSERVED,
     KUBE_OVN_UNSERVED,
     NO_SERVICE_PROXY,
     hosts_unserved,
     kube_ovn_unserved,
+    kube_ovn_unserved_subnets,
     service_proxy,
 )
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
@@ -37,6 +41,7 @@ CAUSE_KINDS: dict[str, Kind] = {
     NO_SERVICE_PROXY: Kind.ROOT,
     HOSTS_UNSERVED: Kind.WARNING,
     KUBE_OVN_UNSERVED: Kind.WARNING,
+    KUBE_OVN_SUBNET_UNSERVED: Kind.ROOT,
 }
 # the nodes' own connections to ClusterIPs unserved (Antrea without proxyAll): the pods' work
 SAY_HOSTS = Says(ID, Severity.MEDIUM)
@@ -82,6 +87,18 @@ register(
             "자신의 ClusterIP 연결(hostNetwork Pod, 노드의 에이전트)은 어떤 Service에도 닿지 "
             "않습니다. kube-proxy를 다시 실행하면 처리됩니다.",
         },
+        f"{ID}.kube-ovn-subnets": {
+            "en": "Nothing serves the ClusterIPs of the pods of Kube-OVN Subnet {subnets} (on "
+            "{nodes}): OVN's load balancer is off there (enableLb false, or kube-ovn-controller "
+            "--enable-lb=false), so kube-proxy would translate them, and kube-proxy is gone. "
+            "Their DNS and the kubernetes Service fail. Running kube-proxy again, or enableLb "
+            "true on the Subnet, serves them.",
+            "ko": "Kube-OVN Subnet {subnets}의 Pod({nodes})에서는 ClusterIP를 처리하는 것이 "
+            "없습니다: 그곳은 OVN 로드 밸런서가 꺼져 있어(enableLb false, 또는 kube-ovn-controller "
+            "--enable-lb=false) kube-proxy가 변환해야 하는데 kube-proxy가 없습니다. 그 Pod의 DNS와 "
+            "kubernetes Service가 실패합니다. kube-proxy를 다시 실행하거나 Subnet의 enableLb를 "
+            "true로 하면 처리됩니다.",
+        },
         f"{ID}.hosts-edit": {
             "en": "in antrea-agent.conf set antreaProxy.proxyAll: true and kubeAPIServerOverride "
             "to the API server's address; or run kube-proxy again (its DaemonSet)",
@@ -102,6 +119,12 @@ register(
             "the kubernetes Service with them.",
             "ko": "Service를 처리하는 것이 없습니다: {why}. 모든 ClusterIP가 동작하지 않으며 "
             "클러스터 DNS와 kubernetes Service도 마찬가지입니다.",
+        },
+        f"{ID}.unknown-node-ports": {
+            "en": "The pods' ClusterIPs are served by {cluster_ips}, but who serves NodePorts and "
+            "the nodes' own connections to ClusterIPs cannot be decided: {why}.",
+            "ko": "Pod의 ClusterIP는 {cluster_ips:이/가} 처리하지만, NodePort와 노드 자신의 "
+            "ClusterIP 연결을 누가 처리하는지는 판단할 수 없음: {why}.",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide who serves Services: {why}.",
@@ -170,9 +193,14 @@ def run(ctx: CheckContext) -> list[Finding]:
         evidence = tuple(e.text() for e in ovn)
         fix = kube_proxy_back(alone=False, cause=KUBE_OVN_UNSERVED)
         message = Msg(f"{ID}.kube-ovn")
-        return [
+        found_ovn = [
             SAY_HOSTS.cluster(ctx, Status.FAIL, message, evidence, fix, cause=KUBE_OVN_UNSERVED)
         ]
+        return found_ovn + _subnets_unserved(ctx, evidence)
+    if found.node_ports_unknown:  # never "NodePorts by nobody" where kube-proxy may run unseen
+        why = found.node_ports_unknown
+        message = Msg(f"{ID}.unknown-node-ports", cluster_ips=found.cluster_ips, why=why)
+        return [SAY.cluster(ctx, Status.UNKNOWN, message, evidence)]
     node_ports = found.node_ports or Msg(f"{ID}.no-node-ports")
     message = Msg(f"{ID}.pass", cluster_ips=found.cluster_ips, node_ports=node_ports)
     if found.basis:  # what the PASS rests on, said where it is not the pods or the CNI's own
@@ -180,3 +208,30 @@ def run(ctx: CheckContext) -> list[Finding]:
             f"{ID}.pass-on", cluster_ips=found.cluster_ips, node_ports=node_ports, basis=found.basis
         )
     return [SAY.cluster(ctx, Status.PASS, message, evidence)]
+
+
+def _subnets_unserved(ctx: CheckContext, evidence: tuple[str, ...]) -> list[Finding]:
+    """A root cause where Kube-OVN Subnets with pods leave their ClusterIPs to the kube-proxy
+    that is gone (engine/service_proxy.py `kube_ovn_unserved_subnets`): net-dns and
+    net-api-service fail for those pods as its symptoms."""
+    subnets = kube_ovn_unserved_subnets(ctx.topo)
+    if not subnets:
+        return []
+    nodes = list(dict.fromkeys(n for names in subnets.values() for n in names))
+    message = Msg(
+        f"{ID}.kube-ovn-subnets",
+        subnets=", ".join(subnets),
+        nodes=nodes_label(nodes, len(ctx.topo.node_views)),
+    )
+    fix = kube_proxy_back(alone=False, cause=KUBE_OVN_SUBNET_UNSERVED)
+    return [
+        SAY.cluster(
+            ctx,
+            Status.FAIL,
+            message,
+            evidence,
+            fix,
+            cause=KUBE_OVN_SUBNET_UNSERVED,
+            nodes=tuple(nodes),
+        )
+    ]

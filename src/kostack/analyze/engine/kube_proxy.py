@@ -17,7 +17,9 @@ from kostack.analyze.engine.clusterip_ping import icmp_hop, proxy_name
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.service_proxy import (
     HOSTS_UNSERVED,
+    KUBE_OVN_SUBNET_UNSERVED,
     KUBE_OVN_UNSERVED,
+    health_command,
     hosts_unserved,
     kube_ovn_unserved,
     proxy_where,
@@ -75,12 +77,12 @@ register(
         "hop.no-proxy-seen": {
             "en": "nothing is known to translate {ip}: kube-proxy's ConfigMap is absent, no "
             "kube-proxy pod is listed and the CNI does not replace it; unless kube-proxy runs "
-            "outside pods (a systemd unit), every Service is down "
-            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+            "outside pods (a systemd unit or a static binary), every Service is down; where it "
+            "runs its health port answers (`{command}`)",
             "ko": "{ip:을/를} 변환하는 것이 알려져 있지 않습니다: kube-proxy의 ConfigMap이 없고, "
             "kube-proxy Pod가 보이지 않으며, CNI가 이를 대신하지도 않습니다. kube-proxy가 Pod 밖"
-            "(systemd 유닛)에서 돌지 않는다면 모든 Service가 동작하지 않습니다"
-            "(`kubectl -n kube-system get daemonset kube-proxy`)",
+            "(systemd 유닛이나 정적 바이너리)에서 돌지 않는다면 모든 Service가 동작하지 않습니다. "
+            "돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
         },
         "hop.proxy-undecided": {
             "en": "whether anything translates {ip} is not decided (see net-service-proxy): {why}",
@@ -266,12 +268,18 @@ def _unserved(
         evidence = (ev_svc, *lb.evidence, *gone)
         nowhere = Msg("where.no-proxy", node=node)
         return Hop(
-            "kube-proxy", nowhere, Disposition.DENIED, detail, evidence, cause=KUBE_OVN_UNSERVED
+            "kube-proxy",
+            nowhere,
+            Disposition.DENIED,
+            detail,
+            evidence,
+            cause=KUBE_OVN_SUBNET_UNSERVED,
         )
-    if hop is not None or lb is not None or name != "kube-proxy" or not proxy_unseen(topo):
+    # a Kube-OVN pod whose Subnet leaves it to kube-proxy (lb "kube-proxy"): not seen either
+    if hop is not None or name != "kube-proxy" or not proxy_unseen(topo):
         return hop
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
-    detail = Msg("hop.no-proxy-seen", ip=ip)
+    detail = Msg("hop.no-proxy-seen", ip=ip, command=health_command(topo))
     where = proxy_where(Msg("proxy.service-proxy"), node)
     return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 

@@ -22,9 +22,11 @@ from typing import Literal
 from kostack.analyze.engine import kubeovn_lb
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, proxy_all
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, mixed, node_port_proxy, serves_services
-from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.engine.kubeovn import subnet_of
+from kostack.analyze.engine.types import Disposition, Endpoint, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
+from kostack.shell import render
 
 NO_SERVICE_PROXY = "no-service-proxy"
 # AntreaProxy serves the pods' ClusterIPs, kube-proxy is gone and proxyAll is off: the nodes'
@@ -34,6 +36,9 @@ HOSTS_UNSERVED = "antrea-hosts-no-cluster-ip"
 # NodePort in them (nor any load balancer on the nodes' own switch), so nothing serves NodePorts
 # nor the nodes' own connections to ClusterIPs (a warning: the pods' traffic works)
 KUBE_OVN_UNSERVED = "kube-ovn-no-node-ports"
+# ... and a Subnet with pods has OVN's load balancer off (enableLb false, or --enable-lb off):
+# kube-proxy would translate its pods' ClusterIPs, and it is gone (a root cause: their DNS dies)
+KUBE_OVN_SUBNET_UNSERVED = "kube-ovn-subnet-no-service-proxy"
 
 Verdict = Literal["served", "none", "unknown"]
 
@@ -105,9 +110,20 @@ register(
         "sp.unseen": {
             "en": "kube-proxy's ConfigMap is absent and no kube-proxy pod is listed, and the "
             "cluster is not known to be kubeadm's: kube-proxy may run outside pods (a systemd "
-            "unit)",
+            "unit or a static binary); where it runs its health port answers (`{command}`)",
             "ko": "kube-proxy ConfigMap이 없고 kube-proxy Pod도 보이지 않으며, kubeadm 클러스터인지 "
-            "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛)에서 돌 수 있습니다",
+            "알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛이나 정적 바이너리)에서 돌 수 "
+            "있습니다. 돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
+        },
+        "sp.np-unseen": {
+            "en": "no kube-proxy pod is listed and its ConfigMap is absent on a cluster not known "
+            "to be kubeadm's nor a known distribution's: kube-proxy may run outside pods (a "
+            "systemd unit or a static binary) and serve NodePorts and the nodes' own "
+            "connections, or nothing does; where it runs its health port answers (`{command}`)",
+            "ko": "kube-proxy Pod가 보이지 않고 ConfigMap도 없는데, kubeadm 클러스터인지도 알려진 "
+            "배포판인지도 알 수 없습니다: kube-proxy가 Pod 밖(systemd 유닛이나 정적 바이너리)에서 "
+            "돌며 NodePort와 노드 자신의 연결을 처리할 수도, 아무것도 처리하지 않을 수도 "
+            "있습니다. 돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
         },
         "sp.unlisted": {
             "en": "whether kube-proxy runs is not known: its pods were not listed "
@@ -147,6 +163,9 @@ class ServiceProxy:
     basis: str = ""
     # kube-proxy's pods listed and none runs (its ConfigMap kept, or a kubeadm cluster)
     kube_proxy_gone: bool = False
+    # the pods' ClusterIPs are the CNI's, and whether anything serves NodePorts and the nodes'
+    # own connections is not known: kube-proxy not seen off kubeadm (why, with the command)
+    node_ports_unknown: str = ""
 
 
 def _cni(topo: Topology) -> str:
@@ -258,9 +277,13 @@ def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
         why, evidence = Msg("sp.kubeadm", cni=_cni(topo)), (gone, kubeadm)
     else:
         side = _pod_side(topo)
+        if side is not None and node_ports is None:  # kube-proxy may run outside pods
+            hedge = Msg("sp.np-unseen", command=health_command(topo))
+            return ServiceProxy("served", side, None, evidence=(gone,), node_ports_unknown=hedge)
         if side is not None:
             return ServiceProxy("served", side, node_ports)
-        return ServiceProxy("unknown", why=Msg("sp.unseen"), evidence=(gone,))
+        why = Msg("sp.unseen", command=health_command(topo))
+        return ServiceProxy("unknown", why=why, evidence=(gone,))
     side = _pod_side(topo)
     if side is not None:
         return ServiceProxy("served", side, node_ports, why, evidence, kube_proxy_gone=True)
@@ -268,6 +291,19 @@ def _removed(topo: Topology, mode: str | None) -> ServiceProxy:
     if undecided is not None:
         return ServiceProxy("unknown", why=undecided, evidence=evidence)
     return ServiceProxy("none", why=why, evidence=evidence)
+
+
+KUBE_PROXY_HEALTHZ = 10256  # kube-proxy --healthz-bind-address, default 0.0.0.0:10256
+
+
+def health_command(topo: Topology) -> str:
+    """A command that tells whether kube-proxy runs on a node, in a pod or not: its health
+    server answers on every address of the node (docs/facts.md "kube-proxy's health port")."""
+    view = next((v for v in topo.node_views.values() if v.ip is not None), None)
+    if view is None or view.ip is None:
+        return render(("systemctl", "status", "kube-proxy"))
+    host = f"[{view.ip}]" if view.ip.version == 6 else str(view.ip)
+    return render(("curl", "-s", f"http://{host}:{KUBE_PROXY_HEALTHZ}/healthz"))
 
 
 def _undecided(topo: Topology) -> str | None:
@@ -332,3 +368,21 @@ def kube_ovn_unserved(topo: Topology) -> tuple[Evidence, ...] | None:
     if cl.cni.type != "kube-ovn" or lb is None or lb.who != "ovn":
         return None
     return (*found.evidence, *lb.evidence)
+
+
+def kube_ovn_unserved_subnets(topo: Topology) -> dict[str, list[str]]:
+    """The Subnets whose pods nothing translates ClusterIPs for (`kube_ovn_unserved`, and the
+    Subnet leaves them to kube-proxy: engine/kubeovn_lb.py), each with the nodes of its pods
+    (in order); one pass over the pods."""
+    if kube_ovn_unserved(topo) is None:
+        return {}
+    out: dict[str, dict[str, None]] = {}
+    for pod in topo.pods:
+        if pod.host_network or pod.ip is None or not pod.node:
+            continue
+        src = Endpoint("pod", pod.name, pod.ip, pod.node)
+        lb = kubeovn_lb.for_source(topo, src)
+        subnet = subnet_of(topo, pod.ip) if lb is not None else None
+        if lb is not None and lb.who == "kube-proxy" and subnet is not None:
+            out.setdefault(subnet.name, {}).setdefault(pod.node, None)
+    return {name: list(nodes) for name, nodes in out.items()}

@@ -1,0 +1,141 @@
+"""Who translates a pod's connection to a ClusterIP, per class of source pod.
+
+The ClusterIP hop (engine/kube_proxy.py `via_service`) of a pod reads, beyond what is the same
+for the whole cluster, three things of the pod: its Kube-OVN Subnet (engine/kubeovn_lb.py
+`for_source`: OVN's load balancer on that Subnet's switch, or kube-proxy), whether Calico's
+eBPF data plane runs on its node (calico_ebpf.py `ebpf_side`, and `unserved_side` from it),
+and the node's name in the hop's place. `proxy_key` is the first two; pods with the same key
+get the same hop, so one pod per key is traced (`ProxyClasses`), and each class keeps the nodes
+and the number of pods it covers. One pass over the pods: linear, never per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kostack.analyze.engine.calico_ebpf import ebpf_side
+from kostack.analyze.engine.endpoints import pod_label
+from kostack.analyze.engine.family_records import End
+from kostack.analyze.engine.kubeovn import subnet_of
+from kostack.analyze.engine.types import Endpoint, FlowResult
+from kostack.analyze.messages import Msg, joined, register
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import Pod
+
+register(
+    {
+        "pcls.subnet": {"en": "Kube-OVN Subnet {subnet}", "ko": "Kube-OVN Subnet {subnet}"},
+        "pcls.no-subnet": {
+            "en": "pods in no Kube-OVN Subnet",
+            "ko": "Kube-OVN Subnet에 속하지 않은 Pod",
+        },
+        "pcls.ebpf-on": {
+            "en": "nodes with Calico's eBPF data plane",
+            "ko": "Calico eBPF 데이터 플레인이 켜진 노드",
+        },
+        "pcls.ebpf-off": {
+            "en": "nodes without Calico's eBPF data plane",
+            "ko": "Calico eBPF 데이터 플레인이 꺼진 노드",
+        },
+        "pcls.scope": {
+            "en": "{nodes} ({m} of {total} nodes; {which})",
+            "ko": "{nodes}({total}대 중 {m}대, {which})",
+        },
+    }
+)
+
+NO_SUBNET = ("no-subnet",)
+
+
+def proxy_key(topo: Topology, src: Endpoint) -> tuple[object, ...]:
+    """What the ClusterIP hop reads of the pod ``src`` that may differ between pods: its
+    Kube-OVN Subnet's name (only on Kube-OVN; `NO_SUBNET` when in none) and whether Calico's
+    eBPF data plane runs on its node (None: the nodes agree)."""
+    cl = topo.snapshot.cluster
+    subnet: object = None
+    if cl is not None and cl.cni.type == "kube-ovn" and src.ip is not None:
+        found = subnet_of(topo, src.ip)
+        subnet = found.name if found is not None else NO_SUBNET
+    return (subnet, ebpf_side(topo, src.node))
+
+
+def class_label(key: tuple[object, ...]) -> str:
+    """Which class ``key`` is, in words ("" for the one class every pod is in)."""
+    subnet, side = key
+    parts = []
+    if subnet == NO_SUBNET:
+        parts.append(Msg("pcls.no-subnet"))
+    elif subnet is not None:
+        parts.append(Msg("pcls.subnet", subnet=subnet))
+    if side is not None:
+        parts.append(Msg("pcls.ebpf-on" if side else "pcls.ebpf-off"))
+    return joined(parts) if parts else ""
+
+
+@dataclass
+class ProxyClass:
+    """Source pods whose ClusterIP hop is the same: ``rep`` is the one traced; ``nodes`` the
+    nodes with a pod of it (in order), ``pods`` how many of the snapshot's pods it covers."""
+
+    key: tuple[object, ...]
+    rep: Endpoint
+    nodes: dict[str, None] = field(default_factory=dict)
+    pods: int = 0
+
+    @property
+    def label(self) -> str:
+        return class_label(self.key)
+
+
+@dataclass
+class ProxyClasses:
+    """The classes of one address family's source pods, and each node's representative
+    end's class (`ClusterEnds.pods`: the family's sources)."""
+
+    classes: list[ProxyClass]
+    of_node: dict[str, tuple[object, ...]]
+
+
+def proxy_classes(
+    topo: Topology, ends: list[End], pods: Iterable[Pod], version: int | None
+) -> ProxyClasses:
+    """One pass over the flow families' ends (a pod on each node: the first class's
+    representative is ``ends[0]``, as the one trace was) and the snapshot's pods of that family
+    that run on a known node, not on its network."""
+    found: dict[tuple[object, ...], ProxyClass] = {}
+    of_node: dict[str, tuple[object, ...]] = {}
+
+    def add(ep: Endpoint, real: bool) -> tuple[object, ...]:
+        key = proxy_key(topo, ep)
+        cls = found.get(key)
+        if cls is None:
+            cls = found[key] = ProxyClass(key, ep)
+        cls.nodes.setdefault(ep.node or "?", None)
+        cls.pods += real
+        return key
+
+    for e in ends:
+        of_node.setdefault(e.name, add(e.endpoint, False))
+    for pod in pods:
+        if pod.host_network or not pod.node or pod.node not in topo.node_views:
+            continue
+        ip = next((a for a in pod.addresses if version in (None, a.version)), None)
+        if ip is not None:
+            add(Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node), True)
+    return ProxyClasses(list(found.values()), of_node)
+
+
+@dataclass
+class TracedClass:
+    """A class and its representative's trace to the Service (one result per endpoint, or the
+    one hop that stopped it); ``translated``: the ClusterIP hop passed."""
+
+    cls: ProxyClass
+    results: list[FlowResult]
+
+    @property
+    def translated(self) -> bool:
+        return not any(
+            h.step == "kube-proxy" and not h.passes for r in self.results for h in r.hops
+        )
