@@ -171,6 +171,14 @@ def test_operator_typha_is_seen_when_deployed(serve: ServeFn) -> None:
     collection = serve(fx.seed_cluster(typha=True)).collect()
     assert collection.cluster.cni.calico is not None
     assert collection.cluster.cni.calico.typha is True
+    # where its pods run (spec.nodeName): every calico-node connects to one of them
+    assert collection.cluster.cni.calico.typha_nodes == ("k8s-w-3",)
+
+
+def test_no_typha_pods_no_typha_nodes(serve: ServeFn) -> None:
+    collection = serve(fx.calico_manifest_cluster(typha=False)).collect()
+    assert collection.cluster.cni.calico is not None
+    assert collection.cluster.cni.calico.typha_nodes == ()
 
 
 def test_nodes_raw_identify_the_vms(serve: ServeFn) -> None:
