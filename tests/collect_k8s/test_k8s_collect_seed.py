@@ -73,6 +73,7 @@ def comparable(cluster: Cluster) -> dict[str, Any]:
     calico.pop("vxlan_port", None)  # newer than the example (collected: Felix's default 4789)
     calico.pop("as_number", None)  # newer too (collected: the BGPConfiguration's default AS)
     calico.pop("node_addresses", None)  # newer too (collected: each Node's Calico annotation)
+    calico.pop("typha_nodes", None)  # newer too (collected: k8s-w-3, test_operator_typha_...)
     placed = sorted(
         (p["node"], p["ip"])
         for p in data["pods"]
