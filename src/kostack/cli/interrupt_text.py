@@ -54,7 +54,7 @@ register(
         "rel.int.none": {"en": "no step was in flight", "ko": "진행 중인 단계가 없었습니다"},
         "rel.int.finished": {
             "en": "step {step} ({op}) ran to its end first ({outcome}), then the run stopped",
-            "ko": "단계 {step}({op})를 끝까지 실행한 뒤 ({outcome}) 멈췄습니다",
+            "ko": "{op} 단계({step}번)를 끝까지 실행한 뒤 ({outcome}) 멈췄습니다",
         },
         "rel.int.untold": {
             "en": "it cannot be told whether it landed",

@@ -45,8 +45,8 @@ PEERING_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "reverse session confd builds with {node}'s own AS ({own}): BIRD refuses an OPEN "
         "from another AS, so the session comes up only where {far}'s side is written by hand "
         "(reversePeering: Manual), which kostack does not read",
-        "ko": "BGPPeer {peer:은/는} {node:이/가} {far:과/와}의 세션에서 AS {local}(localASNumber)을 "
-        "쓰게 하지만, confd는 {far} 쪽 역방향 세션을 {node}의 원래 AS({own})로 만듭니다. BIRD는 "
+        "ko": "BGPPeer {peer:은/는} {node:이/가} {far:과/와}의 세션에서 "
+        "localASNumber에 따라 AS {local} 번호를 쓰게 하지만, confd는 {far} 쪽 역방향 세션을 {node}의 원래 AS({own})로 만듭니다. BIRD는 "
         "다른 AS의 OPEN을 거부하므로, {far} 쪽을 직접 작성한 경우(reversePeering: Manual)에만 "
         "세션이 맺어지며 kostack은 그 설정을 읽지 않습니다",
     },
