@@ -97,6 +97,7 @@ def test_calico_manifest(
         "mtu_source": 'ConfigMap kube-system/calico-config veth_mtu "0"',
         "mtu_auto": True,
         "typha": False,  # typha_service_name "none", no calico-typha Deployment
+        "typha_nodes": [],  # no calico-typha pod
         "bgp": bgp,
         "node_to_node_mesh": True,  # no BGPConfiguration: the default mesh
         "wireguard": False,
@@ -143,6 +144,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "mtu_source": "Installation default status.mtu",
         "mtu_auto": False,
         "typha": True,
+        "typha_nodes": ["k8s-w-3"],  # where calico-typha's pod runs: every calico-node's server
         "bgp": True,  # calicoNetwork.bgp defaults to Enabled
         "node_to_node_mesh": True,
         "wireguard": False,
@@ -454,6 +456,7 @@ def test_calico_bgp_peers_and_route_reflectors(serve: ServeFn) -> None:
             "peer_selector": "route-reflector == 'true'",
             "peer_ip": None,
             "as_number": None,
+            "local_as_number": None,
             "password": False,
         },
         {
@@ -463,6 +466,7 @@ def test_calico_bgp_peers_and_route_reflectors(serve: ServeFn) -> None:
             "peer_selector": None,
             "peer_ip": "192.0.2.1:1179",
             "as_number": 64513,
+            "local_as_number": None,
             "password": True,  # the secret is never read
         },
     ]

@@ -73,6 +73,7 @@ def comparable(cluster: Cluster) -> dict[str, Any]:
     calico.pop("vxlan_port", None)  # newer than the example (collected: Felix's default 4789)
     calico.pop("as_number", None)  # newer too (collected: the BGPConfiguration's default AS)
     calico.pop("node_addresses", None)  # newer too (collected: each Node's Calico annotation)
+    calico.pop("typha_nodes", None)  # newer too (collected: k8s-w-3, test_operator_typha_...)
     placed = sorted(
         (p["node"], p["ip"])
         for p in data["pods"]
@@ -171,6 +172,14 @@ def test_operator_typha_is_seen_when_deployed(serve: ServeFn) -> None:
     collection = serve(fx.seed_cluster(typha=True)).collect()
     assert collection.cluster.cni.calico is not None
     assert collection.cluster.cni.calico.typha is True
+    # where its pods run (spec.nodeName): every calico-node connects to one of them
+    assert collection.cluster.cni.calico.typha_nodes == ("k8s-w-3",)
+
+
+def test_no_typha_pods_no_typha_nodes(serve: ServeFn) -> None:
+    collection = serve(fx.calico_manifest_cluster(typha=False)).collect()
+    assert collection.cluster.cni.calico is not None
+    assert collection.cluster.cni.calico.typha_nodes == ()
 
 
 def test_nodes_raw_identify_the_vms(serve: ServeFn) -> None:

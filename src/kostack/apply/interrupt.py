@@ -81,6 +81,10 @@ register(
         "int.seen.records": {"en": "release records: {listed}", "ko": "릴리스 기록: {listed}"},
         "int.seen.none": {"en": "none", "ko": "없음"},
         "int.seen.unknown-step": {"en": "unknown step", "ko": "알 수 없는 단계"},
+        "int.seen.helm-running": {
+            "en": "{seen}; helm (pid {pid}) is still running the step on its own",
+            "ko": "{seen}; helm이 아직 이 단계를 혼자 실행 중 (pid {pid})",
+        },
     }
 )
 
@@ -113,6 +117,7 @@ class RunInterrupted(KeyboardInterrupt):
         self.done = done
         self.total = total
         self.action = action
+        self.finished: Any = None  # the step that ran to its end before the run stopped
 
 
 def reread(what: str, fn: Callable[[], T]) -> T | None:
@@ -186,11 +191,16 @@ def release_in_flight(
     before: dict[str, Any] | None,
     state: Callable[[], dict[str, Any] | None],
     pending: Worker | None,
+    helm_pid: int | None = None,
 ) -> tuple[dict[str, Any] | None, InFlight]:
-    """The re-read state of the reinstall step in flight at Ctrl-C, and whether it landed."""
+    """The re-read state of the reinstall step in flight at Ctrl-C, and whether it landed
+    (``helm_pid``: the helm still running the step on its own, so it cannot be told yet)."""
     settled = pending is None or pending.wait(SETTLE_S)
     after = reread("re-read the cluster", state)
     flight = _release_landed(action.step, action.op, before, after)
+    if helm_pid is not None:
+        seen = Msg("int.seen.helm-running", seen=flight.seen, pid=helm_pid)
+        return after, InFlight(flight.step, None, seen)
     if flight.landed is False and not settled and action.op in ("retain-pv", "delete-pvc"):
         # its request is still out: the server may yet carry it out
         flight = InFlight(flight.step, None, Msg("int.seen.no-answer", seen=flight.seen))

@@ -23,6 +23,7 @@ journaled (charts' NOTES can print credentials), only its exit status.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -36,6 +37,7 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.messages import Msg, localize
 from kostack.apply.interrupt import RunInterrupted, release_in_flight
 from kostack.apply.release_helm import (
+    HelmLeftRunning,
     HelmResult,
     HelmRunner,
     SubprocessHelm,
@@ -52,7 +54,7 @@ from kostack.apply.release_steps import ReleaseSteps, _unless_gone
 from kostack.catalog import said
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
-from kostack.interrupts import deferred_interrupts
+from kostack.interrupts import ChildHold, child_step, deferred_interrupts
 from kostack.plan.release import ReinstallPlan, ReleaseAction, blocked_error, recovery_recipe
 
 # The helm runner, the journal and the steps live in release_helm, release_journal and
@@ -70,6 +72,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- running
 
+# The steps a child process (helm) carries out, which Ctrl-C must not cut.
+CHILD_OPS = frozenset({"helm-uninstall", "helm-install"})
+
 
 @dataclass
 class Reinstaller(ReleaseSteps):
@@ -79,6 +84,8 @@ class Reinstaller(ReleaseSteps):
     helm: HelmRunner | None
     journal: ReleaseJournal
     echo: Callable[[str], None] = lambda _line: None
+    # what kostack says at once, as it happens (the first Ctrl-C during a helm step)
+    notice: Callable[[str], None] = lambda _line: None
     kubeconfig: str | None = None
     context: str | None = None
     clock: Callable[[], float] = time.monotonic
@@ -86,6 +93,7 @@ class Reinstaller(ReleaseSteps):
     # the step whose intent is journaled and whose result is not, and its latest request
     _current: tuple[ReleaseAction, dict[str, Any] | None] | None = None
     _pending: Worker | None = None
+    _hold: ChildHold | None = None
 
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
@@ -97,53 +105,24 @@ class Reinstaller(ReleaseSteps):
         )
         try:
             return self._run(plan, result)
+        except HelmLeftRunning as stop:
+            raise self._interrupted(plan, result, stop.pid) from None
         except KeyboardInterrupt:
             raise self._interrupted(plan, result) from None
 
     def _run(self, plan: ReinstallPlan, result: ApplyResult) -> ApplyResult:
         for action in plan.actions:
-            before = self._state(action)
-            with deferred_interrupts():  # the record and knowing it is in flight go together
-                self.journal.write("intent", **_naming(action), before=before)
-                self._current = (action, before)
-            try:
-                step = self._step(plan, action)
-            except ApiException as exc:
-                why = Msg("rel.step.api-error", status=exc.status, message=_api_message(exc))
-                step = StepResult(action, "failed", why)
-            except (OSError, urllib3.exceptions.HTTPError) as exc:
-                why = Msg("rel.step.api-unreachable", error=type(exc).__name__)
-                step = StepResult(action, "failed", why)
-            except DeadlineExceeded as exc:
-                why = Msg("rel.step.api-deadline", message=exc.message)
-                step = StepResult(action, "failed", why)
-            after = self._state(action)
-            with deferred_interrupts():
-                result.steps.append(step)
-                self._current = None
-                self.journal.write(
-                    "result",
-                    **_naming(action),
-                    outcome=step.outcome,
-                    detail=step.detail,
-                    said=said(detail=step.detail),
-                    after=after,
-                    **({"command": step.command} if step.command else {}),
-                )
-            self.echo(localize(step_line(step), self.lang))
-            if step.outcome in ("failed", "refused"):
-                result.status = "failed"
-                result.reason = Msg(
-                    "rel.run.step-failed",
-                    step=action.step,
-                    op=action.op,
-                    target=action.target.label(),
-                    detail=step.detail,
-                )
-                break
-            if step.outcome == "manual":
-                result.status = "stopped"
-                result.reason = Msg("rel.run.needs-helm", step=action.step, command=step.command)
+            if action.op in CHILD_OPS and self.helm is not None:
+                # helm must not be cut mid-step: Ctrl-C stops the run after it
+                with child_step(functools.partial(self._held, action)) as hold:
+                    self._hold = hold
+                    try:
+                        stop = self._one(plan, action, result)
+                    finally:
+                        self._hold = None
+            else:
+                stop = self._one(plan, action, result)
+            if stop:
                 break
         result.retained = self._retained(plan)
         recipe = recovery_recipe(plan) if result.retained else ()  # the journal's, in English
@@ -153,14 +132,71 @@ class Reinstaller(ReleaseSteps):
         self.journal.write("end", status=result.status, reason=result.reason)
         return result
 
-    def _interrupted(self, plan: ReinstallPlan, result: ApplyResult) -> RunInterrupted:
-        """Ctrl-C: re-read the step in flight, journal what it did, end the run."""
+    def _held(self, action: ReleaseAction) -> None:
+        """The first Ctrl-C during a helm step: say at once what kostack does with it."""
+        line = Msg("rel.int.held", step=action.step, op=action.op, target=action.target.label())
+        self.notice(localize(line, self.lang))
+
+    def _one(self, plan: ReinstallPlan, action: ReleaseAction, result: ApplyResult) -> bool:
+        """Run one step, journaled before and after; whether the run stops there."""
+        before = self._state(action)
+        with deferred_interrupts():  # the record and knowing it is in flight go together
+            self.journal.write("intent", **_naming(action), before=before)
+            self._current = (action, before)
+        try:
+            step = self._step(plan, action)
+        except ApiException as exc:
+            why = Msg("rel.step.api-error", status=exc.status, message=_api_message(exc))
+            step = StepResult(action, "failed", why)
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            why = Msg("rel.step.api-unreachable", error=type(exc).__name__)
+            step = StepResult(action, "failed", why)
+        except DeadlineExceeded as exc:
+            why = Msg("rel.step.api-deadline", message=exc.message)
+            step = StepResult(action, "failed", why)
+        after = self._state(action)
+        with deferred_interrupts():
+            result.steps.append(step)
+            self._current = None
+            self.journal.write(
+                "result",
+                **_naming(action),
+                outcome=step.outcome,
+                detail=step.detail,
+                said=said(detail=step.detail),
+                after=after,
+                **({"command": step.command} if step.command else {}),
+            )
+        self.echo(localize(step_line(step), self.lang))
+        if step.outcome in ("failed", "refused"):
+            result.status = "failed"
+            result.reason = Msg(
+                "rel.run.step-failed",
+                step=action.step,
+                op=action.op,
+                target=action.target.label(),
+                detail=step.detail,
+            )
+            return True
+        if step.outcome == "manual":
+            result.status = "stopped"
+            result.reason = Msg("rel.run.needs-helm", step=action.step, command=step.command)
+            return True
+        return False
+
+    def _interrupted(
+        self, plan: ReinstallPlan, result: ApplyResult, helm_pid: int | None = None
+    ) -> RunInterrupted:
+        """Ctrl-C: re-read the step in flight, journal what it did, end the run.
+
+        ``helm_pid``: the helm kostack stopped waiting for, still running on its own.
+        """
         current, self._current = self._current, None
         flight = None
         if current is not None:
             action, before = current
             after, flight = release_in_flight(
-                action, before, lambda: self._state(action), self._pending
+                action, before, lambda: self._state(action), self._pending, helm_pid
             )
             detail = Msg("int.reread", seen=flight.seen)
             self.journal.write(
@@ -171,12 +207,16 @@ class Reinstaller(ReleaseSteps):
                 detail=detail,
                 said=said(detail=detail),
                 after=after,
+                **({"helm_pid": helm_pid} if helm_pid is not None else {}),
             )
         self.journal.write("end", status="interrupted", reason="Ctrl-C")
         done = sum(1 for s in result.steps if s.outcome in ("applied", "already", "skipped"))
-        return RunInterrupted(
+        stop = RunInterrupted(
             self.journal.path, flight, done, len(plan.actions), current and current[0]
         )
+        if current is None and result.steps:
+            stop.finished = result.steps[-1]  # held: the step ran to its end first
+        return stop
 
     # ---------------------------------------------------------------- state for the journal
 

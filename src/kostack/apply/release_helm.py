@@ -1,4 +1,12 @@
-"""The helm binary as the reinstall runs it: global flags, the exact command, its first line."""
+"""The helm binary as the reinstall runs it: global flags, the exact command, its first line.
+
+helm runs in a session of its own (``start_new_session``): the Ctrl-C a
+terminal sends to its whole foreground process group reaches kostack alone,
+which lets helm finish the step (kostack.interrupts.child_step) rather than
+leave a release half uninstalled or half installed. Its output goes to
+unnamed files, not pipes: a helm that kostack stops waiting for still has
+somewhere to write when kostack has gone.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,10 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import IO, Protocol
 
 from kostack.plan.release import ReleaseAction
 from kostack.shell import Cmd, chain
@@ -23,6 +32,14 @@ class HelmResult:
     code: int
     stdout: str
     stderr: str
+
+
+class HelmLeftRunning(KeyboardInterrupt):
+    """Ctrl-C while kostack waited for helm: kostack stops waiting, helm goes on by itself."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__("helm left running")
+        self.pid = pid
 
 
 class HelmRunner(Protocol):
@@ -44,20 +61,27 @@ class SubprocessHelm:
 
     def run(self, args: Sequence[str], timeout: int) -> HelmResult:
         command = [self.path, *with_globals(args, self.kubeconfig, self.context)]
-        try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=timeout + 60,
-                env=dict(self.environ) or None,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            return HelmResult(124, "", f"helm did not finish in {exc.timeout:.0f} s")
-        except OSError as exc:
-            return HelmResult(127, "", f"cannot run {self.path}: {exc}")
-        return HelmResult(done.returncode, done.stdout, done.stderr)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    env=dict(self.environ) or None,
+                    start_new_session=True,  # the terminal's Ctrl-C is not helm's
+                )
+            except OSError as exc:
+                return HelmResult(127, "", f"cannot run {self.path}: {exc}")
+            try:
+                code = process.wait(timeout + 60)
+            except subprocess.TimeoutExpired as exc:
+                process.kill()
+                process.wait()
+                return HelmResult(124, "", f"helm did not finish in {exc.timeout:.0f} s")
+            except KeyboardInterrupt:
+                raise HelmLeftRunning(process.pid) from None
+            return HelmResult(code, _read(out), _read(err))
 
     def describe(self) -> str:
         return self.path
@@ -97,3 +121,8 @@ def helm_command_line(action: ReleaseAction, kubeconfig: str | None, context: st
 def _first_line(text: str) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "no output")
     return _SECRETISH.sub(r"\1\2[redacted]", line)[:300]
+
+
+def _read(stream: IO[bytes]) -> str:
+    stream.seek(0)
+    return stream.read().decode("utf-8", "replace")

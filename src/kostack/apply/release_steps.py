@@ -6,6 +6,7 @@ longer holds; waits watch the API (bounded by the plan's timeout), never sleep.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -17,6 +18,7 @@ from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_line
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
+from kostack.interrupts import ChildHold
 from kostack.plan.release import ReinstallPlan, ReleaseAction
 
 # The client, untyped on purpose: its objects stay inside the apply layer.
@@ -38,6 +40,7 @@ class ReleaseSteps:
     context: str | None
     clock: Callable[[], float]
     _pending: Worker | None
+    _hold: ChildHold | None  # a helm step's Ctrl-C hold (kostack.interrupts.child_step)
 
     def _started(self, worker: Worker) -> None:
         self._pending = worker
@@ -118,7 +121,9 @@ class ReleaseSteps:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return command, StepResult(action, "manual", Msg("rel.step.no-helm"), command)
-        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
+        # a second Ctrl-C stops the waiting (helm goes on by itself: HelmLeftRunning)
+        with self._hold.waiting() if self._hold is not None else contextlib.nullcontext():
+            done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             why = Msg(
                 "rel.step.helm-exit", what=what, code=done.code, stderr=_first_line(done.stderr)

@@ -18,6 +18,14 @@ register(
             "en": "[{step}] {op} {target}: {outcome} - {detail}",
             "ko": "[{step}] {op} {target}: {outcome} - {detail}",
         },
+        "rel.int.held": {
+            "en": "Ctrl-C: step {step} ({op} {target}) is left to finish: helm runs it in a "
+            "session of its own, so it is not cut half done; kostack journals the step and "
+            "stops before the next one. Ctrl-C again stops waiting (helm goes on by itself).",
+            "ko": "Ctrl-C: {op} {target} 단계({step}번)는 끝까지 실행합니다. helm은 자신만의 세션에서 "
+            "실행되므로 도중에 끊기지 않습니다. kostack은 이 단계를 저널에 기록하고 다음 단계 전에 "
+            "멈춥니다. 기다리지 않으려면 Ctrl-C를 한 번 더 누르세요 (helm은 혼자 계속 실행됩니다).",
+        },
         "rel.step.run": {"en": "run: `{command}`", "ko": "실행: `{command}`"},
         "rel.step.not-automatic": {
             "en": "{op} is not run automatically",

@@ -52,6 +52,10 @@ register(
             "ko": "{release} 재설치 중 중단됨 (Ctrl-C): {what}; 단계 {total}개 중 {done}개 완료",
         },
         "rel.int.none": {"en": "no step was in flight", "ko": "진행 중인 단계가 없었습니다"},
+        "rel.int.finished": {
+            "en": "step {step} ({op}) ran to its end first ({outcome}), then the run stopped",
+            "ko": "{op} 단계({step}번)를 끝까지 실행한 뒤 ({outcome}) 멈췄습니다",
+        },
         "rel.int.untold": {
             "en": "it cannot be told whether it landed",
             "ko": "반영되었는지 알 수 없음",

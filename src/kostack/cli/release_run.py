@@ -133,6 +133,10 @@ def carry_out(
         activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
     ):
 
+        def notice(line: str) -> None:
+            describe(terminal_safe(line))
+            env.stderr.write(terminal_safe(line) + "\n")
+
         def echo(line: str) -> None:
             # each step also names itself on the progress line (it may wait minutes)
             describe(say(language, "cli.progress.reinstall_step", step=terminal_safe(line)))
@@ -144,6 +148,7 @@ def carry_out(
             runner,
             journal,
             echo=echo,
+            notice=notice,
             kubeconfig=run.kubeconfig,
             context=run.context,
             lang=language,
@@ -186,8 +191,16 @@ def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
         yield
     except RunInterrupted as stop:
         flight = stop.in_flight
-        if flight is None or stop.action is None:
-            what: str = Msg("rel.int.none")
+        done = stop.finished
+        if done is not None and (flight is None or stop.action is None):
+            what: str = Msg(
+                "rel.int.finished",
+                step=done.action.step,
+                op=f"{done.action.op} {done.action.target.label()}",
+                outcome=Msg(f"rel.out.{done.outcome}"),
+            )
+        elif flight is None or stop.action is None:
+            what = Msg("rel.int.none")
         else:
             state = {True: "fix.int.landed", False: "fix.int.not-landed", None: "rel.int.untold"}
             step = stop.action

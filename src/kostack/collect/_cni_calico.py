@@ -448,6 +448,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         mtu_source=mtu.source,
         mtu_auto=mtu.auto,
         typha=_typha(ctx, method),
+        typha_nodes=tuple(sorted(ctx.facts.typha_nodes)) if ctx.facts.pods_known else None,
         bgp=bgp,
         node_to_node_mesh=mesh,
         wireguard=wireguard,

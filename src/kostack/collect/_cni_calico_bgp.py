@@ -82,6 +82,8 @@ def parse_bgp_peer(obj: Mapping[str, Any], notes: Notes) -> CalicoBGPPeer | None
         notes.skip("cluster.cni.calico.bgp_peers", f"BGPPeer {name}: no peerSelector or peerIP")
         return None
     asn = spec.get("asNumber")
+    local = spec.get("localASNumber")  # numorstring.ASNumber: a number, or "asdot" text
+    local_asn = as_number(local) if isinstance(local, str) else local
     password = as_dict(as_dict(spec.get("password")).get("secretKeyRef"))
     return CalicoBGPPeer(
         name=name,
@@ -90,6 +92,9 @@ def parse_bgp_peer(obj: Mapping[str, Any], notes: Notes) -> CalicoBGPPeer | None
         peer_selector=peer_selector,
         peer_ip=None if peer_selector is not None else peer_ip,
         as_number=asn if isinstance(asn, int) and 0 <= asn <= 4294967295 else None,
+        local_as_number=(
+            local_asn if isinstance(local_asn, int) and 0 <= local_asn <= MAX_ASN else None
+        ),
         password=bool(password),
     )
 

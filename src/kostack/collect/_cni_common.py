@@ -98,6 +98,7 @@ class ClusterFacts:
     calico_node_best: dict[str, CalicoNodePod] = field(default_factory=dict)
     calico_node_rivals: dict[str, list[CalicoNodePod]] = field(default_factory=dict)
     typha_namespaces: set[str] = field(default_factory=set)
+    typha_nodes: set[str] = field(default_factory=set)  # where calico-typha's live pods run
     kube_proxy_pods: int = 0
     kube_proxy_args: list[str] = field(default_factory=list)  # the first kube-proxy pod's
     apiserver_args: list[str] = field(default_factory=list)
@@ -171,6 +172,9 @@ class ClusterFacts:
             self.kube_ovn_controller = pod_containers(pod)
         if labels.get("k8s-app") == "calico-typha":
             self.typha_namespaces.add(namespace)
+            node = _live_node(pod)
+            if node:
+                self.typha_nodes.add(node)
         component = labels.get("component")
         # kubeadm's DaemonSet (k8s-app), or a static pod (RKE2: component=<command>)
         if labels.get("k8s-app") == "kube-proxy" or (
@@ -410,6 +414,17 @@ def truthy(value: object, default: bool) -> bool:
     if value is None or value == "":
         return default
     return str(value).strip().lower() in ("true", "1", "yes", "strict")
+
+
+def _live_node(pod: Mapping[str, Any]) -> str:
+    """The node a pod runs on, "" when it is not scheduled, finished or being deleted."""
+    meta = pod.get("metadata")
+    if isinstance(meta, Mapping) and meta.get("deletionTimestamp"):
+        return ""
+    status = pod.get("status")
+    if isinstance(status, Mapping) and status.get("phase") in ("Succeeded", "Failed"):
+        return ""
+    return str(spec_of(pod).get("nodeName") or "")
 
 
 def spec_of(obj: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -50,6 +50,10 @@ class CalicoBGPPeer(Record):
     peer_selector: str | None = Field(default=None, max_length=1024)
     peer_ip: Name | None = None  # as written: an address, maybe with ":port"
     as_number: int | None = Field(default=None, ge=0, le=4294967295)
+    # spec.localASNumber as written: the AS the local nodes speak in a `peerIP` peer's
+    # sessions (confd sets BIRD's `local as` from it, and leaves it out of a `peerSelector`
+    # peer's sessions: docs/facts.md "A BGPPeer's localASNumber"). None: not set.
+    local_as_number: int | None = Field(default=None, ge=0, le=4294967295)
     # spec.password.secretKeyRef is set (the secret is never read)
     password: bool = False
 
@@ -78,6 +82,10 @@ class Calico(Record):
     # nothing set); False: a value is configured; None: the settings were not read.
     mtu_auto: bool | None = None
     typha: bool | None = None
+    # The nodes calico-typha's pods run on (spec.nodeName of the pods labelled
+    # k8s-app=calico-typha that are not finished or being deleted): every calico-node
+    # connects to one of them on TCP 5473. None: the pods were not read (or an older snapshot).
+    typha_nodes: tuple[Name, ...] | None = None
     bgp: bool | None = None
     node_to_node_mesh: bool | None = None
     # WireGuard on in either family (FelixConfiguration wireguardEnabled or

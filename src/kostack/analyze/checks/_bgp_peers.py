@@ -4,7 +4,11 @@ every node pair. Each reflector (or router) with sessions the security groups dr
 finding: the nodes whose sessions with it are dropped, the rule that drops them, and an
 ingress rule for TCP 179 on the reflector's group (or, for a router, an egress rule on the
 nodes' groups) as the fix. Critical when a node is left with no working session (its pods'
-routes are gone), else high (a reflector lost: redundancy)."""
+routes are gone), else high (a reflector lost: redundancy).
+
+Where no pod route comes over them (VXLAN pools, the mesh off), the BGPPeers' sessions still
+run: they are judged the same way, never every node pair, as `sg-node` (high) whose pods are
+those at the ends of the dropped sessions (scope.py: Kind.SOME_NODES)."""
 
 from __future__ import annotations
 
@@ -84,11 +88,15 @@ register(
 
 
 def peer_findings(ctx: CheckContext) -> list[Finding] | None:
-    """The sessions the BGPPeers define; None where pod routes do not come over them."""
+    """The sessions the BGPPeers define; None where the mesh is on, BGP off or not known, or
+    the BGPPeers not read."""
     p = peering(ctx.topo)
+    routed = p is not None
+    if p is None:
+        p = _unrouted(ctx)
     if p is None:
         return None
-    say = Says(ID, Severity.CRITICAL)
+    say = Says(ID, Severity.CRITICAL if routed else Severity.HIGH)
     if p.unknown is not None:
         peer, selector = p.unknown
         message = Msg(f"{ID}.peers-selector", peer=peer, selector=selector)
@@ -99,7 +107,7 @@ def peer_findings(ctx: CheckContext) -> list[Finding] | None:
     out: list[Finding] = []
     checked: dict[tuple[str, str, int], str] = {}  # each session once: its far end
     for v in sorted(p.families):
-        out += _family(ctx, p, v, say, checked)
+        out += _family(ctx, p, v, say, checked, routed)
     if out:
         return out
     if not checked:
@@ -109,8 +117,27 @@ def peer_findings(ctx: CheckContext) -> list[Finding] | None:
     return [say.cluster(ctx, Status.PASS, message)]
 
 
+def _unrouted(ctx: CheckContext) -> Peering | None:
+    """The BGPPeers' sessions where BGP runs with the mesh off but carries no pod route (its
+    nodes' primary family); None otherwise."""
+    cl = ctx.snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    if calico is None or calico.bgp is not True or calico.node_to_node_mesh is not False:
+        return None
+    if calico.bgp_peers is None or not ctx.flows.nodes:
+        return None
+    p = Peering(ctx.topo, calico.bgp_peers, calico.route_reflectors, calico)
+    p.families = {ctx.flows.nodes[0].ip.version}
+    return p
+
+
 def _family(
-    ctx: CheckContext, p: Peering, v: int, say: Says, checked: dict[tuple[str, str, int], str]
+    ctx: CheckContext,
+    p: Peering,
+    v: int,
+    say: Says,
+    checked: dict[tuple[str, str, int], str],
+    routed: bool = True,
 ) -> list[Finding]:
     """Each peer's dropped and undecided sessions of family ``v``: per node and session,
     never per node pair."""
@@ -129,8 +156,9 @@ def _family(
             elif outcome == "undecided" and hop is not None:
                 undecided[peer].append((name, hop))
     out = []
+    doubt = tuple(sorted({n for far, items in undecided.items() for n in (far, *_names(items))}))
     for far, items in sorted(dropped.items()):
-        out.append(_dropped(ctx, p, v, far, items))
+        out.append(_dropped(ctx, p, v, far, items, routed, doubt))
     for far, items in sorted(undecided.items()):
         nodes = [n for n, _ in items]
         message = Msg(
@@ -155,14 +183,25 @@ def _family(
     return out
 
 
+def _names(items: list[tuple[str, Hop]]) -> list[str]:
+    return [n for n, _ in items]
+
+
 def _what(p: Peering, far: str) -> str:
     inside = far in p.topo.node_views
     return Msg(f"{ID}.peers-rr" if inside else f"{ID}.peers-outside", peer=far)
 
 
 def _dropped(
-    ctx: CheckContext, p: Peering, v: int, far: str, items: list[tuple[str, Hop]]
+    ctx: CheckContext,
+    p: Peering,
+    v: int,
+    far: str,
+    items: list[tuple[str, Hop]],
+    routed: bool = True,
+    doubt: tuple[str, ...] = (),
 ) -> Finding:
+    """The sessions with ``far`` that are dropped: the finding, with the rule that admits them."""
     views = ctx.topo.node_views
     nodes = [n for n, _ in items]
     hop = items[0][1]
@@ -170,7 +209,7 @@ def _dropped(
     message = Msg(
         f"{ID}.peers-fail", nodes=nodes_label(nodes), what=what, n=len(items), detail=hop.detail
     )
-    lost = [n for n in nodes if not p.state(n, v).alive]
+    lost = [n for n in nodes if not p.state(n, v).alive] if routed else []
     if lost:
         message = Msg(f"{ID}.peers-lost", message=message, lost=nodes_label(lost))
     clients: list[NodeView] = [views[n] for n in nodes]
@@ -178,6 +217,11 @@ def _dropped(
     reason = Msg(f"{ID}.peers-reason", what=what)
     replies = hop.direction == "reply"  # a stateless group drops the replies: net-sg-stateless
     cause = hop.cause if replies and hop.cause else "bgp-blocked"  # names their rule
+    extra: dict[str, object] = {}
+    if not routed and not replies:  # no pod route over them: the pods at the sessions' ends
+        cause = "sg-node"
+        ends = sorted({*nodes, *([far] if far in views else [])})
+        extra = {"pod_nodes": tuple(ends), "undecided_nodes": doubt}
     remedies: tuple[Remedy, ...] = ()
     if not replies and far in views:
         # the reflector's ingress from its clients; where only the greater address connects
@@ -187,9 +231,9 @@ def _dropped(
         into_rr = [c for c in clients if c.name not in opened]
         into_clients = [c for c in clients if c.name in opened]
         if into_rr:
-            remedies += _ingress(ctx, [rr], into_rr, reason, family)
+            remedies += _ingress(ctx, [rr], into_rr, reason, family, cause)
         if into_clients:
-            remedies += _ingress(ctx, into_clients, [rr], reason, family)
+            remedies += _ingress(ctx, into_clients, [rr], reason, family, cause)
     elif not replies:  # the nodes' egress to a router outside the cluster
         remedies = rule_remedies(
             ctx,
@@ -198,7 +242,7 @@ def _dropped(
             port=PORT,
             port_max=PORT,
             reason=reason,
-            cause="bgp-blocked",
+            cause=cause,
             description="kostack: BGP sessions with a router outside the cluster",
             remote_prefixes=(f"{far}/{32 if v == 4 else 128}",),
             family=family,
@@ -216,6 +260,7 @@ def _dropped(
         nodes=tuple(nodes),
         key=("peers", v, far),
         counts=(("sessions", len(items)),),
+        extra=extra,
     )
 
 
@@ -233,6 +278,7 @@ def _ingress(
     sources: list[NodeView],
     reason: str,
     family: int | None,
+    cause: str = "bgp-blocked",
 ) -> tuple[Remedy, ...]:
     return rule_remedies(
         ctx,
@@ -241,7 +287,7 @@ def _ingress(
         port=PORT,
         port_max=PORT,
         reason=reason,
-        cause="bgp-blocked",
+        cause=cause,
         description="kostack: BGP sessions with route reflector clients",
         sources=sources,
         family=family,

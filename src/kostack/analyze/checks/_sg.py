@@ -160,9 +160,12 @@ def node_traffic_findings(
     port_max: int | None = None,
     result: FamilyResult | None = None,
     family: int | None = None,
+    clients: bool = False,
 ) -> list[Finding]:
     """Findings for node-sourced ``protocol``/``port`` traffic between nodes (``scope``);
-    ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`). A short
+    ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`);
+    ``clients``: the pods a failing pair breaks are on its source only (a node agent that
+    connects to a server elsewhere: Felix to Typha), not on either end. A short
     range (etcd's 2379-2380) is judged port by port: a rule for 2379 admits no 2380; when
     every port is dropped, one finding and one rule for the range."""
     if result is None and port is not None and port_max is not None and 0 < port_max - port < 8:
@@ -196,7 +199,8 @@ def node_traffic_findings(
     out: list[Finding] = []
     views = [FactView(ctx, result, fact) for fact in facts]
     # the nodes of the undecided pairs: a pod there may be broken too (scope.py)
-    doubt = sorted({n for fv in views if fv.status == Status.UNKNOWN for n in fv.end_names()})
+    needing = _sources if clients else FactView.end_names
+    doubt = sorted({n for fv in views if fv.status == Status.UNKNOWN for n in needing(fv)})
     for fv in views:
         fact = fv.fact
         params = dict(what=what, label=label, **fv.words())
@@ -208,13 +212,19 @@ def node_traffic_findings(
             if fv.side in ("dst", "src"):
                 rule = (protocol, port, port_max)
                 remedies = _side_rules(ctx, fv, rule, what, label, cause, family)
-        # the pods a failing pair breaks run on either end (scope.py: Kind.SOME_NODES)
+        # the pods a failing pair breaks run on either end, or on its clients' nodes
+        # (scope.py: Kind.SOME_NODES)
         ends: dict[str, object] = {}
         if fv.status == Status.FAIL:
-            ends = {"pod_nodes": fv.end_names(), "undecided_nodes": tuple(doubt)}
+            ends = {"pod_nodes": needing(fv), "undecided_nodes": tuple(doubt)}
         counts = (("node_pairs", fact.pairs),)
         out.append(fv.finding(say, message, remedies, cause=cause, counts=counts, extra=ends))
     return out
+
+
+def _sources(fv: FactView) -> tuple[str, ...]:
+    """The nodes at the source end of the fact's pairs, sorted."""
+    return tuple(sorted({e.name for e in fv.sources}))
 
 
 def _side_rules(
@@ -273,9 +283,10 @@ def calico_feature_findings(
     *,
     what: str | None = None,
     result: FamilyResult | None = None,
+    clients: bool = False,
 ) -> list[Finding]:
     """Node traffic on ``port`` that a Calico feature (BGP, Typha) needs when it is on
-    (``what``, ``result``: as `node_traffic_findings` takes them).
+    (``what``, ``result``, ``clients``: as `node_traffic_findings` takes them).
 
     Messages come from ``<say.check_id>.not-calico|.unknown|.off|.what``. A
     feature whose state was not collected but can be enumerated is judged in
@@ -290,4 +301,6 @@ def calico_feature_findings(
     if not enabled:
         return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{check_id}.off"))]
     what = what or Msg(f"{check_id}.what")
-    return node_traffic_findings(ctx, say, what, "tcp", port, "all", cause, result=result)
+    return node_traffic_findings(
+        ctx, say, what, "tcp", port, "all", cause, result=result, clients=clients
+    )

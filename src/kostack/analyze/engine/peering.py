@@ -100,6 +100,9 @@ class Session:
     view: NodeView | None
     greater_opens: bool  # a global BGPPeer's, to a Calico node (bgp_processor.go "Passive")
     source: str  # the BGPPeer's name
+    # a peerIP BGPPeer's localASNumber that is not its local node's own AS (or that AS not
+    # known): (the local node, the localASNumber, its own AS or None)
+    local_as: tuple[str, int, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -251,32 +254,53 @@ class Peering:
         plain_remote = len(remote) - len(rrs_remote)
         plain_local = len(local) - len(rrs_local)
         remote_set = set(remote)
+        clash = self._local_as(peer)
         for name in local:  # each local node: its sessions with the selected reflectors
             for r in rrs_remote:
                 if r != name:
-                    self._session(name, r, opens, peer.name)
+                    self._session(name, r, opens, peer.name, clash(name))
             if name not in self.rr and plain_remote - (name in remote_set) > 0:
                 self.others.add(name)
         local_set = set(local)
         for r in remote:  # and the other end of each (confd adds the reverse peering)
             for name in rrs_local:
                 if name != r:
-                    self._session(r, name, opens, peer.name)
+                    self._session(r, name, opens, peer.name, clash(name))
             if r not in self.rr and plain_local - (r in local_set) > 0:
                 self.others.add(r)
         if rrs_remote and rrs_local:
             ids = {self.rr[n] for n in (*rrs_remote, *rrs_local)}
             self.cross = self.cross or len(ids) > 1
 
-    def _session(self, a: str, b: str, opens: bool, source: str) -> None:
+    def _local_as(self, peer: CalicoBGPPeer) -> Callable[[str], tuple[str, int, int | None] | None]:
+        """For a local node: the clash of the peer's localASNumber with the node's own AS
+        (its reverse session, which confd builds from the node's own AS, expects that one);
+        None where there is none. confd applies localASNumber to peerIP peers only
+        (client.go: a peerSelector's sessions come from nodeAsBGPPeers, which sets none)."""
+        local = peer.local_as_number
+        if local is None or peer.peer_ip is None or peer.peer_selector is not None:
+            return lambda _name: None
+        calico = self.calico
+
+        def clash(name: str) -> tuple[str, int, int | None] | None:
+            own = calico.as_of(name) if calico is not None else None
+            return None if own == local else (name, local, own)
+
+        return clash
+
+    def _session(
+        self, a: str, b: str, opens: bool, source: str, local_as: tuple[str, int, int | None] | None
+    ) -> None:
         views = self.topo.node_views
         found = self.sessions[a].get(b)
+        clash = local_as or (found.local_as if found else None)
         self.sessions[a][b] = Session(
-            b, views[b], opens or bool(found and found.greater_opens), source
+            b, views[b], opens or bool(found and found.greater_opens), source, clash
         )
         back = self.sessions[b].get(a)
+        clash = local_as or (back.local_as if back else None)
         self.sessions[b][a] = Session(
-            a, views[a], opens or bool(back and back.greater_opens), source
+            a, views[a], opens or bool(back and back.greater_opens), source, clash
         )
 
     # ------------------------------------------------------------------ judging
@@ -346,6 +370,13 @@ class Peering:
         address does (a global BGPPeer from Calico v3.23: the smaller side's alone: undecided)."""
         other = s.view
         assert other is not None
+        if s.local_as is not None:  # the two ends disagree on an AS: BIRD refuses the OPEN
+            node, local, own = s.local_as
+            far = other.name if node == view.name else view.name
+            detail = Msg(
+                "hop.bgp-local-as", peer=s.source, node=node, far=far, local=local, own=own or "?"
+            )
+            return Hop("sg", view.name, Disposition.UNKNOWN, detail, cause="gap")
         there, back = self.judge(view, other, v), self.judge(other, view, v)
         if there is None or back is None:
             if not s.greater_opens:

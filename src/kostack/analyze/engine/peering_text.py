@@ -40,6 +40,16 @@ PEERING_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {src:과/와} {dst}의 라우트 "
         "리플렉터 {rr} 세션이 맺어지는지 판단할 수 없습니다: {why}",
     },
+    "hop.bgp-local-as": {
+        "en": "BGPPeer {peer} has {node} speak AS {local} (localASNumber) to {far}, whose "
+        "reverse session confd builds with {node}'s own AS ({own}): BIRD refuses an OPEN "
+        "from another AS, so the session comes up only where {far}'s side is written by hand "
+        "(reversePeering: Manual), which kostack does not read",
+        "ko": "BGPPeer {peer:은/는} {node:이/가} {far:과/와}의 세션에서 "
+        "localASNumber에 따라 AS {local} 번호를 쓰게 하지만, confd는 {far} 쪽 역방향 세션을 {node}의 원래 AS({own})로 만듭니다. BIRD는 "
+        "다른 AS의 OPEN을 거부하므로, {far} 쪽을 직접 작성한 경우(reversePeering: Manual)에만 "
+        "세션이 맺어지며 kostack은 그 설정을 읽지 않습니다",
+    },
     "hop.rr-order": {
         "en": "the session {a} - {b} comes from a global BGPPeer: TCP 179 passes from {c} "
         "only, and from Calico v3.23 the node with the greater address ({d}) opens it",
