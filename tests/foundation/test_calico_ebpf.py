@@ -254,7 +254,9 @@ def test_dsr_port_that_would_pass_neutrons_pair_cap_gets_no_pairs() -> None:
     targets = {r.target_name for r in rc.fix.remedies}
     assert targets == {"k8s-w-2"}, targets
     said = [localize(e, "en") for e in rc.evidence]
-    assert any("no pairs planned on the ports of node k8s-w-1: each needs up to 3 more" in e for e in said), said
+    assert any(
+        "no pairs planned on the ports of node k8s-w-1: each needs up to 3 more" in e for e in said
+    ), said
 
 
 def test_clients_in_bpf_dsr_optout_cidrs_are_answered_through_the_tunnel() -> None:
