@@ -164,12 +164,15 @@ def _uncovered(ingress: Ingress, port: Port, version: int) -> tuple[int, list[tu
     return sum(j - i for i, j in gaps), gaps
 
 
-def _filtered(topo: Topology, port: Port) -> bool:
-    """Anti-spoofing surely filters the port (`antispoof.outcome` can be DENIED): on, and
-    neither unfiltered by its binding nor possibly so."""
-    if port.port_security_enabled is not True or not_filtered(port):
+def _filtered(topo: Topology, port: Port) -> bool | None:
+    """Whether anti-spoofing filters the port (`antispoof.outcome` can be DENIED): False when
+    port security is off or its binding says nothing filters it; None when port security was
+    not collected or the port may not be filtered (undecided)."""
+    if port.port_security_enabled is False or not_filtered(port):
         return False
-    return not maybe_unfiltered(port, topo)
+    if port.port_security_enabled is None or maybe_unfiltered(port, topo):
+        return None
+    return True
 
 
 def _wanted(ingress: Ingress, v: NodeView, port: Port) -> tuple[int, Iterator[NodeView]]:
@@ -194,23 +197,40 @@ def _wanted(ingress: Ingress, v: NodeView, port: Port) -> tuple[int, Iterator[No
     return needed, nodes
 
 
-def dsr_pairs(
-    topo: Topology, answering: Sequence[NodeView], ingress: Sequence[NodeView]
-) -> tuple[tuple[Remedy, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class DsrNeed:
+    """What DSR's answers need on the answering nodes' ports: the pairs planned, the text for
+    the ports past Neutron's cap, the nodes whose port drops some ingress address, and those
+    whose port may (port security not collected, or the port maybe not filtered)."""
+
+    remedies: tuple[Remedy, ...]
+    over: tuple[str, ...]
+    failing: tuple[NodeView, ...]
+    undecided: tuple[NodeView, ...]
+
+
+def dsr_need(topo: Topology, answering: Sequence[NodeView], ingress: Sequence[NodeView]) -> DsrNeed:
     """On each answering node's port, a /32 (/128) pair per ingress node's address it drops;
-    none for a port that would pass Neutron's default cap of pairs, which the second part says
-    with the options that fit. Linear: the ingress addresses are sorted once, each port's
-    spans searched in them, and at most MAX_PAIRS addresses listed per port."""
+    none for a port that would pass Neutron's default cap of pairs, which `over` says with the
+    options that fit. Linear: the ingress addresses are sorted once, each port's spans
+    searched in them, and at most MAX_PAIRS addresses listed per port."""
     index = Ingress.of(ingress)
     out: list[Remedy] = []
     over: list[tuple[NodeView, Port, int]] = []
+    failing: list[NodeView] = []
+    undecided: list[NodeView] = []
     for v in answering:
         port = v.port
-        if port is None or not _filtered(topo, port):
+        filtered = _filtered(topo, port) if port is not None else None
+        if port is None or filtered is False:
             continue
         needed, nodes = _wanted(index, v, port)
         if needed == 0:
             continue
+        if filtered is None:
+            undecided.append(v)
+            continue
+        failing.append(v)
         if needed + len(port.allowed_address_pairs) > MAX_PAIRS:
             over.append((v, port, needed))
             continue
@@ -221,17 +241,26 @@ def dsr_pairs(
             for n in wanted
             if n.ip is not None
         )
-    if not over:
-        return tuple(out), ()
-    names = nodes_label([v.name for v, _, _ in over])
-    text = Msg(
-        "ebpf-dsr.over-cap",
-        nodes=names,
-        n=max(n for _, _, n in over),
-        cap=MAX_PAIRS,
-        options=_options(index, [(v, p) for v, p, _ in over]),
-    )
-    return tuple(out), (text,)
+    texts: tuple[str, ...] = ()
+    if over:
+        texts = (
+            Msg(
+                "ebpf-dsr.over-cap",
+                nodes=nodes_label([v.name for v, _, _ in over]),
+                n=max(n for _, _, n in over),
+                cap=MAX_PAIRS,
+                options=_options(index, [(v, p) for v, p, _ in over]),
+            ),
+        )
+    return DsrNeed(tuple(out), texts, tuple(failing), tuple(undecided))
+
+
+def dsr_pairs(
+    topo: Topology, answering: Sequence[NodeView], ingress: Sequence[NodeView]
+) -> tuple[tuple[Remedy, ...], tuple[str, ...]]:
+    """`dsr_need`'s pairs and the text for the ports past Neutron's cap."""
+    need = dsr_need(topo, answering, ingress)
+    return need.remedies, need.over
 
 
 def span_cidr(keys: Sequence[int], version: int) -> IPNetwork | None:
