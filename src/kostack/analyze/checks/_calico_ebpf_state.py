@@ -185,9 +185,12 @@ def _transition(calico: Calico) -> str:
     )
     kind, message = calico.operator_status or ("", "")
     if kind == "Degraded":
-        command = as_code(render(TIGERA))
         return Msg(
-            "ebpf-state.degraded", message=message, rollout=rollout, known=known, command=command
+            "ebpf-state.degraded",
+            message=message,
+            rollout=rollout,
+            known=known,
+            command=as_code(render(TIGERA)),
         )
     if kind == "Progressing":
         known += Msg("ebpf-state.progressing", message=message)

@@ -295,10 +295,15 @@ def _options(index: Ingress, over: Sequence[tuple[NodeView, Port]]) -> str:
     (subnet,) = subnets.values()
     first = over[0][1]
     argv = ("openstack", "port", "set", "--allowed-address", f"ip-address={cidr}")
-    command = as_code(render((*argv, *end_options([first.id]))))
     wide = (
         Msg("ebpf-dsr.cidr-wide", subnet=subnet.cidr)
         if net_within(subnet.cidr, cidr)
         else Msg("ebpf-dsr.cidr-narrow")
     )
-    return Msg("ebpf-dsr.option-cidr", cidr=cidr, command=command, wide=wide, patch=TUNNEL_PATCH)
+    return Msg(
+        "ebpf-dsr.option-cidr",
+        cidr=cidr,
+        command=as_code(render((*argv, *end_options([first.id])))),
+        wide=wide,
+        patch=TUNNEL_PATCH,
+    )
