@@ -96,7 +96,7 @@ register(
             "노드별 설정이 없는 곳의 Felix는 iptables 또는 nftables 데이터 플레인을 "
             '유지합니다.{known} 메시지가 말하는 문제를 고치고("modified by someone else"라면 '
             "FelixConfiguration default의 annotation operator.tigera.io/bpfEnabled가 bpfEnabled와 "
-            "같거나 둘 다 없어야 함), {command}로 확인한 뒤 kostack을 다시 실행하세요.",
+            "같거나 둘 다 없어야 함), {command} 명령으로 확인한 뒤 kostack을 다시 실행하세요.",
         },
         "ebpf-state.progressing": {
             "en": " The Tigera operator reports Progressing (TigeraStatus calico): {message}.",
