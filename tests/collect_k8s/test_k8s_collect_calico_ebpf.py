@@ -93,8 +93,12 @@ def _generation(objects: list[JsonObject], generations: list[str]) -> list[JsonO
 
 def test_operator_bpf_before_felix_configuration_is_a_transition(serve: ServeFn) -> None:
     """Installation BPF, FelixConfiguration default without bpfEnabled, calico-node pods on two
-    template generations: the rollout is under way, eBPF is not known anywhere."""
+    template generations (and the DaemonSet's status saying 2 of 4 updated): the rollout is
+    under way, eBPF is not known anywhere."""
     objects = _generation(_operator_bpf(), ["3", "4", "4", "3"])
+    for obj in objects:
+        if obj["kind"] == "DaemonSet" and obj["metadata"]["name"] == "calico-node":
+            obj["status"]["updatedNumberScheduled"] = 2
     collection = serve(objects).collect()
     calico = collection.cluster.cni.calico
     assert calico is not None

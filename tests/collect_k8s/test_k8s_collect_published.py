@@ -115,6 +115,8 @@ def test_calico_manifest(
         "felix_config_file": [],
         "bpf_transition": False,
         "bpf_rollout": None,
+        "bpf_unobserved": None,
+        "operator_status": None,
         "felix_pods_differ": {},
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
@@ -162,6 +164,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "felix_config_file": [],
         "bpf_transition": False,
         "bpf_rollout": None,
+        "bpf_unobserved": None,
+        "operator_status": None,
         "felix_pods_differ": {},
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},

@@ -316,6 +316,24 @@ def _ebpf_unread() -> Doc:
 
 CASES["net-sg-calico-ebpf"] = (ebpf_doc, ebpf_no_udp, _ebpf_unread)
 CASES["net-calico-ebpf-kube-proxy"] = (ebpf_doc, ebpf_with_kube_proxy, _ebpf_unread)
+
+
+def _dsr(pairs: bool) -> Callable[[], Doc]:
+    """DSR; with ``pairs`` every node port holds each node's address as a /32 pair."""
+
+    def doc() -> Doc:
+        d = ebpf_doc(mode="DSR")
+        if pairs:
+            ips = [f"{n['internal_ip']}/32" for n in d["cluster"]["nodes"]]
+            for port in d["openstack"]["ports"]:
+                held = port.setdefault("allowed_address_pairs", [])
+                held += [{"ip_address": ip} for ip in ips]
+        return d
+
+    return doc
+
+
+CASES["net-calico-ebpf-dsr"] = (_dsr(True), _dsr(False), _ebpf_unread)
 CASES["net-service-proxy"] = (
     lambda: service_proxy_doc(calico_proxy_back),
     lambda: service_proxy_example_doc("calico-no-service-proxy"),

@@ -35,6 +35,7 @@ from kostack.collect._cni_calico_parse import (
     policy_only,
     program_cluster_routes,
 )
+from kostack.collect._cni_calico_rollout import rollout_fields
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
@@ -355,7 +356,7 @@ def _ebpf_fields(
         "felix_env_unread": ebpf.unread,
         "felix_config_file": ebpf.config_file,
         "bpf_transition": transition,
-        "bpf_rollout": _rollout(ctx) if transition else None,
+        **(rollout_fields(ctx) if transition else {}),
         "felix_pods_differ": _pods_differ(ctx, objects.calico_config),
     }
 
@@ -372,16 +373,6 @@ def _pods_differ(ctx: CniContext, config: JsonObject | None) -> dict[str, tuple[
                 out[node] = (best[node].name, rival.name)
                 break
     return out
-
-
-def _rollout(ctx: CniContext) -> tuple[int, int] | None:
-    """(calico-node pods on the newest template generation among them, pods), from their
-    DaemonSet label pod-template-generation; None when some pod has none."""
-    found = [p.generation for p in ctx.facts.calico_node_best.values()]
-    if not found or not all(g.isdigit() for g in found):
-        return None
-    newest = max(int(g) for g in found)
-    return sum(int(g) == newest for g in found), len(found)
 
 
 def _felix_tunnels(

@@ -74,12 +74,10 @@ class Calico(Record):
     install_method: Literal["operator", "manifest", "unknown"] = "unknown"
     ip_pools: tuple[CalicoIPPool, ...] | None = None
     blocks: tuple[CalicoBlock, ...] | None = None
-    # The pod MTU as configured or reported (Installation status.mtu, calico-config
-    # veth_mtu, Felix's per-encapsulation MTU); None when calico-node detects it.
+    # The pod MTU configured or reported (Installation status.mtu, veth_mtu, Felix's); None: detected
     mtu: int | None = Field(default=None, ge=68, le=65535)
     mtu_source: Name | None = None
-    # True: calico-node derives the MTU from the host interface (veth_mtu "0" or
-    # nothing set); False: a value is configured; None: the settings were not read.
+    # True: derived from the host interface (veth_mtu "0" or unset); False: set; None: not read
     mtu_auto: bool | None = None
     typha: bool | None = None
     # The nodes calico-typha's pods run on (spec.nodeName of the pods labelled
@@ -88,20 +86,16 @@ class Calico(Record):
     typha_nodes: tuple[Name, ...] | None = None
     bgp: bool | None = None
     node_to_node_mesh: bool | None = None
-    # WireGuard on in either family (FelixConfiguration wireguardEnabled or
-    # wireguardEnabledV6); None: Felix's settings were not read.
+    # WireGuard on in either family (wireguardEnabled or wireguardEnabledV6); None: not read
     wireguard: bool | None = None
-    # Each family's own switch (wireguardEnabled, wireguardEnabledV6); None in snapshots
-    # that predate them, where `wireguard` stands for IPv4's.
+    # Each family's own switch; None in older snapshots, where `wireguard` stands for IPv4's
     wireguard_v4: bool | None = None
     wireguard_v6: bool | None = None
     # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
-    # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
-    # which is also how earlier versions behave); None when Felix's settings were not read.
+    # natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" unset, as before it); None: not read
     nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
-    # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
-    # the IPIP routes; false when unset (its default, and all earlier versions).
+    # programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs IPIP routes; false: unset
     program_cluster_routes: bool | None = None
     # FelixConfiguration featureDetectOverride as written ("" when unset; None: Felix's
     # settings were not read). "MASQFullyRandom=false" in it turns off natOutgoing's
@@ -131,13 +125,19 @@ class Calico(Record):
     # environment leaves unset are None): node names, or "calico-node" (the DaemonSet's
     # template, the pods not listed)
     felix_config_file: tuple[Name, ...] = ()
-    # The operator's Installation asks for eBPF (linuxDataplane BPF) and FelixConfiguration
-    # `default` does not turn it on yet: the operator writes bpfEnabled only once calico-node's
-    # rolling update is complete (tigera/operator bpf.go), so until then `bpf_enabled` is not
-    # known where no node's own setting decides it. `bpf_rollout`: (calico-node pods on the
-    # newest template generation, calico-node pods) when the pods were listed.
+    # Installation linuxDataplane BPF, FelixConfiguration `default` not on yet: the operator
+    # writes bpfEnabled once calico-node's rollout is complete (tigera/operator bpf.go), so
+    # `bpf_enabled` is not known where no node's own setting decides it. `bpf_rollout`: (pods
+    # on the newest template, pods): the DaemonSet's updatedNumberScheduled and
+    # desiredNumberScheduled, else the pods' pod-template-generation labels. `bpf_unobserved`:
+    # (metadata.generation, status.observedGeneration) of calico-node's DaemonSet while its
+    # controller has not observed the newest: the rollout has not started.
     bpf_transition: bool = False
     bpf_rollout: tuple[int, int] | None = None
+    bpf_unobserved: tuple[int, int] | None = None
+    # TigeraStatus `calico` during the transition: ("Degraded" or "Progressing", "reason:
+    # message", redacted) of the first such condition True; ("", "") none; None: not read
+    operator_status: tuple[str, str] | None = None
     # Nodes running two live calico-node pods (a rolling update) whose FELIX_* eBPF settings
     # differ: node -> (the pod kostack judges the node by, the newest running and ready; the
     # other)

@@ -16,6 +16,7 @@ from kostack.analyze.checks import (
     lb_provisioning,
     lb_source_ranges,
     net_api_service,
+    net_calico_ebpf_dsr,
     net_calico_ebpf_kube_proxy,
     net_calico_host_nat,
     net_calico_node_address,
@@ -86,6 +87,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_calico_ebpf_kube_proxy,
     inv_lb_two_controllers,
     net_service_proxy,
+    net_calico_ebpf_dsr,
 )
 
 # every module says which remedy operations its findings carry (REMEDIES, required: guard

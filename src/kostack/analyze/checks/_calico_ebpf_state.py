@@ -21,6 +21,7 @@ from kostack.model.snapshot import Calico
 from kostack.shell import as_code, render
 
 ROLLOUT = ("kubectl", "-n", "calico-system", "rollout", "status", "daemonset/calico-node")
+TIGERA = ("kubectl", "get", "tigerastatus", "calico", "-o", "yaml")
 
 register(
     {
@@ -73,6 +74,41 @@ register(
             "en": " ({n} of {m} calico-node pods run the newest template)",
             "ko": " (calico-node Pod {m}개 중 {n}개가 최신 템플릿으로 실행 중)",
         },
+        "ebpf-state.unobserved": {
+            "en": " (calico-node's DaemonSet is at generation {generation} and its controller "
+            "has observed {observed}: the rollout has not started)",
+            "ko": " (calico-node DaemonSet은 generation {generation}인데 컨트롤러가 관찰한 것은 "
+            "{observed}입니다: 롤아웃이 아직 시작되지 않음)",
+        },
+        "ebpf-state.degraded": {
+            "en": "Cannot decide: the operator's Installation asks for eBPF (linuxDataplane BPF) "
+            "but FelixConfiguration default does not turn bpfEnabled on, and the Tigera operator "
+            "reports itself Degraded (TigeraStatus calico): {message}. It writes bpfEnabled only "
+            "once nothing stops it, so this does not end by itself{rollout}. Until then Felix "
+            "keeps its iptables or nftables data plane where no node's own setting says "
+            'otherwise.{known} Fix what the message names (for "modified by someone else": '
+            "FelixConfiguration default's annotation operator.tigera.io/bpfEnabled must match "
+            "its bpfEnabled, or both be unset), see {command}, and run kostack again.",
+            "ko": "판단할 수 없음: 오퍼레이터의 Installation은 eBPF(linuxDataplane BPF)를 요청하지만 "
+            "FelixConfiguration default는 bpfEnabled를 켜지 않았고, Tigera 오퍼레이터는 스스로 "
+            "Degraded 상태라고 보고합니다(TigeraStatus calico): {message}. 오퍼레이터는 막는 것이 "
+            "없을 때만 bpfEnabled를 쓰므로 이 상태는 저절로 끝나지 않습니다{rollout}. 그때까지 "
+            "노드별 설정이 없는 곳의 Felix는 iptables 또는 nftables 데이터 플레인을 "
+            '유지합니다.{known} 메시지가 말하는 문제를 고치고("modified by someone else"라면 '
+            "FelixConfiguration default의 annotation operator.tigera.io/bpfEnabled가 bpfEnabled와 "
+            "같거나 둘 다 없어야 함), {command} 명령으로 확인한 뒤 kostack을 다시 실행하세요.",
+        },
+        "ebpf-state.progressing": {
+            "en": " The Tigera operator reports Progressing (TigeraStatus calico): {message}.",
+            "ko": " Tigera 오퍼레이터는 Progressing 상태라고 보고합니다(TigeraStatus calico): "
+            "{message}.",
+        },
+        "ebpf-state.status-unread": {
+            "en": " Whether the Tigera operator reports an error is not known (TigeraStatus "
+            "calico was not read).",
+            "ko": " Tigera 오퍼레이터가 오류를 보고하는지는 알 수 없습니다(TigeraStatus calico를 "
+            "읽지 못함).",
+        },
         "ebpf-state.known": {
             "en": " Decided by their own setting: eBPF {on} on {nodes}.",
             "ko": " 노드별 설정으로 정해진 곳: {nodes}에서 eBPF {on}.",
@@ -123,10 +159,15 @@ def ebpf_state(ctx: CheckContext) -> tuple[Calico | None, str | None]:
 
 
 def _transition(calico: Calico) -> str:
-    """The operator's switch to eBPF under way: the rollout's progress and the nodes whose own
-    setting (calico-node's environment, their FelixConfiguration) decides."""
+    """The operator's switch to eBPF under way: the rollout's progress (or that it has not
+    started), the nodes whose own setting (calico-node's environment, their
+    FelixConfiguration) decides, and what the operator reports: Degraded is said instead of
+    "in transition", since it does not end by itself."""
     rollout = ""
-    if calico.bpf_rollout is not None:
+    if calico.bpf_unobserved is not None:
+        generation, observed = calico.bpf_unobserved
+        rollout = Msg("ebpf-state.unobserved", generation=generation, observed=observed)
+    elif calico.bpf_rollout is not None:
         n, m = calico.bpf_rollout
         rollout = Msg("ebpf-state.rollout", n=n, m=m)
     sides: dict[bool, list[str]] = {True: [], False: []}
@@ -142,6 +183,19 @@ def _transition(calico: Calico) -> str:
         for on, names in sides.items()
         if names
     )
+    kind, message = calico.operator_status or ("", "")
+    if kind == "Degraded":
+        return Msg(
+            "ebpf-state.degraded",
+            message=message,
+            rollout=rollout,
+            known=known,
+            command=as_code(render(TIGERA)),
+        )
+    if kind == "Progressing":
+        known += Msg("ebpf-state.progressing", message=message)
+    elif calico.operator_status is None:
+        known += Msg("ebpf-state.status-unread")
     return Msg(
         "ebpf-state.transition", rollout=rollout, known=known, command=as_code(render(ROLLOUT))
     )
