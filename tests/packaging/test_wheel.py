@@ -409,7 +409,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # -> DNS and API UNKNOWN, Antrea's ways, Kube-OVN NodePorts (branch proxy6, +211); the JSON's
 # remedies table (branch perf5, +13); Reused gone (-16); DNS pods in the release chain (+25);
 # a Kube-OVN Subnet without OVN's load balancer (+15). Budget = the measured 87,495.
-SHIPPED_LINES_BUDGET = 87_495
+# This stop: the ClusterIP hop per class of source pod, kube-proxy unseen off kubeadm
+# (branch svc7, +304); Calico eBPF DSR against Neutron's pair cap, NodePorts reached directly,
+# the DaemonSet's rollout, TigeraStatus (branch dsr7, +~600); Cilium pools read one by one,
+# default-lb-service-ipam, L2 and BGP announcements, the ways of a fix plan (branch lb7,
+# +~640); helm kept from the terminal's Ctrl-C, sg-node scoped by Typha's nodes and BGP
+# sessions, BGPPeers' localASNumber (branch chain7, +325); Kube-OVN's static addresses,
+# underlay ranges narrowed by IPPools, u2oInterconnection (branch kovn7, +356).
+# Budget = the measured 89,756.
+SHIPPED_LINES_BUDGET = 89_756
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
