@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._sg import calico_of
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.calico_ebpf import effective, mixed_bpf
-from kostack.analyze.findings import Finding
+from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import Calico
 from kostack.shell import as_code, render
@@ -218,3 +218,20 @@ def noted(calico: Calico | None, findings: Sequence[Finding]) -> list[Finding]:
     return [
         replace(f, message=Msg("ebpf-state.noted", message=f.message, note=note)) for f in findings
     ]
+
+
+def ebpf_on(ctx: CheckContext, say: Says) -> Calico | list[Finding]:
+    """The eBPF checks' shared start: the Calico settings while eBPF is on everywhere, else
+    their one finding (NOT-APPLICABLE off Calico or with eBPF off, UNKNOWN when undecided or
+    not known; the check's messages ``<id>.not-calico``, ``.off`` and ``.unknown``)."""
+    cl = ctx.snapshot.cluster
+    calico, undecided = ebpf_state(ctx)
+    if cl is None or cl.cni.type != "calico":
+        return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{say.check_id}.not-calico"))]
+    if undecided is not None:
+        return [say.cluster(ctx, Status.UNKNOWN, undecided)]
+    if calico is not None and calico.bpf_enabled is False:
+        return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{say.check_id}.off"))]
+    if calico is None or calico.bpf_enabled is None:
+        return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{say.check_id}.unknown"))]
+    return calico

@@ -13,7 +13,7 @@ nodes and the ports' pairs (checks/_ebpf_dsr.py), never node by node.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._calico_ebpf_state import ebpf_state, noted
+from kostack.analyze.checks._calico_ebpf_state import ebpf_on, noted
 from kostack.analyze.checks._ebpf_dsr import CAUSE, backend_ports, dsr_need
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
@@ -142,15 +142,10 @@ def _all_opted_out(calico: Calico, views: list[NodeView]) -> bool:
 
 
 def _run(ctx: CheckContext) -> list[Finding]:
-    cl = ctx.snapshot.cluster
-    calico, undecided = ebpf_state(ctx)
-    if cl is None or cl.cni.type != "calico":
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-calico"))]
-    if undecided is not None:
-        return [SAY.cluster(ctx, Status.UNKNOWN, undecided)]
-    if calico is not None and calico.bpf_enabled is False:
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
-    if calico is None or calico.bpf_enabled is None or calico.bpf_external_service_mode is None:
+    calico = ebpf_on(ctx, SAY)
+    if isinstance(calico, list):
+        return calico
+    if calico.bpf_external_service_mode is None:
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
     if calico.bpf_external_service_mode != "DSR":
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.tunnel"))]
@@ -158,7 +153,9 @@ def _run(ctx: CheckContext) -> list[Finding]:
     if _all_opted_out(calico, views):
         cidrs = ", ".join(str(c) for c in calico.bpf_dsr_optout_cidrs or ())
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.opted-out", cidrs=cidrs))]
-    return _judged(ctx, _node_port_services(cl.services or ()), views)
+    cl = ctx.snapshot.cluster  # known by ebpf_on
+    services = cl.services if cl is not None else None
+    return _judged(ctx, _node_port_services(services or ()), views)
 
 
 def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -> list[Finding]:

@@ -10,7 +10,7 @@ eBPF data plane"). Services keep working through Felix, so this is a warning (ca
 
 from __future__ import annotations
 
-from kostack.analyze.checks._calico_ebpf_state import ebpf_state, noted
+from kostack.analyze.checks._calico_ebpf_state import ebpf_on, noted
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import MANUAL_OP, Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -85,15 +85,11 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _run(ctx: CheckContext) -> list[Finding]:
+    calico = ebpf_on(ctx, SAY)
+    if isinstance(calico, list):
+        return calico
     cl = ctx.snapshot.cluster
-    calico, undecided = ebpf_state(ctx)
-    if cl is None or cl.cni.type != "calico":
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-calico"))]
-    if undecided is not None:
-        return [SAY.cluster(ctx, Status.UNKNOWN, undecided)]
-    if calico is not None and calico.bpf_enabled is False:
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
-    if calico is None or calico.bpf_enabled is None or cl.pods is None:
+    if cl is None or cl.pods is None:
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
     running = sorted(f"{p.namespace}/{p.name}" for p in cl.pods if _kube_proxy(p))
     if not running:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._calico_ebpf_state import ebpf_state, noted
+from kostack.analyze.checks._calico_ebpf_state import ebpf_on, noted
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.findings import RULE_OP, Finding, Severity, Status
@@ -74,16 +74,9 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _run(ctx: CheckContext) -> list[Finding]:
-    cl = ctx.snapshot.cluster
-    calico, undecided = ebpf_state(ctx)
-    if cl is None or cl.cni.type != "calico":
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-calico"))]
-    if undecided is not None:
-        return [SAY.cluster(ctx, Status.UNKNOWN, undecided)]
-    if calico is None or calico.bpf_enabled is None:
-        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
-    if not calico.bpf_enabled:
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
+    calico = ebpf_on(ctx, SAY)
+    if isinstance(calico, list):
+        return calico
     if calico.vxlan_port is None:
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
     found = node_traffic_findings(
