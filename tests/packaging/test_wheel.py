@@ -416,8 +416,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +~640); helm kept from the terminal's Ctrl-C, sg-node scoped by Typha's nodes and BGP
 # sessions, BGPPeers' localASNumber (branch chain7, +325); Kube-OVN's static addresses,
 # underlay ranges narrowed by IPPools, u2oInterconnection (branch kovn7, +356).
-# Budget = the measured 89,756.
-SHIPPED_LINES_BUDGET = 89_756
+# Budget = the measured 89,756. Then the three Calico eBPF checks' shared start (ebpf_on;
+# +3). Budget = the measured 89,759.
+SHIPPED_LINES_BUDGET = 89_759
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
