@@ -70,6 +70,13 @@ def test_a_kube_ovn_subnet_left_to_kube_proxy_is_unknown_when_kube_proxy_is_unse
     found = _checks(doc)["net-dns"]
     assert found and all(f.status == Status.UNKNOWN and f.nodes == ("k8s-w-1",) for f in found)
     assert all(COMMAND in localize(f.message, "en") for f in found)
+    # the hop says it is the Subnet that leaves them to kube-proxy, not the CNI as a whole
+    for f in found:
+        en, ko = localize(f.message, "en"), localize(f.message, "ko")
+        assert "this pod's Kube-OVN Subnet leaves ClusterIPs to kube-proxy" in en
+        assert "the CNI does not replace it" not in en
+        assert "이 Pod의 Kube-OVN Subnet은 ClusterIP를 kube-proxy에 맡기는데" in ko
+        assert COMMAND in ko
 
 
 def test_the_unseen_cluster_without_a_cni_proxy_names_the_command() -> None:

@@ -74,6 +74,18 @@ register(
             "en": "service {svc} has no ready endpoints: kube-proxy rejects the connection",
             "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 kube-proxy가 연결을 거부합니다",
         },
+        "hop.no-proxy-seen-subnet": {
+            "en": "nothing is known to translate {ip}: this pod's Kube-OVN Subnet leaves "
+            "ClusterIPs to kube-proxy (OVN's load balancer is off there), and kube-proxy's "
+            "ConfigMap is absent and no kube-proxy pod is listed; unless kube-proxy runs outside "
+            "pods (a systemd unit or a static binary), this Subnet's pods reach no Service; "
+            "where it runs its health port answers (`{command}`)",
+            "ko": "{ip:을/를} 변환하는 것이 알려져 있지 않습니다: 이 Pod의 Kube-OVN Subnet은 "
+            "ClusterIP를 kube-proxy에 맡기는데(그곳에서는 OVN 로드 밸런서가 꺼짐), kube-proxy의 "
+            "ConfigMap이 없고 kube-proxy Pod도 보이지 않습니다. kube-proxy가 Pod 밖(systemd 유닛이나 "
+            "정적 바이너리)에서 돌지 않는다면 이 Subnet의 Pod는 어떤 Service에도 닿지 못합니다. "
+            "돌고 있다면 헬스 포트가 응답합니다(`{command}`)",
+        },
         "hop.no-proxy-seen": {
             "en": "nothing is known to translate {ip}: kube-proxy's ConfigMap is absent, no "
             "kube-proxy pod is listed and the CNI does not replace it; unless kube-proxy runs "
@@ -279,7 +291,8 @@ def _unserved(
     if hop is not None or name != "kube-proxy" or not proxy_unseen(topo):
         return hop
     ev = (ev_svc, Evidence("cluster", "kube-proxy", "pods", "0"))
-    detail = Msg("hop.no-proxy-seen", ip=ip, command=health_command(topo))
+    key = "hop.no-proxy-seen" if lb is None else "hop.no-proxy-seen-subnet"
+    detail = Msg(key, ip=ip, command=health_command(topo))
     where = proxy_where(Msg("proxy.service-proxy"), node)
     return Hop("kube-proxy", where, Disposition.UNKNOWN, detail, ev, cause="gap")
 
