@@ -418,8 +418,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # underlay ranges narrowed by IPPools, u2oInterconnection (branch kovn7, +356).
 # Budget = the measured 89,756. Then the three Calico eBPF checks' shared start (ebpf_on;
 # +3). Budget = the measured 89,759. Then a Kube-OVN Subnet's pods left to an unseen
-# kube-proxy said as the Subnet's, not the CNI's (+13). Budget = the measured 89,772.
-SHIPPED_LINES_BUDGET = 89_772
+# kube-proxy said as the Subnet's, not the CNI's (+13). Budget = the measured 89,772. Then
+# a pod's class keyed before its Endpoint is built (+4). Budget = the measured 89,776.
+SHIPPED_LINES_BUDGET = 89_776
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

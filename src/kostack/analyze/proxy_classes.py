@@ -21,7 +21,7 @@ from kostack.analyze.engine.kubeovn import subnet_of
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Pod
+from kostack.model.snapshot import IPAddress, Pod
 
 register(
     {
@@ -48,16 +48,16 @@ register(
 NO_SUBNET = ("no-subnet",)
 
 
-def proxy_key(topo: Topology, src: Endpoint) -> tuple[object, ...]:
-    """What the ClusterIP hop reads of the pod ``src`` that may differ between pods: its
-    Kube-OVN Subnet's name (only on Kube-OVN; `NO_SUBNET` when in none) and whether Calico's
-    eBPF data plane runs on its node (None: the nodes agree)."""
+def proxy_key(topo: Topology, ip: IPAddress | None, node: str | None) -> tuple[object, ...]:
+    """What the ClusterIP hop reads of a pod (its address ``ip`` on ``node``) that may differ
+    between pods: its Kube-OVN Subnet's name (only on Kube-OVN; `NO_SUBNET` when in none) and
+    whether Calico's eBPF data plane runs on its node (None: the nodes agree)."""
     cl = topo.snapshot.cluster
     subnet: object = None
-    if cl is not None and cl.cni.type == "kube-ovn" and src.ip is not None:
-        found = subnet_of(topo, src.ip)
+    if cl is not None and cl.cni.type == "kube-ovn" and ip is not None:
+        found = subnet_of(topo, ip)
         subnet = found.name if found is not None else NO_SUBNET
-    return (subnet, ebpf_side(topo, src.node))
+    return (subnet, ebpf_side(topo, node))
 
 
 def class_label(key: tuple[object, ...]) -> str:
@@ -106,23 +106,27 @@ def proxy_classes(
     found: dict[tuple[object, ...], ProxyClass] = {}
     of_node: dict[str, tuple[object, ...]] = {}
 
-    def add(ep: Endpoint, real: bool) -> tuple[object, ...]:
-        key = proxy_key(topo, ep)
+    for e in ends:
+        ep = e.endpoint
+        key = proxy_key(topo, ep.ip, ep.node)
         cls = found.get(key)
         if cls is None:
             cls = found[key] = ProxyClass(key, ep)
         cls.nodes.setdefault(ep.node or "?", None)
-        cls.pods += real
-        return key
-
-    for e in ends:
-        of_node.setdefault(e.name, add(e.endpoint, False))
-    for pod in pods:
+        of_node.setdefault(e.name, key)
+    for pod in pods:  # the pods' own Endpoint only for a class's first: one key per pod
         if pod.host_network or not pod.node or pod.node not in topo.node_views:
             continue
         ip = next((a for a in pod.addresses if version in (None, a.version)), None)
-        if ip is not None:
-            add(Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node), True)
+        if ip is None:
+            continue
+        key = proxy_key(topo, ip, pod.node)
+        cls = found.get(key)
+        if cls is None:
+            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
+            cls = found[key] = ProxyClass(key, rep)
+        cls.nodes.setdefault(pod.node, None)
+        cls.pods += 1
     return ProxyClasses(list(found.values()), of_node)
 
 
