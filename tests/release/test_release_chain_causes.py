@@ -10,7 +10,7 @@ from release_testing import with_helm
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Finding, Status
-from kostack.analyze.release_checks import chain as chain_module
+from kostack.analyze.release_checks import chain_network as chain_module
 from kostack.analyze.release_checks import check_releases
 from kostack.collect.helm import HelmCollection
 

@@ -239,7 +239,7 @@ def test_five_thousand_heterogeneous_nodes_name_the_dropping_ports_once() -> Non
 def test_dns_endpoints_not_read_leave_a_scoped_cause_undecided(collected: HelmCollection) -> None:
     """Where CoreDNS runs is not known (kube-dns's endpoints not read): a cause that breaks the
     pods on some nodes may break name lookups, so it neither spares the release nor is its cause."""
-    from kostack.analyze.release_checks.chain import dns_pods
+    from kostack.analyze.release_checks.chain_network import dns_pods
 
     snapshot = moved(with_helm(PAIRS, collected), **{CORE: "k8s-cp-1"})
     assert snapshot.cluster is not None
