@@ -226,3 +226,61 @@ def unlisted_routers(
             if subnet_id in subnet_ids:
                 out.setdefault(subnet_id, set()).add(router_id)
     return {subnet_id: tuple(sorted(ids)) for subnet_id, ids in sorted(out.items())}
+
+
+def unique_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop repeated ids (a page boundary moving under concurrent changes)."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        ident = str(item.get("id", ""))
+        if ident and ident in seen:
+            continue
+        seen.add(ident)
+        out.append(item)
+    return out
+
+
+def consistent(
+    ports: tuple[Port, ...] | None,
+    networks: tuple[Network, ...] | None,
+    subnets: tuple[Subnet, ...] | None,
+    problems: dict[str, list[str]],
+) -> tuple[tuple[Port, ...] | None, tuple[Subnet, ...] | None]:
+    """Keep references resolvable, as the snapshot format requires.
+
+    A subnet of an unseen network, or a port on one, is left out and named;
+    a fixed IP on an unseen subnet keeps its address but loses the subnet id.
+    """
+    if networks is not None and subnets is not None:
+        network_ids = {n.id for n in networks}
+        kept = tuple(s for s in subnets if s.network_id in network_ids)
+        for s in subnets:
+            if s.network_id not in network_ids:
+                problems.setdefault("subnets", []).append(
+                    f"subnet {s.id} left out: its network {s.network_id} is not visible"
+                )
+        subnets = kept
+    if ports is None:
+        return ports, subnets
+    if networks is not None:
+        network_ids = {n.id for n in networks}
+        for p in ports:
+            if p.network_id not in network_ids:
+                problems.setdefault("ports", []).append(
+                    f"port {p.id} left out: its network {p.network_id} is not visible"
+                )
+        ports = tuple(p for p in ports if p.network_id in network_ids)
+    if subnets is not None:
+        by_id = {s.id: s for s in subnets}
+        fixed_ports = []
+        for p in ports:
+            fips = []
+            for fip in p.fixed_ips:
+                sn = by_id.get(fip.subnet_id or "")
+                if fip.subnet_id is not None and (sn is None or fip.ip_address not in sn.cidr):
+                    fip = fip.model_copy(update={"subnet_id": None})
+                fips.append(fip)
+            fixed_ports.append(p.model_copy(update={"fixed_ips": tuple(fips)}))
+        ports = tuple(fixed_ports)
+    return ports, subnets

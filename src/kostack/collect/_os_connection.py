@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from kostack.collect import texts
-from kostack.collect._os_config import cloud_region
+from kostack.collect._os_config import ENV_CLOUD_NAMES, cloud_region
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError, KostackError
@@ -273,3 +273,56 @@ def connection_error(exc: Exception, service: str, where: str) -> Exception:
     if isinstance(exc, ksa.ConnectionError | ksa.DiscoveryFailure | ksa.EndpointNotFound):
         return CollectError(Msg("col.os.unreachable", **said), Msg("col.hint.os.unreachable"))
     return CollectError(Msg("col.os.failed", **said), Msg("col.hint.os.failed"))
+
+
+def identity(
+    conn: Any, project_scope: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """Cloud name, region, project id and name: never an auth URL or a credential."""
+    region_config = getattr(conn, "config", None)
+    config = getattr(region_config, "config", None) or {}
+    auth = config.get("auth") or {}
+    cloud = getattr(region_config, "name", None)
+    region = getattr(region_config, "region_name", None) or config.get("region_name")
+    project_id = project_scope or auth.get("project_id") or None
+    project_name = token_project_name(conn) or auth.get("project_name") or None
+    return (
+        str(cloud) if cloud and cloud not in ENV_CLOUD_NAMES else ("env" if cloud else None),
+        str(region) if region else None,
+        str(project_id) if project_id else None,
+        str(project_name) if project_name else None,
+    )
+
+
+def token_project_name(conn: Any) -> str | None:
+    """The project name in the token already obtained (no request); None without Keystone."""
+    try:
+        session = conn.session
+        auth = session.auth
+        if auth is None or not hasattr(auth, "get_access"):
+            return None
+        access = auth.get_access(session)
+        name = getattr(access, "project_name", None)
+    except Exception:  # noauth plugins have no token; the name is only a label
+        return None
+    return str(name) if name else None
+
+
+def count_requests(conn: Any) -> Callable[[], int]:
+    """Count every HTTP request the connection sends from now on (Keystone and Neutron alike).
+
+    Returns a function giving the count so far: `kostack watch` publishes it
+    per cycle. Installed as a response hook on the connection's HTTP session;
+    a connection without one counts nothing (0).
+    """
+    sent = [0]
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1
+        return response
+
+    http = getattr(getattr(conn, "session", None), "session", None)
+    hooks = getattr(http, "hooks", None)
+    if isinstance(hooks, dict):
+        hooks.setdefault("response", []).append(hook)
+    return lambda: sent[0]

@@ -39,6 +39,7 @@ from kostack.collect._neutron_listing import PAGE_SIZE, ListingFailed, NeutronRe
 from kostack.collect._neutron_records import (
     ROUTER_INTERFACE_OWNERS,
     R,
+    consistent,
     convert_items,
     group_record,
     interface_subnets,
@@ -46,12 +47,14 @@ from kostack.collect._neutron_records import (
     port_record,
     router_record,
     subnet_record,
+    unique_ids,
     unlisted_routers,
 )
-from kostack.collect._os_config import ENV_CLOUD_NAMES
 from kostack.collect._os_connection import (
     close_connection,
+    count_requests,
     current_project,
+    identity,
     open_connection,
     redact,
     secret_values,
@@ -330,7 +333,7 @@ def _record(
         if items is None:
             return None
         bad: list[str] = []
-        out = convert_items(_unique(items), make, name.rstrip("s").replace("_", " ") + " ", bad)
+        out = convert_items(unique_ids(items), make, name.rstrip("s").replace("_", " ") + " ", bad)
         if bad:
             problems[name] = bad
         return out
@@ -353,7 +356,7 @@ def _record(
     elif raw.routers is not None:
         interfaces = interface_subnets(raw.ports or ())
         routers = convert("routers", raw.routers, lambda r: router_record(r, interfaces))
-    ports, subnets = _consistent(ports, networks, subnets, problems)
+    ports, subnets = consistent(ports, networks, subnets, problems)
     unlisted: dict[str, tuple[str, ...]] | None = None if raw.interfaces is None else {}
     if routers is not None and subnets is not None and raw.interfaces is not None:
         listed = {str(r.get("id")) for r in raw.routers or ()}
@@ -376,7 +379,7 @@ def _record(
     )
     agent_types = [str(a.get("agent_type", "")) for a in raw.agents] if raw.agents else None
     backend, backend_source = detect_backend(agent_types, networks, backend_hint)
-    cloud, region, project_id, project_name = _identity(conn, project_scope)
+    cloud, region, project_id, project_name = identity(conn, project_scope)
     record = OpenStack(
         cloud=cloud,
         region=region,
@@ -394,114 +397,3 @@ def _record(
         unlisted_routers=unlisted,
     )
     return record, tuple(gaps)
-
-
-def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop repeated ids (a page boundary moving under concurrent changes)."""
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        ident = str(item.get("id", ""))
-        if ident and ident in seen:
-            continue
-        seen.add(ident)
-        out.append(item)
-    return out
-
-
-def _consistent(
-    ports: tuple[Port, ...] | None,
-    networks: tuple[Network, ...] | None,
-    subnets: tuple[Subnet, ...] | None,
-    problems: dict[str, list[str]],
-) -> tuple[tuple[Port, ...] | None, tuple[Subnet, ...] | None]:
-    """Keep references resolvable, as the snapshot format requires.
-
-    A subnet of an unseen network, or a port on one, is left out and named;
-    a fixed IP on an unseen subnet keeps its address but loses the subnet id.
-    """
-    if networks is not None and subnets is not None:
-        network_ids = {n.id for n in networks}
-        kept = tuple(s for s in subnets if s.network_id in network_ids)
-        for s in subnets:
-            if s.network_id not in network_ids:
-                problems.setdefault("subnets", []).append(
-                    f"subnet {s.id} left out: its network {s.network_id} is not visible"
-                )
-        subnets = kept
-    if ports is None:
-        return ports, subnets
-    if networks is not None:
-        network_ids = {n.id for n in networks}
-        for p in ports:
-            if p.network_id not in network_ids:
-                problems.setdefault("ports", []).append(
-                    f"port {p.id} left out: its network {p.network_id} is not visible"
-                )
-        ports = tuple(p for p in ports if p.network_id in network_ids)
-    if subnets is not None:
-        by_id = {s.id: s for s in subnets}
-        fixed_ports = []
-        for p in ports:
-            fips = []
-            for fip in p.fixed_ips:
-                sn = by_id.get(fip.subnet_id or "")
-                if fip.subnet_id is not None and (sn is None or fip.ip_address not in sn.cidr):
-                    fip = fip.model_copy(update={"subnet_id": None})
-                fips.append(fip)
-            fixed_ports.append(p.model_copy(update={"fixed_ips": tuple(fips)}))
-        ports = tuple(fixed_ports)
-    return ports, subnets
-
-
-def _identity(
-    conn: Any, project_scope: str | None
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """Cloud name, region, project id and name: never an auth URL or a credential."""
-    region_config = getattr(conn, "config", None)
-    config = getattr(region_config, "config", None) or {}
-    auth = config.get("auth") or {}
-    cloud = getattr(region_config, "name", None)
-    region = getattr(region_config, "region_name", None) or config.get("region_name")
-    project_id = project_scope or auth.get("project_id") or None
-    project_name = _token_project_name(conn) or auth.get("project_name") or None
-    return (
-        str(cloud) if cloud and cloud not in ENV_CLOUD_NAMES else ("env" if cloud else None),
-        str(region) if region else None,
-        str(project_id) if project_id else None,
-        str(project_name) if project_name else None,
-    )
-
-
-def _token_project_name(conn: Any) -> str | None:
-    """The project name in the token already obtained (no request); None without Keystone."""
-    try:
-        session = conn.session
-        auth = session.auth
-        if auth is None or not hasattr(auth, "get_access"):
-            return None
-        access = auth.get_access(session)
-        name = getattr(access, "project_name", None)
-    except Exception:  # noauth plugins have no token; the name is only a label
-        return None
-    return str(name) if name else None
-
-
-def count_requests(conn: Any) -> Callable[[], int]:
-    """Count every HTTP request the connection sends from now on (Keystone and Neutron alike).
-
-    Returns a function giving the count so far: `kostack watch` publishes it
-    per cycle. Installed as a response hook on the connection's HTTP session;
-    a connection without one counts nothing (0).
-    """
-    sent = [0]
-
-    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
-        sent[0] += 1
-        return response
-
-    http = getattr(getattr(conn, "session", None), "session", None)
-    hooks = getattr(http, "hooks", None)
-    if isinstance(hooks, dict):
-        hooks.setdefault("response", []).append(hook)
-    return lambda: sent[0]
