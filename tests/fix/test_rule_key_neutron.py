@@ -25,7 +25,8 @@ from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
 from kostack.collect._neutron_records import _rule as collected_rule
 from kostack.plan.build import build_plan
-from kostack.plan.model import Operation, Rule, rule_of
+from kostack.plan.model import Operation
+from kostack.plan.rules import Rule, rule_of
 from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 

@@ -511,7 +511,7 @@ def test_guards_own_ipv6_icmp_rule_is_the_one_the_plan_wants() -> None:
     nothing to add (Neutron would answer 409) and nothing to delete (before, guard deleted its
     own rule as no longer wanted and created it again, every pass)."""
     from kostack.guard.drift import _rule_drift
-    from kostack.plan.model import Rule
+    from kostack.plan.rules import Rule
 
     doc = seed_doc()
     gid = group(doc, "k8s-nodes")["id"]

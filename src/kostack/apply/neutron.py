@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from kostack.collect._os_connection import api_timeout
 from kostack.deadline import GRACE_S, DeadlineExceeded, Worker, within
 from kostack.errors import KostackError
-from kostack.plan.model import Pair, PortFields, Route, Rule
+from kostack.plan.model import Pair, PortFields, Route
+from kostack.plan.rules import Rule
 
 T = TypeVar("T")
 

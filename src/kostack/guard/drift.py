@@ -46,7 +46,8 @@ from kostack.guard.ownership import (
 )
 from kostack.model.snapshot import Port, Snapshot
 from kostack.plan.build import build_plan
-from kostack.plan.model import Action, Operation, Rule, rule_of
+from kostack.plan.model import Action, Operation
+from kostack.plan.rules import Rule, rule_of
 
 __all__ = [
     "Drift",

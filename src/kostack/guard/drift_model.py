@@ -11,7 +11,8 @@ from typing import Any
 
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.findings import PAIR_OP, RULE_OP
-from kostack.plan.model import Method, PlanOptions, Rule
+from kostack.plan.model import Method, PlanOptions
+from kostack.plan.rules import Rule
 
 __all__ = [
     "PAIR_CHECKS",

@@ -35,7 +35,8 @@ from kostack.guard.breaker import WriteBudget
 from kostack.guard.drift import Drift, PortDrift, RuleDrift
 from kostack.guard.journal import GuardJournal
 from kostack.guard.ownership import MARKER_TAG, cidr_text, pair_tag, rule_description
-from kostack.plan.model import Pair, PortFields, Rule
+from kostack.plan.model import Pair, PortFields
+from kostack.plan.rules import Rule
 
 # a rule create Neutron refused for good (quota) is asked for again after this many passes (5
 # minutes at the default 30 s interval): an operator may have raised the quota meanwhile

@@ -16,7 +16,7 @@ from kostack.guard.drift import Drift, Hold, PortDrift
 from kostack.guard.enforce import RULE_RETRY_PASSES, Done
 from kostack.guard.messages import MESSAGES, say
 from kostack.guard.state import PassReport, actionable
-from kostack.plan.model import Rule
+from kostack.plan.rules import Rule
 from kostack.report.cells import cells, wrap
 from kostack.report.fixplan import short
 

@@ -32,11 +32,10 @@ from kostack.plan.model import (
     PortFields,
     Precondition,
     Route,
-    Rule,
     Target,
-    rule_key,
 )
 from kostack.plan.nodeport_range import RULE_QUOTA, Sources, range_rules
+from kostack.plan.rules import Rule, rule_key
 
 # What matters for a router is the routes the plan adds, not its revision: the
 # update writes the routes read just before it plus the missing ones, with

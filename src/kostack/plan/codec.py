@@ -31,10 +31,10 @@ from kostack.plan.model import (
     Precondition,
     RootCauseRef,
     Route,
-    Rule,
     Target,
     Verification,
 )
+from kostack.plan.rules import Rule
 
 T = TypeVar("T")
 

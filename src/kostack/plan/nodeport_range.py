@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPNetwork
-from kostack.plan.model import Rule
+from kostack.plan.rules import Rule
 
 # More single-NodePort rules than this into one group from one source become one range rule.
 THRESHOLD = 10

@@ -48,7 +48,7 @@ from kostack.plan import (
 )
 from kostack.plan import preflight_kubeovn as kubeovn
 from kostack.plan.build import ref
-from kostack.plan.model import Route, rule_key
+from kostack.plan.model import Route
 from kostack.plan.preflight_rules import encapsulation_overhead, needed_rules
 from kostack.plan.preflight_spec import (
     CNI_MODES,
@@ -74,6 +74,7 @@ from kostack.plan.preflight_world import (
     planned_snapshot,
     subnet_for,
 )
+from kostack.plan.rules import rule_key
 
 
 def preflight(spec: PreflightSpec) -> PreflightResult:

@@ -9,9 +9,9 @@ from typing import Protocol
 
 from kostack.plan import preflight_antrea as antrea
 from kostack.plan import preflight_kubeovn as kubeovn
-from kostack.plan.model import Rule
 from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_spec import GROUP_ID, NeededRule, PreflightSpec
+from kostack.plan.rules import Rule
 
 
 def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> tuple[int, str]:

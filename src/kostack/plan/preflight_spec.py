@@ -28,8 +28,9 @@ from kostack.model.snapshot import (
 from kostack.plan import preflight_antrea as antrea
 from kostack.plan import preflight_kubeovn as kubeovn
 from kostack.plan.build import ref
-from kostack.plan.model import RootCauseRef, Route, Rule
+from kostack.plan.model import RootCauseRef, Route
 from kostack.plan.preflight_errors import Msg
+from kostack.plan.rules import Rule
 
 CNI_MODES: dict[str, tuple[str, ...]] = {
     "calico": ("vxlan-crosssubnet", "vxlan", "ipip", "ipip-crosssubnet", "none"),

@@ -19,10 +19,10 @@ from kostack.plan.model import (
     Method,
     Operation,
     Plan,
-    Rule,
     Verification,
     restore_command,
 )
+from kostack.plan.rules import Rule
 from kostack.report.cells import WIDTH, cells, hang, wrap
 from kostack.report.fixplan_ways import steps_by_cause, until
 from kostack.report.fixplan_words import TEXT, t

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.messages import localize as L
-from kostack.plan.model import Rule
 from kostack.plan.preflight import PreflightResult
+from kostack.plan.rules import Rule
 from kostack.report.cells import cells, hang, pad, wrap
 from kostack.report.preflight_scripts import (
     planned_network,
