@@ -21,6 +21,10 @@ from kostack.model.types import CIDRSet, Name, Record
 
 # config.go DefaultEncapPort; OVN's only tunnel here is Geneve (config.go EncapType "geneve")
 OVNK_GENEVE_PORT = 6081
+# Each node's pod range (go-controller/pkg/util/subnet_annotations.go), and the label of OVN's
+# IPsec pods (dist/templates/ovn-ipsec.yaml.j2; OpenShift's ovn-ipsec-host DaemonSet)
+OVNK_NODE_SUBNETS = "k8s.ovn.org/node-subnets"
+OVN_IPSEC_APP = "ovn-ipsec"
 # config.go's default [default] mtu when nothing sets it (dist/images/ovnkube.sh OVN_MTU too)
 OVNK_DEFAULT_MTU = 1400
 
