@@ -20,8 +20,8 @@ from kostack_testkit.k8s_fixture_antrea import antrea_cluster
 from kostack_testkit.k8s_fixture_canal import canal_cluster, k3s_cluster, rke2_cluster
 from kostack_testkit.k8s_fixture_kubeovn import kube_ovn_cluster
 from kostack_testkit.k8s_fixture_kuberouter import kube_router_cluster
-from kostack_testkit.k8s_fixture_ovnk import UPSTREAM, ovnk_cluster
 from kostack_testkit.k8s_fixture_metallb import occm_objects
+from kostack_testkit.k8s_fixture_ovnk import UPSTREAM, ovnk_cluster
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
