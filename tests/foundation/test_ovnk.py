@@ -153,9 +153,8 @@ def test_ovn_load_balancers_serve_every_service_address() -> None:
 
 def test_the_summary_names_ovn_kubernetes_and_its_mode() -> None:
     headline = cni_headline(build(_ovnk(encap_port=6082, gateway_mode="local")))
-    assert localize(headline, "en") == (
-        "OVN-Kubernetes Geneve UDP 6082, gateway mode local, MTU 1350"
-    )
+    assert localize(headline, "en") == "OVN-Kubernetes Geneve UDP 6082, gateway mode local"
+    assert localize(headline, "ko") == "OVN-Kubernetes Geneve UDP 6082, 게이트웨이 모드 local"
 
 
 def test_the_blocked_example_is_one_root_cause_that_the_rule_fixes() -> None:

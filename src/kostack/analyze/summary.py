@@ -71,8 +71,8 @@ register(
         },
         "env.kube-ovn-underlay": {"en": "underlay (vlan {vlan})", "ko": "언더레이(vlan {vlan})"},
         "env.ovnk": {
-            "en": "Geneve UDP {port}, gateway mode {gateway}, MTU {mtu}",
-            "ko": "Geneve UDP {port}, gateway mode {gateway}, MTU {mtu}",
+            "en": "Geneve UDP {port}, gateway mode {gateway}",
+            "ko": "Geneve UDP {port}, 게이트웨이 모드 {gateway}",
         },
     }
 )
@@ -262,9 +262,9 @@ def cni_mode(snapshot: Snapshot) -> str:
 
 
 def _ovnk_mode(o: OvnKubernetes) -> str:
-    """OVN-Kubernetes' tunnel port, gateway mode and pod MTU ("?" where not read)."""
+    """OVN-Kubernetes' tunnel port and gateway mode ("?" where not read)."""
     port = o.encap_port if o.encap_type == "geneve" else None
-    return Msg("env.ovnk", port=port or "?", gateway=o.gateway_mode or "?", mtu=o.mtu or "?")
+    return Msg("env.ovnk", port=port or "?", gateway=o.gateway_mode or "?")
 
 
 def cni_headline(snapshot: Snapshot) -> str:
