@@ -76,3 +76,18 @@ def test_values_and_their_defaults() -> None:
     odd = parse_conf(parse_ini(text), "x/ovnkube-config", notes)
     assert (odd.encap_type, odd.transport, odd.gateway_mode) == (None, "no-overlay", None)
     assert notes.skipped
+
+
+def test_a_node_subnets_annotation_that_does_not_parse_is_a_note(serve: ServeFn) -> None:
+    """A node whose k8s.ovn.org/node-subnets is not {"default": CIDR} (here nested past the
+    parser's depth) is left out of node_subnets, with a note; the others are read."""
+    deep = "[" * 100_000 + "]" * 100_000
+    objects = ovnk_cluster()
+    for obj in objects:
+        if obj["kind"] == "Node" and obj["metadata"]["name"] == "k8s-w-2":
+            obj["metadata"]["annotations"]["k8s.ovn.org/node-subnets"] = deep
+    collection = serve(objects).collect()
+    o = collection.cluster.cni.ovn_kubernetes
+    assert o is not None and o.node_subnets is not None
+    assert "k8s-w-2" not in o.node_subnets and len(o.node_subnets) == 3
+    assert any("k8s-w-2" in g.error for g in collection.gaps), collection.gaps

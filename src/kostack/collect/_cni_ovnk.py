@@ -128,8 +128,9 @@ def node_subnets(raw: Mapping[str, str], notes: Notes) -> dict[str, tuple[IPNetw
             found = json.loads(text).get("default")
             cidrs = [found] if isinstance(found, str) else list(found)
             out[node] = tuple(ipaddress.ip_network(str(c), strict=False) for c in cidrs)
-        except (ValueError, TypeError, AttributeError):
-            notes.skip(SOURCE, Msg("skip.ovnk-node-subnets", node=node, value=repr(text)))
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            shown = repr(text if len(text) <= 80 else f"{text[:80]}...")  # a note stays short
+            notes.skip(SOURCE, Msg("skip.ovnk-node-subnets", node=node, value=shown))
     return out
 
 
