@@ -12,7 +12,8 @@ AntreaProxy with proxyAll (kube-proxy gone) answers: nothing in them matches ICM
 ClusterIP (docs/facts.md "Antrea").
 On Kube-OVN OVN's load balancer on a pod's logical switch serves its Services unless it is
 off for the pod's Subnet (engine/kubeovn_lb.py); its VIPs all carry a port, so none matches a
-ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). In no mode
+ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). OVN-Kubernetes'
+load balancers serve every Service address the same way (engine/ovnk.py). In no mode
 does the answer say anything about the service. The hop itself is engine/kube_proxy.py's.
 """
 
@@ -156,8 +157,8 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
 
 
 OVN_LB = "Kube-OVN enable-lb"  # the mode label where OVN's load balancers serve Services
-OVN_LB_UNKNOWN = "Kube-OVN enable-lb ?"
-OVNK_LB = "OVN-Kubernetes"  # OVN-Kubernetes' load balancers serve every Service address  # OVN's load balancer or kube-proxy: not decided
+OVN_LB_UNKNOWN = "Kube-OVN enable-lb ?"  # OVN's load balancer or kube-proxy: not decided
+OVNK_LB = "OVN-Kubernetes"  # OVN-Kubernetes' load balancers serve every Service address
 
 
 def _translator(topo: Topology, src: Endpoint | None) -> kubeovn_lb.Translator | None:
