@@ -91,3 +91,18 @@ def test_a_node_subnets_annotation_that_does_not_parse_is_a_note(serve: ServeFn)
     assert o is not None and o.node_subnets is not None
     assert "k8s-w-2" not in o.node_subnets and len(o.node_subnets) == 3
     assert any("k8s-w-2" in g.error for g in collection.gaps), collection.gaps
+
+
+def test_pods_unreadable_ovn_kubernetes_is_found_by_its_node_annotation(serve: ServeFn) -> None:
+    """With the pods forbidden, the Nodes' k8s.ovn.org/node-subnets say OVN-Kubernetes (in
+    ovn-kubernetes' own namespace, where its install keeps ovn-config); whether OVN's IPsec
+    runs is then not known (None), never assumed off."""
+    served = serve(ovnk_cluster(namespace=UPSTREAM, env={"OVN_GATEWAY_MODE": "shared"}))
+    served.api.inject_fault("", "pods", status=403)
+    collection = served.collect()
+    cni = collection.cluster.cni
+    o = cni.ovn_kubernetes
+    assert cni.type == "ovn-kubernetes" and o is not None
+    assert o.config_map == "ovn-kubernetes/ovn-config" and o.ipsec is None
+    assert o.node_subnets is not None and len(o.node_subnets) == 4
+    assert "cluster.pods" in {g.source for g in collection.gaps}
