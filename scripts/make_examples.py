@@ -21,6 +21,7 @@ from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 from kostack_testkit.metallb import METALLB_EXAMPLES, metallb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
 from kostack_testkit.node_ports import NODE_PORT_EXAMPLES, node_port_example_doc
+from kostack_testkit.ovnk import OVNK_EXAMPLES, ovnk_example_doc
 from kostack_testkit.reflectors import REFLECTOR_EXAMPLES, reflector_example_doc
 from kostack_testkit.service_proxy import SERVICE_PROXY_EXAMPLES, service_proxy_example_doc
 
@@ -43,6 +44,7 @@ def main() -> int:
         (CALICO_EBPF_EXAMPLES, calico_ebpf_example_doc),
         (NODE_PORT_EXAMPLES, node_port_example_doc),
         (SERVICE_PROXY_EXAMPLES, service_proxy_example_doc),
+        (OVNK_EXAMPLES, ovnk_example_doc),
     )
     for registry, make in registries:
         for name in registry:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kostack import (
     gap_words_cilium,  # noqa: F401  (registers Cilium LB IPAM's texts)
     gap_words_kube,  # noqa: F401  (registers the Kubernetes, CNI and Helm texts)
+    gap_words_ovnk,  # noqa: F401  (registers OVN-Kubernetes' texts)
 )
 from kostack.catalog import Msg, from_data, joined, localize, register
 from kostack.oserror import in_text

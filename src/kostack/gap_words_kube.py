@@ -210,14 +210,6 @@ register(
             "그 패킷은 노드 주소로 나갑니다. Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 "
             "판단 불가입니다.",
         },
-        "gap.hint.kube.cni.ovn-kubernetes": {
-            "en": "OVN-Kubernetes tunnels pods' traffic between nodes with Geneve (UDP 6081): the "
-            "nodes' groups must admit it from one another. The checks that depend on how pod "
-            "traffic crosses nodes say UNKNOWN.",
-            "ko": "OVN-Kubernetes는 노드 사이의 Pod 트래픽을 Geneve(UDP 6081)로 터널링하므로 노드의 "
-            "보안 그룹이 서로 이를 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 방식에 달린 "
-            "점검은 판단 불가입니다.",
-        },
         "gap.hint.kube.pod-network-unknown": {
             "en": "The checks that need the pod address ranges say UNKNOWN; allowed-pair fixes "
             "are not planned for ranges kostack cannot see.",

@@ -245,7 +245,6 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
     ("labels", "name", "needs"),
     [
         ({"name": "weave-net"}, "Weave Net", "TCP 6783 and UDP 6783-6784"),
-        ({"app": "ovnkube-node", "component": "ovn"}, "OVN-Kubernetes", "Geneve (UDP 6081)"),
     ],
 )
 def test_a_cni_kostack_does_not_model_is_named_in_the_gap(

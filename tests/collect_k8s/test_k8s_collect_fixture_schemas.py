@@ -21,6 +21,7 @@ from kostack_testkit.k8s_fixture_canal import canal_cluster, k3s_cluster, rke2_c
 from kostack_testkit.k8s_fixture_kubeovn import kube_ovn_cluster
 from kostack_testkit.k8s_fixture_kuberouter import kube_router_cluster
 from kostack_testkit.k8s_fixture_metallb import occm_objects
+from kostack_testkit.k8s_fixture_ovnk import UPSTREAM, ovnk_cluster
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
@@ -53,6 +54,10 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "cilium-vxlan": fx.cilium_cluster,
     "kube-router-k0s": kube_router_cluster,
     "antrea": antrea_cluster,
+    "ovn-kubernetes-openshift": ovnk_cluster,
+    "ovn-kubernetes-upstream": lambda: ovnk_cluster(
+        namespace=UPSTREAM, env={"OVN_GATEWAY_MODE": "local"}, ipsec=True
+    ),
     "antrea-v1.6-hashed": lambda: antrea_cluster(config_name="antrea-config-hkhbh5gf99"),
     "kube-ovn": kube_ovn_cluster,
     "kube-ovn-occm-deployment": lambda: _occm(kind="Deployment"),

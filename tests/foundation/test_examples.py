@@ -76,6 +76,9 @@ EXPECTED: dict[str, list[str]] = {
     "kube-router-bgp-one-way": [],
     # Antrea's defaults (Geneve, UDP 6081) with no rule for it; noEncap without pairs
     "antrea-geneve-blocked": ["sg-encap"],
+    # OVN-Kubernetes (OpenShift's defaults): Geneve UDP 6081 between the nodes dropped
+    "ovnk-geneve-blocked": ["sg-encap"],
+    "ovnk-healthy": [],
     "antrea-noencap-no-pairs": ["antispoof"],
     # Kube-OVN's defaults (overlay, Geneve UDP 6081) with no rule for it; an underlay Subnet's
     # pods (their own MACs) on ports with port security on

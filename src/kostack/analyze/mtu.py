@@ -37,6 +37,10 @@ the metadata service). What each CNI does with it:
   MTU; 0 (its default) is the tunnel interface's MTU minus Kube-OVN's own deduction by
   --network-type (engine/kubeovn.py: Geneve 100, VXLAN 50, STT 72; 20 more when the encap
   address, the node's primary one, is IPv6).
+- OVN-Kubernetes (go-controller/pkg/config/config.go): ``[default] mtu`` IS the pod MTU
+  (default 1400); OpenShift's operator sets it to the machine network's MTU minus 100 for
+  Geneve (46 more for IPsec). Geneve with OVN's option costs 58 bytes on the wire (78 over
+  IPv6), so net-mtu judges the pod MTU plus that against the network's.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from kostack.analyze.engine.encap import cilium_underlay
 from kostack.analyze.engine.kubeovn import mtu_deduction
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import Antrea, Calico, Cilium, Flannel, KubeOvn
+from kostack.model.snapshot import Antrea, Calico, Cilium, Flannel, KubeOvn, OvnKubernetes
 
 # Overheads in bytes, as the CNIs themselves count them (module docstring).
 CALICO_IPIP = 20
@@ -268,6 +272,17 @@ def _kube_ovn(ko: KubeOvn | None, view: NodeView, net: str, net_mtu: int | None)
     return _base_minus(None, True, (size, kind), "", "kube-ovn-cni", net, net_mtu)
 
 
+def _ovnk(ovnk: OvnKubernetes | None, net_mtu: int | None) -> EffectiveMtu:
+    """[default] mtu IS the pods' MTU (ovnkube's default 1400 when nothing sets it)."""
+    if ovnk is None:
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="OVN-Kubernetes"))
+    if ovnk.mtu is None:
+        setting = "OVN-Kubernetes [default] mtu"
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
+    source = Msg("mtu.configured", setting="OVN-Kubernetes [default] mtu", mtu=ovnk.mtu)
+    return EffectiveMtu(ovnk.mtu, net_mtu, source)
+
+
 def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
     """The MTU the CNI gives pods on ``view``'s node (see the module docstring)."""
     network = topo.network_of(view)
@@ -302,6 +317,8 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
         return _antrea(cni.antrea, view, net, net_mtu)
     if cni.type == "kube-ovn":
         return _kube_ovn(cni.kube_ovn, view, net, net_mtu)
+    if cni.type == "ovn-kubernetes":
+        return _ovnk(cni.ovn_kubernetes, net_mtu)
     if cni.flannel is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="flannel"))
     f = cni.flannel

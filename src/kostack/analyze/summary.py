@@ -9,7 +9,15 @@ from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS
-from kostack.model.snapshot import Antrea, CalicoIPPool, Cilium, KubeOvn, KubeRouter, Snapshot
+from kostack.model.snapshot import (
+    Antrea,
+    CalicoIPPool,
+    Cilium,
+    KubeOvn,
+    KubeRouter,
+    OvnKubernetes,
+    Snapshot,
+)
 
 register(
     {
@@ -62,6 +70,10 @@ register(
             "ko": "Subnet {subnet} {mode}, Pod egress 마스커레이드 {egress}",
         },
         "env.kube-ovn-underlay": {"en": "underlay (vlan {vlan})", "ko": "언더레이(vlan {vlan})"},
+        "env.ovnk": {
+            "en": "Geneve UDP {port}, gateway mode {gateway}",
+            "ko": "Geneve UDP {port}, 게이트웨이 모드 {gateway}",
+        },
     }
 )
 
@@ -215,6 +227,9 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
     if cni.type == "kube-ovn" and cni.kube_ovn is not None:
         name = _with_version("Kube-OVN", cni.version)
         return Msg("env.cni-mode", name=name, mode=_kube_ovn_mode(cni.kube_ovn)), ()
+    if cni.type == "ovn-kubernetes" and cni.ovn_kubernetes is not None:
+        name = _with_version("OVN-Kubernetes", cni.version)
+        return Msg("env.cni-mode", name=name, mode=_ovnk_mode(cni.ovn_kubernetes)), ()
     if cni.type == "unknown":
         version = cni.version
         return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
@@ -241,7 +256,15 @@ def cni_mode(snapshot: Snapshot) -> str:
         return _antrea_mode(cni.antrea)
     if cni.type == "kube-ovn" and cni.kube_ovn is not None:
         return _kube_ovn_mode(cni.kube_ovn)
+    if cni.type == "ovn-kubernetes" and cni.ovn_kubernetes is not None:
+        return _ovnk_mode(cni.ovn_kubernetes)
     return ""
+
+
+def _ovnk_mode(o: OvnKubernetes) -> str:
+    """OVN-Kubernetes' tunnel port and gateway mode ("?" where not read)."""
+    port = o.encap_port if o.encap_type == "geneve" else None
+    return Msg("env.ovnk", port=port or "?", gateway=o.gateway_mode or "?")
 
 
 def cni_headline(snapshot: Snapshot) -> str:

@@ -220,6 +220,9 @@ class Topology:
         if cilium is not None and cilium.ipam_mode in CILIUM_POOL_MODES:
             for entry in cilium.nodes or ():
                 out[entry.name].extend((*entry.pod_cidrs, *entry.pool_cidrs))
+        ovnk = cni.ovn_kubernetes if cni is not None else None
+        for name, cidrs in ((ovnk.node_subnets if ovnk is not None else None) or {}).items():
+            out[name].extend(cidrs)  # k8s.ovn.org/node-subnets (model/ovnk.py)
         return out
 
     @property
@@ -231,6 +234,8 @@ class Topology:
             out.append("cluster.cni.calico.blocks")
         if cni is not None and cni.cilium is not None and cni.cilium.ipam_mode in CILIUM_POOL_MODES:
             out.append("cluster.cni.cilium.nodes")
+        if cni is not None and cni.ovn_kubernetes is not None and cni.ovn_kubernetes.node_subnets:
+            out.append("cluster.cni.ovn_kubernetes.node_subnets")
         if self.node_cidrs_used:
             out.append("cluster.nodes[].pod_cidrs")
         return out
@@ -270,6 +275,8 @@ class Topology:
             return cni.cilium.ipam_mode in CILIUM_NODE_CIDR_MODES
         if cni.type == "flannel" and cni.flannel is not None:
             return cni.flannel.kube_subnet_mgr is not False
+        if cni.type == "ovn-kubernetes":  # k8s.ovn.org/node-subnets; the Nodes' only as a guess
+            return cni.ovn_kubernetes is None or cni.ovn_kubernetes.node_subnets is None
         return cni.type != "kube-ovn"  # Kube-OVN's pods take addresses from its Subnets
 
     @cached_property
@@ -351,6 +358,8 @@ class Topology:
             return cni.cilium.cluster_pool_cidrs
         if cni is not None and cni.flannel is not None and cni.flannel.network is not None:
             return (cni.flannel.network,)
+        if cni is not None and cni.ovn_kubernetes is not None:
+            return cni.ovn_kubernetes.cluster_subnets or ()
         return ()
 
     @property

@@ -2,7 +2,7 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``, ``_cni_kubeovn``);
+``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``, ``_cni_kubeovn``, ``_cni_ovnk``);
 ``_kube_networks.read_cni`` picks which one runs.
 """
 
@@ -29,11 +29,14 @@ from kostack.collect._kube_objects import (
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure, joined
 from kostack.collect._kube_vip import VipPods
+from kostack.model.ovnk import OVN_IPSEC_APP, OVNK_NODE_SUBNETS
 from kostack.model.snapshot import CNI, CiliumLBConfig, IPNetwork
 
 JsonObject = dict[str, Any]
 _T = TypeVar("_T")
-CniName = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn"]
+CniName = Literal[
+    "calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn", "ovn-kubernetes"
+]
 # kube-router, Antrea and Kube-OVN are read only when their agent pods are seen (nothing else
 # is probed).
 CNI_ORDER: Final[tuple[CniName, ...]] = (
@@ -43,6 +46,7 @@ CNI_ORDER: Final[tuple[CniName, ...]] = (
     "kube-router",
     "antrea",
     "kube-ovn",
+    "ovn-kubernetes",
 )
 
 # The label (k8s-app, or app) of each CNI's per-node agent pods. Canal (Calico's
@@ -56,13 +60,14 @@ AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "cilium": "cilium",
     "kube-router": "kube-router",
     "kube-ovn-cni": "kube-ovn",
+    # ovn-kubernetes' dist/templates/ovnkube-node.yaml.j2 and OpenShift's ovnkube-node
+    "ovnkube-node": "ovn-kubernetes",
 }
 # CNIs kostack does not model, by a label their published installs give the agent's pods
-# (Weave Net's weave-daemonset-k8s.yaml: name; OVN-Kubernetes' ovnkube-node DaemonSet: app):
+# (Weave Net's weave-daemonset-k8s.yaml: name):
 # named in the gap, with what they need of Neutron (docs/facts.md).
 UNMODELLED_AGENTS: Final[Mapping[tuple[str, str], str]] = {
     ("name", "weave-net"): "Weave Net",
-    ("app", "ovnkube-node"): "OVN-Kubernetes",
 }
 # The agent's main container in each published install (calico.yaml and the
 # operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent;
@@ -75,6 +80,7 @@ AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
     "kube-router": "kube-router",
     "antrea": "antrea-agent",
     "kube-ovn": "cni-server",
+    "ovn-kubernetes": "ovnkube-controller",  # OpenShift's; ovnkube-node upstream
 }
 # Antrea's agent pods (antrea.yml: app=antrea for every Antrea pod, component=antrea-agent
 # for the agent's) and where the agent mounts antrea-agent.conf.
@@ -112,6 +118,9 @@ class ClusterFacts:
     # The ConfigMap the Antrea agent mounts at /etc/antrea/antrea-agent.conf (antrea-config;
     # up to v1.6 antrea-config-<hash>).
     antrea_config: str | None = None
+    # OVN-Kubernetes: node name -> k8s.ovn.org/node-subnets as written; an ovn-ipsec pod seen
+    ovnk_node_subnets: dict[str, str] = field(default_factory=dict)
+    ovn_ipsec: bool = False
     # The containers of the first kube-ovn-controller pod (label app=kube-ovn-controller)
     kube_ovn_controller: list[dict[str, Any]] | None = None
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
@@ -139,6 +148,10 @@ class ClusterFacts:
                 self.node_cni.add("cilium")
             elif key == "ovn.kubernetes.io/allocated":  # kube-ovn-controller's, on every Node
                 self.node_cni.add("kube-ovn")
+            elif key == OVNK_NODE_SUBNETS:  # ovnkube-cluster-manager's, on every Node
+                self.node_cni.add("ovn-kubernetes")
+                name = str(as_dict(node.get("metadata")).get("name") or "")
+                self.ovnk_node_subnets[name] = str(annotations_of(node)[key])
         labels = labels_of(node)
         self.nodes_os.add(labels.get("kubernetes.io/os", "unknown"))
         self.microk8s = self.microk8s or labels.get("microk8s.io/cluster") == "true"
@@ -168,6 +181,8 @@ class ClusterFacts:
                 self._agent_settings(app, pod)
             if agent == "calico":
                 self._calico_node_pod(pod)
+        if labels.get("app") == OVN_IPSEC_APP:
+            self.ovn_ipsec = True
         if app == "kube-ovn-controller" and self.kube_ovn_controller is None:
             self.kube_ovn_controller = pod_containers(pod)
         if labels.get("k8s-app") == "calico-typha":
@@ -324,6 +339,9 @@ class CniResult:
     policy_only: bool = False
     # Cilium: cilium-config's LoadBalancer keys (collect/_cilium_lb.py parse_lb_config)
     cilium_lb: CiliumLBConfig | None = None
+    # The service CIDRs the CNI was configured with (OVN-Kubernetes' [kubernetes]
+    # service-cidrs), for clusters whose control plane says them nowhere kostack reads
+    service_cidrs: tuple[IPNetwork, ...] = ()
 
 
 @dataclass

@@ -139,7 +139,12 @@ class ClusterReads:
                     if pod is not None:
                         pods.append(pod)
         except ReadFailure as failure:
-            self.facts = ClusterFacts(node_cni=self.facts.node_cni, nodes_os=self.facts.nodes_os)
+            nodes = self.facts  # what the nodes said stays (OVN-Kubernetes' node-subnets too)
+            self.facts = ClusterFacts(
+                node_cni=nodes.node_cni,
+                nodes_os=nodes.nodes_os,
+                ovnk_node_subnets=nodes.ovnk_node_subnets,
+            )
             self.gap(
                 "cluster.pods",
                 failure,

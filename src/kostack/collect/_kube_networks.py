@@ -18,6 +18,7 @@ from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, Cni
 from kostack.collect._cni_flannel import read_flannel
 from kostack.collect._cni_kubeovn import read_kube_ovn
 from kostack.collect._cni_kuberouter import read_kube_router
+from kostack.collect._cni_ovnk import read_ovn_kubernetes
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_core import ClusterReads
 from kostack.collect._kube_objects import (
@@ -42,6 +43,7 @@ READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
     "kube-router": read_kube_router,
     "antrea": read_antrea,
     "kube-ovn": read_kube_ovn,
+    "ovn-kubernetes": read_ovn_kubernetes,
 }
 
 
@@ -136,11 +138,14 @@ def pod_cidrs(
 
 
 def service_cidrs(
-    reads: ClusterReads, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None
+    reads: ClusterReads,
+    kubeadm: KubeadmNetworking | None,
+    kubeadm_failure: ReadFailure | None,
+    cni: CniResult | None = None,
 ) -> tuple[IPNetwork, ...] | None:
     """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range (or
     kube-router's, which k0s passes: its apiserver is no pod), else a k3s server's
-    --service-cidr."""
+    --service-cidr, else the CNI's (OVN-Kubernetes' [kubernetes] service-cidrs)."""
     if kubeadm is not None and kubeadm.service_subnets:
         return kubeadm.service_subnets
     router = [
@@ -152,6 +157,8 @@ def service_cidrs(
             return flag
     if reads.facts.k3s is not None and reads.facts.k3s.service_cidrs:
         return reads.facts.k3s.service_cidrs
+    if cni is not None and cni.service_cidrs:
+        return cni.service_cidrs
     why = quoted(kubeadm_failure.error) if kubeadm_failure else Msg("gap.kube.no-service-subnet")
     reads.gap_text(
         "cluster.service_cidrs",

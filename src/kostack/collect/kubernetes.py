@@ -149,7 +149,7 @@ def _collect(reads: ClusterReads, progress: Progress) -> KubeCollection:
         pod_cidrs=pod_cidrs,
         pod_cidrs_source=pod_cidrs_source,
         cluster_cidrs=cluster_cidrs[0] if cluster_cidrs else None,
-        service_cidrs=networks.service_cidrs(reads, kubeadm, kubeadm_failure),
+        service_cidrs=networks.service_cidrs(reads, kubeadm, kubeadm_failure, cni_result),
         cluster_dns_ip=cluster_dns_ip,
         dns_domain=(kubeadm.dns_domain if kubeadm else None)
         or (kubelet.cluster_domain if kubelet else None)

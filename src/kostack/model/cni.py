@@ -1,5 +1,5 @@
-"""The CNI's settings in a snapshot: Calico, Flannel, Cilium, kube-router, Antrea and Kube-OVN
-(docs/snapshot.md)."""
+"""The CNI's settings in a snapshot: Calico, Flannel, Cilium, kube-router, Antrea, Kube-OVN and
+OVN-Kubernetes (model/ovnk.py; docs/snapshot.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from kostack.model.ovnk import OvnKubernetes
 from kostack.model.types import CIDR, IP, CIDRSet, IPAddress, Name, Record
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
@@ -492,7 +493,9 @@ class KubeOvn(Record):
     ip_pools: tuple[KubeOvnIPPool, ...] | None = None
 
 
-CNIType = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn", "unknown"]
+CNIType = Literal[
+    "calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn", "ovn-kubernetes", "unknown"
+]
 
 
 class CNI(Record):
@@ -506,3 +509,4 @@ class CNI(Record):
     kube_router: KubeRouter | None = None
     antrea: Antrea | None = None
     kube_ovn: KubeOvn | None = None
+    ovn_kubernetes: OvnKubernetes | None = None

@@ -83,6 +83,7 @@ from kostack.model.neutron import (
     SecurityGroupRule,
     Subnet,
 )
+from kostack.model.ovnk import OvnKubernetes
 from kostack.model.types import (
     CIDR,
     IP,
@@ -189,6 +190,7 @@ __all__ = [
     "NodePort",
     "Once",
     "OpenStack",
+    "OvnKubernetes",
     "PersistentVolume",
     "PersistentVolumeClaim",
     "Pod",

@@ -150,6 +150,8 @@ def cni_mtu(snapshot: Snapshot) -> int | None:
         return cni.antrea.default_mtu or None  # 0: derived from the interface on each node
     if cni.type == "kube-ovn" and cni.kube_ovn is not None:
         return cni.kube_ovn.mtu or None  # kube-ovn-cni --mtu; 0: derived on each node
+    if cni.type == "ovn-kubernetes" and cni.ovn_kubernetes is not None:
+        return cni.ovn_kubernetes.mtu  # ovnkube.conf [default] mtu, the pods' own
     return None
 
 

@@ -285,6 +285,8 @@ def node_port_proxy(topo: Topology) -> str:
     cl = topo.snapshot.cluster
     if cl is not None and mixed(topo):
         return Msg("proxy.service-proxy")
+    if cl is not None and cl.cni.type == "ovn-kubernetes":  # engine/ovnk.py
+        return Msg("proxy.ovnk")
     if cl is None or cl.kube_proxy_mode != "none":
         return "kube-proxy"
     return {"cilium": "Cilium", "kube-router": "kube-router"}.get(

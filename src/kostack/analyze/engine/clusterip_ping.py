@@ -12,7 +12,8 @@ AntreaProxy with proxyAll (kube-proxy gone) answers: nothing in them matches ICM
 ClusterIP (docs/facts.md "Antrea").
 On Kube-OVN OVN's load balancer on a pod's logical switch serves its Services unless it is
 off for the pod's Subnet (engine/kubeovn_lb.py); its VIPs all carry a port, so none matches a
-ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). In no mode
+ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). OVN-Kubernetes'
+load balancers serve every Service address the same way (engine/ovnk.py). In no mode
 does the answer say anything about the service. The hop itself is engine/kube_proxy.py's.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from kostack.analyze.engine import kubeovn_lb
+from kostack.analyze.engine import kubeovn_lb, ovnk
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, node_proxy, proxy_all
 from kostack.analyze.engine.calico_ebpf import (
     CALICO_EBPF,
@@ -157,6 +158,7 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
 
 OVN_LB = "Kube-OVN enable-lb"  # the mode label where OVN's load balancers serve Services
 OVN_LB_UNKNOWN = "Kube-OVN enable-lb ?"  # OVN's load balancer or kube-proxy: not decided
+OVNK_LB = "OVN-Kubernetes"  # OVN-Kubernetes' load balancers serve every Service address
 
 
 def _translator(topo: Topology, src: Endpoint | None) -> kubeovn_lb.Translator | None:
@@ -169,6 +171,8 @@ def _translator(topo: Topology, src: Endpoint | None) -> kubeovn_lb.Translator |
 def icmp_expectation(topo: Topology, src: Endpoint | None = None) -> tuple[ExpectedReply, str, str]:
     """What a ping to a ClusterIP gets back here: (expected reply, what it gets, mode label);
     ``src``: the pinging end (None: a pod of Kube-OVN's default Subnet)."""
+    if ovnk.serves_services(topo):
+        return "depends", Msg("icmp.ovnk"), OVNK_LB
     lb = _translator(topo, src)
     if lb is not None and lb.who == "ovn":
         return "depends", Msg("icmp.kube-ovn"), OVN_LB
@@ -227,6 +231,8 @@ def proxy_name(topo: Topology, mode: str, src: Endpoint | None = None) -> str:
         return ANTREA_PROXY
     if mode == OVN_LB:
         return Msg("proxy.kube-ovn")
+    if mode == OVNK_LB:
+        return Msg("proxy.ovnk")
     if mode == OVN_LB_UNKNOWN:
         return Msg("proxy.kube-ovn-or-proxy")
     if mode == "kube-proxy replacement":

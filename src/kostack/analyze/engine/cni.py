@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kostack.analyze.engine import kubeovn
+from kostack.analyze.engine import kubeovn, ovnk
 from kostack.analyze.engine.antrea import CONFIG as ANTREA_CONFIG
 from kostack.analyze.engine.encap import KUBE_ROUTER
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
@@ -220,6 +220,8 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
         return _antrea_masquerade(topo, src_ip, dst_ip, cni.antrea)
     if cni.type == "kube-ovn":
         return kubeovn.masquerade(topo, src_ip, dst_ip, cni.kube_ovn, _nat_value, _nat_hop)
+    if cni.type == "ovn-kubernetes":
+        return ovnk.masquerade(topo, src_ip, dst_ip, cni.ovn_kubernetes, _nat_hop)
     if cni.type == "flannel":
         fl = cni.flannel
         felix = fl is not None and fl.bundle == "canal" and fl.ip_masq is not True

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.engine import antrea as antrea_hops
 from kostack.analyze.engine import kubeovn as kube_ovn_hops
+from kostack.analyze.engine import ovnk as ovnk_hops
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
@@ -270,6 +271,8 @@ def encapsulation(
         return antrea_hops.route(route, cni.antrea)
     if cni.type == "kube-ovn":
         return kube_ovn_hops.route(route, cni.kube_ovn)
+    if cni.type == "ovn-kubernetes":
+        return ovnk_hops.route(route, cni.ovn_kubernetes)
     return _cilium(route, cni.cilium, from_pod)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kostack.analyze.engine import kubeovn_lb
+from kostack.analyze.engine import kubeovn_lb, ovnk
 from kostack.analyze.engine.antrea_proxy import ANTREA_PROXY, antrea_of, proxy_all
 from kostack.analyze.engine.calico_ebpf import CALICO_EBPF, mixed, node_port_proxy, serves_services
 from kostack.analyze.engine.kubeovn import subnet_of
@@ -244,6 +244,8 @@ def _decide(topo: Topology) -> ServiceProxy:
         return ServiceProxy("unknown", why=Msg("sp.no-cluster"))
     if serves_services(topo):
         return ServiceProxy("served", CALICO_EBPF, CALICO_EBPF)
+    if ovnk.serves_services(topo):  # OVN's load balancers, kube-proxy or not
+        return ServiceProxy("served", Msg("proxy.ovnk"), Msg("proxy.ovnk"))
     pods, mode = cl.kube_proxy_pods, cl.kube_proxy_mode
     if pods:
         name = _pod_side(topo) or "kube-proxy"
