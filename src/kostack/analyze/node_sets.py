@@ -14,9 +14,23 @@ on one node set unions it once (`union_once`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Generic, Protocol, TypeVar
 
-from kostack.model.snapshot import LabelSelector, Node
+from kostack.model.snapshot import LabelSelector
+
+
+class Labelled(Protocol):
+    """A node, or anything else selected by its labels (a CiliumBGPAdvertisement)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+N = TypeVar("N", bound=Labelled)
 
 SelectorKey = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]
 
@@ -32,17 +46,17 @@ def selector_key(selector: LabelSelector) -> SelectorKey:
     return labels, exprs
 
 
-class NodeSets:
+class NodeSets(Generic[N]):
     """The node names each selector selects, each distinct selector evaluated once."""
 
-    def __init__(self, nodes: Sequence[Node]) -> None:
+    def __init__(self, nodes: Iterable[N]) -> None:
         self._nodes = list(nodes)
         self.every: frozenset[str] = frozenset(n.name for n in self._nodes)
-        self._pairs: dict[tuple[str, str], list[Node]] | None = None
+        self._pairs: dict[tuple[str, str], list[N]] | None = None
         self._one: dict[SelectorKey, frozenset[str]] = {}
         self._any: dict[tuple[SelectorKey, ...], frozenset[str]] = {}
 
-    def _index(self) -> dict[tuple[str, str], list[Node]]:
+    def _index(self) -> dict[tuple[str, str], list[N]]:
         if self._pairs is None:
             self._pairs = {}
             for n in self._nodes:
@@ -50,7 +64,7 @@ class NodeSets:
                     self._pairs.setdefault(pair, []).append(n)
         return self._pairs
 
-    def _candidates(self, selector: LabelSelector) -> Sequence[Node]:
+    def _candidates(self, selector: LabelSelector) -> Sequence[N]:
         """The nodes that may match: those with its rarest matchLabels pair, else those with
         one value of its first ``In`` expression, else every node."""
         index = self._index()
@@ -58,7 +72,7 @@ class NodeSets:
             return min((index.get(p, []) for p in selector.match_labels.items()), key=len)
         for e in selector.match_expressions:
             if e.operator == "In":
-                seen: dict[str, Node] = {}
+                seen: dict[str, N] = {}
                 for v in dict.fromkeys(e.values):
                     seen.update((n.name, n) for n in index.get((e.key, v), ()))
                 return list(seen.values())

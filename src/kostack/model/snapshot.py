@@ -100,6 +100,11 @@ from kostack.model.types import (
 )
 from kostack.model.vip import (
     CiliumAnnouncer,
+    CiliumBGP,
+    CiliumBGPClusterConfig,
+    CiliumBGPFamily,
+    CiliumBGPPeerConfig,
+    CiliumBGPPeering,
     CiliumLBConfig,
     CiliumLBPool,
     CloudController,
@@ -136,6 +141,11 @@ __all__ = [
     "CalicoIPPool",
     "Cilium",
     "CiliumAnnouncer",
+    "CiliumBGP",
+    "CiliumBGPClusterConfig",
+    "CiliumBGPFamily",
+    "CiliumBGPPeerConfig",
+    "CiliumBGPPeering",
     "CiliumLBConfig",
     "CiliumLBPool",
     "CiliumNodeIPAM",

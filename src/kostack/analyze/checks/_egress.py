@@ -35,7 +35,7 @@ class Held:
     unknown: tuple[str, dict[str, str]] | None = None
 
 
-def _selected(selector: LabelSelector, sets: NodeSets) -> list[str]:
+def _selected(selector: LabelSelector, sets: NodeSets[Node]) -> list[str]:
     return sorted(sets.of(selector))
 
 

@@ -57,7 +57,7 @@ def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
     return pool.name in ad.pools or any(s.selects(pool.labels) for s in ad.pool_selectors)
 
 
-def _bgp_sessions(metallb: MetalLB, sets: NodeSets) -> dict[str, frozenset[str]] | None:
+def _bgp_sessions(metallb: MetalLB, sets: NodeSets[Node]) -> dict[str, frozenset[str]] | None:
     """Each BGPPeer's name -> the nodes that hold a session with it; None: not read."""
     if metallb.peers is None:
         return None
@@ -65,7 +65,7 @@ def _bgp_sessions(metallb: MetalLB, sets: NodeSets) -> dict[str, frozenset[str]]
 
 
 def _ad_nodes(
-    ad: MetalLBAdvertisement, sets: NodeSets, sessions: dict[str, frozenset[str]] | None
+    ad: MetalLBAdvertisement, sets: NodeSets[Node], sessions: dict[str, frozenset[str]] | None
 ) -> frozenset[str] | None:
     """The nodes an advertisement is announced from (None: not known)."""
     picked = sets.of_any(ad.node_selectors)

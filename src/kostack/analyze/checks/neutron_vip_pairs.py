@@ -212,10 +212,10 @@ register(
             "알리는지 알 수 없습니다.",
         },
         f"{ID}.none": {
-            "en": "No MetalLB pool, Antrea Service ExternalIPPool or kube-vip ARP address is "
-            "announced from the nodes.",
-            "ko": "노드에서 알리는 MetalLB 풀, Antrea Service ExternalIPPool, kube-vip ARP 주소가 "
-            "없습니다.",
+            "en": "No MetalLB pool, Antrea Service ExternalIPPool, Cilium LB IPAM pool in use "
+            "(L2 announcement or BGP) or kube-vip ARP address is announced from the nodes.",
+            "ko": "노드에서 알리는 MetalLB 풀, Antrea Service ExternalIPPool, 사용 중인 Cilium LB "
+            "IPAM 풀(L2 announcement 또는 BGP), kube-vip ARP 주소가 없습니다.",
         },
         f"{ID}.pass": {
             "en": "The ports of the nodes announcing {n} virtual IP ranges let their answers out "
@@ -251,8 +251,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     if metallb is not None and not out:
         announced = metallb_announced(metallb, cl.nodes or ()) + announced
     out.extend(_antrea_undecided(ctx, antrea))
-    cilium = cilium_announced(ctx.snapshot)  # Cilium LB IPAM's L2-announced pools (_vips_cilium)
-    announced = cilium.l2 + announced
+    cilium = cilium_announced(ctx.snapshot)  # Cilium LB IPAM's announced pools (_vips_cilium)
+    announced = cilium.announced + announced
     out.extend(cilium_undecided(ctx, SAY, cilium))
     notes = metallb_notes(metallb, cl.nodes or ()) if metallb is not None else ()
     announced = [a for a in announced if a.l2_nodes or a.bgp]
@@ -306,7 +306,8 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
             for v in bgp_views:
                 _routed(ctx, v, cidr, seen)
         if a.bgp and a.bgp_nodes is None:
-            unread_peers.append(a)  # one finding for them all
+            if a.kind == "metallb":  # one finding for them all; Cilium's: cilium_undecided
+                unread_peers.append(a)
         elif not views and not bgp_views:  # announced over BGP only, from no node seen
             out.append(
                 _nowhere(ctx, a)
