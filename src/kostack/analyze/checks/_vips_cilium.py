@@ -19,6 +19,7 @@ each distinct node set once (analyze/node_sets.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -28,13 +29,14 @@ from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.loadbalancer.lbipam import Selecting, service_labels
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.node_sets import NodeSets, union_once
+from kostack.analyze.node_sets import NodeSets, selector_key, union_once
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.snapshot import (
     CiliumAnnouncer,
     CiliumLBPool,
     IPAddress,
     IPNetwork,
+    LabelSelector,
     Service,
     Snapshot,
 )
@@ -59,8 +61,23 @@ class CiliumAnnounced:
     why: tuple[str, ...] = ()
 
 
-def _serves(a: CiliumAnnouncer, svc: Service) -> bool:
-    return svc.load_balancer_class in (None, "", CLASSES[a.kind])
+@dataclass(frozen=True)
+class _Group:
+    """The announcers of one kind with one Service selector (identical ones meet a Service
+    together: one selector evaluation for them all)."""
+
+    kind: str
+    service_selector: LabelSelector | None
+    members: list[int]
+
+
+def _groups(announcers: Sequence[CiliumAnnouncer]) -> list[_Group]:
+    by_key: dict[tuple[str, object], _Group] = {}
+    for i, a in enumerate(announcers):
+        key = (a.kind, selector_key(a.service_selector) if a.service_selector is not None else None)
+        group = by_key.setdefault(key, _Group(a.kind, a.service_selector, []))
+        group.members.append(i)
+    return list(by_key.values())
 
 
 def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumLBPool, set[int]]]:
@@ -73,12 +90,12 @@ def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumL
         (c, p) for p in vips.cilium_pools for c in p.cidrs
     )
     announcers = vips.cilium_announcers
-    index = {id(a): i for i, a in enumerate(announcers or ())}
-    selecting = Selecting(announcers or ())
-    used: dict[str, tuple[CiliumLBPool, set[int]]] = {}
+    selecting = Selecting(_groups(announcers or ()))
+    used: dict[str, tuple[CiliumLBPool, dict[int, _Group]]] = {}
     for svc in cl.services or ():
         if svc.type != "LoadBalancer":
             continue
+        chosen: list[_Group] | None = None
         for ingress in svc.load_balancer_ingress:
             pool = pools.first_listed(ingress.ip) if ingress.ip is not None else None
             if pool is None or ingress.ip is None:
@@ -86,11 +103,19 @@ def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumL
             if announcers is None:
                 out.unread = True
                 continue
-            chosen = [a for a in selecting.selecting(service_labels(svc)) if _serves(a, svc)]
+            if chosen is None:
+                chosen = [
+                    g
+                    for g in selecting.selecting(service_labels(svc))
+                    if svc.load_balancer_class in (None, "", CLASSES[g.kind])
+                ]
             if not chosen:
                 out.silent.append((svc, ingress.ip, pool.name))
-            used.setdefault(pool.name, (pool, set()))[1].update(index[id(a)] for a in chosen)
-    return used
+            used.setdefault(pool.name, (pool, {}))[1].update((id(g), g) for g in chosen)
+    return {
+        name: (pool, {i for g in groups.values() for i in g.members})
+        for name, (pool, groups) in used.items()
+    }
 
 
 def _bgp_nodes(pool: CiliumLBPool, bgp: list[CiliumAnnouncer], places: Places) -> set[str] | None:
