@@ -46,7 +46,8 @@ from kostack.model.snapshot import IPAddress, IPNetwork, Port, Subnet
 
 ID = "neutron-vip-pairs"
 TITLE = (
-    "Ports of nodes that announce a virtual IP (MetalLB, Antrea, kube-vip) have a pair covering it"
+    "Ports of nodes that announce a virtual IP (MetalLB, Antrea, Cilium, kube-vip) have a pair "
+    "covering it"
 )
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
