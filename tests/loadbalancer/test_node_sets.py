@@ -226,3 +226,52 @@ def test_hostile_cilium_joins_each_node_set_once_per_pool(counted: list[int]) ->
     node_evaluations = 490 * 10 + 100 + 10 * (NODES + seed)
     assert node_evaluations < counted[0] <= node_evaluations + SERVICES
     assert counted[0] <= (NODES + seed) * DISTINCT + SERVICES
+
+
+def test_hostile_cilium_bgp_placement_evaluates_each_distinct_selector_once(
+    counted: list[int],
+) -> None:
+    """1,000 CiliumBGPClusterConfigs (the node selectors above), 1,000 CiliumBGPPeerConfigs
+    whose ipv4 family selects advertisements by label (500 distinct, 500 identical), 1,000
+    CiliumBGPAdvertisements: each distinct node selector meets the nodes once, each distinct
+    family selector the advertisements once."""
+    from kostack.analyze.checks._cilium_bgp import bgp_places
+    from kostack.model.snapshot import CiliumAnnouncer, CiliumBGP
+
+    nodes = _hostile_nodes()
+    selectors = list(_hostile_selectors())
+    bgp = CiliumBGP.model_validate(
+        {
+            "cluster_configs": [
+                {"name": f"c{i}", "node_selector": s, "peer_configs": [f"p{i}"]}
+                for i, s in enumerate(selectors)
+            ],
+            "peer_configs": [
+                {
+                    "name": f"p{i}",
+                    "families": [
+                        {
+                            "afi": "ipv4",
+                            "advertisements": {"match_labels": {"ad": f"a{i if i < 500 else 0}"}},
+                        }
+                    ],
+                }
+                for i in range(1_000)
+            ],
+        }
+    )
+    ads = [
+        CiliumAnnouncer(kind="bgp", name=f"ad{i}", labels={"ad": f"a{i % 500}"})
+        for i in range(1_000)
+    ]
+    places = bgp_places(bgp, ads, NodeSets(nodes))
+    # ad0 (label a0): the families of p0 and p500..p999 select it, so it goes out from the
+    # nodes of c0 and c500..c999 (zone z1 and the NotIn selectors: together every node)
+    by_afi = places.of(ads[0])
+    assert by_afi is not None and len(by_afi["ipv4"]) == NODES
+    by_afi = places.of(ads[1])  # a1: p1 only, the nodes of c1 (rack r1)
+    assert by_afi is not None and by_afi["ipv4"] == {f"n{i}" for i in range(1, NODES, 500)}
+    node_evaluations = 490 * 10 + 100 + 10 * NODES
+    family_evaluations = 500 * 2  # each distinct label, narrowed to its 2 advertisements
+    assert counted[0] == node_evaluations + family_evaluations
+    assert counted[0] <= NODES * DISTINCT + len(ads) * 500
