@@ -23,6 +23,15 @@ register(
             "advertisement 또는 peering 정책)를 볼 수 있습니다. 주소를 알리는지, 어느 노드에서 "
             "알리는지 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다",
         },
+        "gap.hint.cilium-bgp": {
+            "en": "{command} shows which nodes Cilium's BGP control plane runs on and what each "
+            "peer advertises (CiliumBGPClusterConfigs, CiliumBGPPeerConfigs); kostack needs to "
+            "list them to tell from which nodes a LoadBalancer address is announced",
+            "ko": "{command:으로/로} Cilium BGP 컨트롤 플레인이 어느 노드에서 실행되고 각 피어에 "
+            "무엇을 알리는지(CiliumBGPClusterConfig, CiliumBGPPeerConfig) 볼 수 있습니다. "
+            "LoadBalancer 주소를 어느 노드에서 알리는지 판단하려면 kostack이 이 목록을 읽을 수 "
+            "있어야 합니다",
+        },
         "gap.hint.cilium-pool": {
             "en": "{command} shows the pool as the API server holds it",
             "ko": "{command:으로/로} API 서버에 있는 그대로의 풀을 볼 수 있습니다",

@@ -68,13 +68,57 @@ def l2_policy(
     }
 
 
-def bgp_advertisement(name: str, addresses: Sequence[str] = ("LoadBalancerIP",)) -> JsonObject:
+def bgp_advertisement(
+    name: str,
+    addresses: Sequence[str] = ("LoadBalancerIP",),
+    labels: Mapping[str, str] | None = None,
+) -> JsonObject:
     """A CiliumBGPAdvertisement of Services' addresses (cilium v2alpha1 bgp_advert_types.go)."""
     kind = "CiliumBGPAdvertisement"
     ad = {"advertisementType": "Service", "service": {"addresses": list(addresses)}}
     return {
         "apiVersion": "cilium.io/v2alpha1",
         "kind": kind,
-        "metadata": object_meta(kind, name, created=7.0, generation=True),
+        "metadata": object_meta(kind, name, labels=labels, created=7.0, generation=True),
         "spec": {"advertisements": [ad]},
+    }
+
+
+def bgp_cluster_config(
+    name: str, nodes: Mapping[str, Any] | None, peer_configs: Sequence[str | None]
+) -> JsonObject:
+    """A CiliumBGPClusterConfig with one instance, a peer per entry of ``peer_configs`` (its
+    peerConfigRef name; None: none) (cilium v2 bgp_cluster_types.go)."""
+    kind = "CiliumBGPClusterConfig"
+    peers: list[JsonObject] = []
+    for i, ref in enumerate(peer_configs):
+        peer: JsonObject = {
+            "name": f"peer-{i}",
+            "peerASN": 65000,
+            "peerAddress": f"10.0.0.{250 - i}",
+        }
+        if ref is not None:
+            peer["peerConfigRef"] = {"name": ref}
+        peers.append(peer)
+    spec: JsonObject = {
+        "bgpInstances": [{"name": "instance-65001", "localASN": 65001, "peers": peers}]
+    }
+    if nodes is not None:
+        spec["nodeSelector"] = dict(nodes)
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": kind,
+        "metadata": object_meta(kind, name, created=7.0, generation=True),
+        "spec": spec,
+    }
+
+
+def bgp_peer_config(name: str, families: Sequence[Mapping[str, Any]]) -> JsonObject:
+    """A CiliumBGPPeerConfig (cilium v2 bgp_peer_types.go): ``families`` as written."""
+    kind = "CiliumBGPPeerConfig"
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": kind,
+        "metadata": object_meta(kind, name, created=7.0, generation=True),
+        "spec": {"families": [dict(f) for f in families]},
     }

@@ -261,6 +261,28 @@ def cilium_l2_no_pairs(doc: Doc) -> None:
     vips["cilium_announcers"] = [{"kind": "l2", "name": "announce-all"}]
 
 
+def cilium_bgp_no_pairs(doc: Doc) -> None:
+    """Cilium LB IPAM over BGP (control plane v2): shop/web holds 10.0.0.226 from the pool, a
+    CiliumBGPAdvertisement labelled advertise=bgp advertises Services' LoadBalancerIPs, a
+    CiliumBGPClusterConfig runs on the workers with a peer whose CiliumBGPPeerConfig's ipv4
+    family selects that advertisement, and no worker port carries the pool as a pair."""
+    cilium_lb_ipam(doc)
+    web = next(s for s in doc["cluster"]["services"] if s["name"] == "web")
+    web["load_balancer_ingress"] = [{"ip": "10.0.0.226"}]
+    for node in doc["cluster"]["nodes"]:
+        if not node["name"].startswith("k8s-cp"):
+            node.setdefault("labels", {})["node-role.kubernetes.io/worker"] = ""
+    vips = doc["cluster"]["virtual_ips"]
+    vips["cilium_lb"] = {"bgp_control_plane": True}
+    vips["cilium_announcers"] = [{"kind": "bgp", "name": "lb", "labels": {"advertise": "bgp"}}]
+    workers = {"match_labels": {"node-role.kubernetes.io/worker": ""}}
+    family = {"afi": "ipv4", "advertisements": {"match_labels": {"advertise": "bgp"}}}
+    vips["cilium_bgp"] = {
+        "cluster_configs": [{"name": "workers", "node_selector": workers, "peer_configs": ["tor"]}],
+        "peer_configs": [{"name": "tor", "families": [family]}],
+    }
+
+
 METALLB_EXAMPLES = {
     "metallb-l2-no-pairs": (
         "The fixed seed with MetalLB in L2 mode: pool 10.0.0.200/29 in the node subnet, "
@@ -320,6 +342,15 @@ METALLB_EXAMPLES = {
         "from every node, and no node port carries the pool as an allowed address pair: Neutron "
         "drops the nodes' ARP answers, as for MetalLB in L2 mode.",
         cilium_l2_no_pairs,
+    ),
+    "lb-cilium-bgp-no-pairs": (
+        "The fixed seed with Cilium LB IPAM over its BGP control plane: shop/web holds 10.0.0.226 "
+        "from the CiliumLoadBalancerIPPool 10.0.0.224/28, a CiliumBGPClusterConfig on the "
+        "workers has a peer whose CiliumBGPPeerConfig advertises the Services' LoadBalancerIPs "
+        "(a CiliumBGPAdvertisement it selects by label), and no worker port carries the pool as "
+        "an allowed address pair: Neutron drops the workers' replies from it, as for MetalLB in "
+        "BGP mode.",
+        cilium_bgp_no_pairs,
     ),
 }
 FIXED = {

@@ -167,6 +167,58 @@ def test_what_announces_lb_ipam_is_read_as_cilium_config_turns_it_on(serve: Serv
     assert asked == []
 
 
+def test_bgp_placement_is_read_when_the_bgp_control_plane_is_on(serve: ServeFn) -> None:
+    """CiliumBGPClusterConfigs (node selector, the peers' peerConfigRef names), CiliumBGPPeerConfigs
+    (each family's afi and advertisements selector), the advertisements' labels, the peering
+    policies' node selectors; a selector that does not parse names its object; not asked when
+    BGP is off."""
+    from kostack_testkit.k8s_fixture_cilium_lb import (
+        bgp_advertisement,
+        bgp_cluster_config,
+        bgp_peer_config,
+        cilium_crd,
+    )
+
+    bad = {"matchExpressions": [{"key": "a", "operator": "Gt", "values": ["1"]}]}
+    v4 = {"afi": "ipv4", "safi": "unicast", "advertisements": {"matchLabels": {"ad": "lb"}}}
+    objects = [
+        cilium_crd("CiliumBGPAdvertisement", "ciliumbgpadvertisements"),
+        cilium_crd("CiliumBGPClusterConfig", "ciliumbgpclusterconfigs", "v2"),
+        cilium_crd("CiliumBGPPeerConfig", "ciliumbgppeerconfigs", "v2"),
+        bgp_advertisement("lb", labels={"ad": "lb"}),
+        bgp_cluster_config("racks", {"matchLabels": {"rack": "r0"}}, ["tor", None, "tor"]),
+        bgp_cluster_config("odd", bad, ["tor"]),
+        bgp_peer_config("tor", [v4, {"afi": "ipv6", "safi": "unicast"}]),
+    ]
+    on = {"enable-bgp-control-plane": "true"}
+    served = serve(_with_config(fx.cilium_cluster(extra=objects), **on))
+    collection = served.collect()
+    vips = collection.cluster.virtual_ips
+    (ad,) = vips.cilium_announcers
+    assert ad.labels == {"ad": "lb"} and not ad.peering
+    bgp = vips.cilium_bgp
+    assert bgp is not None and collection.gaps == ()
+    racks = next(c for c in bgp.cluster_configs if c.name == "racks")
+    assert racks.peer_configs == ("tor",)
+    assert racks.node_selector is not None and racks.node_selector.match_labels == {"rack": "r0"}
+    (tor,) = bgp.peer_configs
+    assert [(f.afi, f.advertisements is not None) for f in tor.families] == [
+        ("ipv4", True),
+        ("ipv6", False),
+    ]
+    assert bgp.unread == ("CiliumBGPClusterConfig odd",)
+    served = serve(fx.cilium_cluster(extra=objects))
+    assert served.collect().cluster.virtual_ips.cilium_bgp is None
+    assert not [r for r in served.requests() if "ciliumbgpclusterconfigs" in r]
+    # a list refused: a gap naming the command, the placement not known
+    served = serve(_with_config(fx.cilium_cluster(extra=objects), **on))
+    served.api.inject_fault("cilium.io", "ciliumbgppeerconfigs", status=403)
+    collection = served.collect()
+    assert collection.cluster.virtual_ips.cilium_bgp is None
+    (gap,) = [g for g in collection.gaps if g.source == "cluster.virtual_ips.cilium_bgp"]
+    assert "ciliumbgppeerconfigs.cilium.io" in str(gap.hint)
+
+
 def test_the_bad_value_a_gap_quotes_is_redacted(serve: ServeFn) -> None:
     from kostack.analyze.messages import localize
     from kostack.gap_words import error_of

@@ -104,6 +104,9 @@ EXPECTED: dict[str, list[str]] = {
     "lb-cilium-lb-ipam": [],
     # Cilium LB IPAM announced in L2 from every node, no pair for the pool: the MetalLB L2 judge
     "lb-cilium-l2-no-pairs": ["vip-antispoof"],
+    # Cilium LB IPAM advertised over BGP from the workers (a cluster config, a peer config's
+    # family selecting the advertisement), no pair for the pool: the MetalLB BGP judge
+    "lb-cilium-bgp-no-pairs": ["vip-antispoof"],
     # the speaker announces another class than its controller assigns addresses to
     "metallb-speaker-class-mismatch": ["metallb-class-mismatch"],
     # Antrea Egress: the ExternalIPPool has no pair on the node ports

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kostack.collect._cilium_lb import VERSIONS, GapSink, TextSink, read_cilium_pools
+from kostack.collect._cilium_bgp import read_cilium_bgp
+from kostack.collect._cilium_lb import GapSink, TextSink, list_cilium, read_cilium_pools
 from kostack.collect._kube_objects import as_dict, as_list, name_of
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
@@ -28,25 +29,6 @@ SOURCE: Final = "cluster.virtual_ips.cilium_announcers"
 L2: Final = "ciliuml2announcementpolicies"
 ADS: Final = "ciliumbgpadvertisements"
 PEERING: Final = "ciliumbgppeeringpolicies"
-
-
-def _list(reader: Reader, plural: str) -> list[Mapping[str, Any]]:
-    """The objects (v2, else v2alpha1); none when no version is served; other failures raise."""
-    for version in VERSIONS:
-        try:
-            return list(
-                reader.all(
-                    f"GET /apis/cilium.io/{version}/{plural}",
-                    reader.custom.list_cluster_custom_object,
-                    "cilium.io",
-                    version,
-                    plural,
-                )
-            )
-        except ReadFailure as exc:
-            if exc.status != 404:
-                raise
-    return []
 
 
 def _selector(raw: object) -> LabelSelector | None:
@@ -62,18 +44,25 @@ def l2_policy(obj: Mapping[str, Any]) -> CiliumAnnouncer | None:
         name=name_of(obj),
         service_selector=_selector(spec.get("serviceSelector")),
         node_selector=_selector(spec.get("nodeSelector")),
+        interfaces=tuple(str(i) for i in as_list(spec.get("interfaces")) if i),
     )
 
 
 def bgp_advertisements(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
     out: list[CiliumAnnouncer] = []
+    meta = as_dict(obj.get("metadata"))
     for raw in as_list(as_dict(obj.get("spec")).get("advertisements")):
         ad = as_dict(raw)
         kind = ad.get("advertisementType")
         addresses = as_list(as_dict(ad.get("service")).get("addresses"))
         if kind == "CiliumLoadBalancerIP" or (kind == "Service" and "LoadBalancerIP" in addresses):
             selector = _selector(ad.get("selector"))
-            out.append(CiliumAnnouncer(kind="bgp", name=name_of(obj), service_selector=selector))
+            labels = {str(k): str(v) for k, v in as_dict(meta.get("labels")).items()}
+            out.append(
+                CiliumAnnouncer(
+                    kind="bgp", name=name_of(obj), service_selector=selector, labels=labels
+                )
+            )
     return out
 
 
@@ -89,17 +78,25 @@ def bgp_peering(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
         selector = _selector(router.get("serviceSelector"))
         out.append(
             CiliumAnnouncer(
-                kind="bgp", name=name_of(obj), service_selector=selector, node_selector=nodes
+                kind="bgp",
+                name=name_of(obj),
+                service_selector=selector,
+                node_selector=nodes,
+                peering=True,
             )
         )
     return out
 
 
 def read_cilium_announcers(
-    reader: Reader, gap: GapSink, config: CiliumLBConfig | None
+    reader: Reader,
+    gap: GapSink,
+    config: CiliumLBConfig | None,
+    peering: list[Mapping[str, Any]] | None = None,
 ) -> tuple[CiliumAnnouncer, ...] | None:
     """The L2 policies and BGP advertisements that announce LB IPs, as cilium-config turns
-    them on; None when a list could not be read (a gap says which)."""
+    them on; None when a list could not be read (a gap says which). The peering policies
+    listed are appended to ``peering`` (for `_cilium_bgp`)."""
     if config is None:
         return None
     out: list[CiliumAnnouncer] = []
@@ -109,7 +106,7 @@ def read_cilium_announcers(
         if not on:
             continue
         try:
-            found = _list(reader, plural)
+            found = list_cilium(reader, plural)
         except ReadFailure as failure:
             argv = ["kubectl", "get", f"{plural}.cilium.io", "-o", "yaml"]
             gap(SOURCE, failure, Msg("gap.hint.cilium-announcers", command=as_code(render(argv))))
@@ -118,8 +115,12 @@ def read_cilium_announcers(
             if plural == L2:
                 policy = l2_policy(obj)
                 out.extend([policy] if policy is not None else [])
+            elif plural == ADS:
+                out.extend(bgp_advertisements(obj))
             else:
-                out.extend(bgp_advertisements(obj) if plural == ADS else bgp_peering(obj))
+                out.extend(bgp_peering(obj))
+                if peering is not None:
+                    peering.append(obj)
     return tuple(out)
 
 
@@ -129,6 +130,14 @@ def with_cilium_lb(
     """``vips`` with Cilium's LB IPAM pools, cilium-config's LoadBalancer keys and what
     announces the pools' addresses (on a Cilium cluster)."""
     pools = read_cilium_pools(reader, gap, said)
-    announcers = read_cilium_announcers(reader, gap, config)
-    update = {"cilium_pools": pools, "cilium_lb": config, "cilium_announcers": announcers}
+    peering: list[Mapping[str, Any]] = []
+    announcers = read_cilium_announcers(reader, gap, config, peering)
+    # the peering policies are not known when the announcers are not: no placement either
+    bgp = read_cilium_bgp(reader, gap, config, peering) if announcers is not None else None
+    update = {
+        "cilium_pools": pools,
+        "cilium_lb": config,
+        "cilium_announcers": announcers,
+        "cilium_bgp": bgp,
+    }
     return vips.model_copy(update=update)

@@ -40,6 +40,25 @@ GapSink = Callable[[str, ReadFailure, str], None]
 TextSink = Callable[[str, str, str], None]  # a gap in kostack's words (source, error, hint)
 
 
+def list_cilium(reader: Reader, plural: str) -> list[Mapping[str, Any]]:
+    """The objects (v2, else v2alpha1); none when no version is served; other failures raise."""
+    for version in VERSIONS:
+        try:
+            return list(
+                reader.all(
+                    f"GET /apis/cilium.io/{version}/{plural}",
+                    reader.custom.list_cluster_custom_object,
+                    "cilium.io",
+                    version,
+                    plural,
+                )
+            )
+        except ReadFailure as exc:
+            if exc.status != 404:
+                raise
+    return []
+
+
 def _block(raw: object) -> list[IPNetwork] | None:
     """One block as CIDRs; None when it does not parse."""
     block = as_dict(raw)

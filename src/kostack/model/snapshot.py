@@ -101,6 +101,11 @@ from kostack.model.types import (
 )
 from kostack.model.vip import (
     CiliumAnnouncer,
+    CiliumBGP,
+    CiliumBGPClusterConfig,
+    CiliumBGPFamily,
+    CiliumBGPPeerConfig,
+    CiliumBGPPeering,
     CiliumLBConfig,
     CiliumLBPool,
     CloudController,
@@ -137,6 +142,11 @@ __all__ = [
     "CalicoIPPool",
     "Cilium",
     "CiliumAnnouncer",
+    "CiliumBGP",
+    "CiliumBGPClusterConfig",
+    "CiliumBGPFamily",
+    "CiliumBGPPeerConfig",
+    "CiliumBGPPeering",
     "CiliumLBConfig",
     "CiliumLBPool",
     "CiliumNodeIPAM",

@@ -289,6 +289,59 @@ class CiliumAnnouncer(_Record):
     name: Name
     service_selector: LabelSelector | None = None
     node_selector: LabelSelector | None = None
+    # a CiliumBGPAdvertisement's metadata.labels (a CiliumBGPPeerConfig family's
+    # ``advertisements`` selector picks it by them)
+    labels: dict[str, str] = Field(default_factory=dict)
+    # a CiliumBGPPeeringPolicy's virtual router (``node_selector`` is the policy's; None:
+    # every node); False: an advertisement, placed through CiliumBGP
+    peering: bool = False
+    # an L2 policy's spec.interfaces: regular expressions over the nodes' interface names
+    # (empty: any interface)
+    interfaces: tuple[Name, ...] = ()
+
+
+class CiliumBGPFamily(_Record):
+    """One family of a CiliumBGPPeerConfig: ``afi`` (ipv4, ipv6) and its ``advertisements``
+    selector over CiliumBGPAdvertisements' labels (None: none advertised)."""
+
+    afi: Name
+    advertisements: LabelSelector | None = None
+
+
+class CiliumBGPPeerConfig(_Record):
+    """A CiliumBGPPeerConfig: its families; empty: the defaults, which advertise nothing."""
+
+    name: Name
+    families: tuple[CiliumBGPFamily, ...] = ()
+
+
+class CiliumBGPClusterConfig(_Record):
+    """A CiliumBGPClusterConfig: the nodes ``nodeSelector`` selects (None: every node) run
+    its BGP instances, whose peers take their families from the CiliumBGPPeerConfigs their
+    ``peerConfigRef`` names (``peer_configs``; a peer without one advertises nothing)."""
+
+    name: Name
+    node_selector: LabelSelector | None = None
+    peer_configs: tuple[Name, ...] = ()
+
+
+class CiliumBGPPeering(_Record):
+    """A CiliumBGPPeeringPolicy's name and node selector (None: every node): a node two of
+    them select applies none, and one selects takes it over any CiliumBGPClusterConfig."""
+
+    name: Name
+    node_selector: LabelSelector | None = None
+
+
+class CiliumBGP(_Record):
+    """Cilium's BGP control plane: which nodes announce a CiliumBGPAdvertisement (docs/facts.md
+    "Cilium BGP announcing nodes"). ``unread``: objects whose selectors did not parse (which
+    nodes they place is not known)."""
+
+    cluster_configs: tuple[CiliumBGPClusterConfig, ...] = ()
+    peer_configs: tuple[CiliumBGPPeerConfig, ...] = ()
+    peering_policies: tuple[CiliumBGPPeering, ...] = ()
+    unread: tuple[Name, ...] = ()
 
 
 class VirtualIPs(_Record):
@@ -314,5 +367,8 @@ class VirtualIPs(_Record):
     # what announces LB IPAM's addresses (L2 policies, BGP); () nothing (both features off, or
     # no such object); None: not read (a gap says why), or not Cilium
     cilium_announcers: tuple[CiliumAnnouncer, ...] | None = None
+    # the BGP control plane's node placement (CiliumBGP); None: not read (a gap says why), BGP
+    # off, not Cilium, or a snapshot from before it was read
+    cilium_bgp: CiliumBGP | None = None
     # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
     control_plane_endpoint: Name | None = None

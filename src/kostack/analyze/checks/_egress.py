@@ -16,7 +16,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.checks._vips import selects
+from kostack.analyze.node_sets import NodeSets
 from kostack.model.egress import EgressIPs
 from kostack.model.snapshot import IPNetwork, Node
 from kostack.model.vip import LabelSelector
@@ -35,13 +35,14 @@ class Held:
     unknown: tuple[str, dict[str, str]] | None = None
 
 
-def _selected(selector: LabelSelector, nodes: Sequence[Node]) -> list[str]:
-    return sorted(n.name for n in nodes if selects(selector, n.labels))
+def _selected(selector: LabelSelector, sets: NodeSets[Node]) -> list[str]:
+    return sorted(sets.of(selector))
 
 
 def antrea_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
     """The pools the Egresses use (in the pools' order), then each Egress without a pool."""
     pools = {p.name: p for p in egress.pools or ()}
+    sets = NodeSets(nodes)
     users: dict[str, list[str]] = {}
     out: list[Held] = []
     for e in egress.egresses or ():
@@ -65,7 +66,7 @@ def antrea_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
         elif pool.vlan is not None:
             held.unknown = ("vlan", {"vlan": str(pool.vlan)})
         else:
-            held.nodes = _selected(pool.node_selector, nodes)
+            held.nodes = _selected(pool.node_selector, sets)
         used.append(held)
     return used + out
 
@@ -74,6 +75,7 @@ def cilium_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
     """Each gateway with an egress IP, or that kostack cannot judge; a gateway that SNATs to
     the node's own address needs no pair and is left out."""
     out: list[Held] = []
+    sets = NodeSets(nodes)
     for policy in egress.policies or ():
         for i, gw in enumerate(policy.gateways):
             if (gw.egress_ip is None) == (gw.interface is None):
@@ -87,6 +89,6 @@ def cilium_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
             else:
                 assert gw.egress_ip is not None
                 held.cidrs = (ipaddress.ip_network(gw.egress_ip),)
-                held.nodes = _selected(gw.node_selector, nodes)
+                held.nodes = _selected(gw.node_selector, sets)
             out.append(held)
     return out

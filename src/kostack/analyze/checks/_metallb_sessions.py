@@ -24,11 +24,12 @@ from dataclasses import dataclass, field, replace
 from ipaddress import ip_network
 
 from kostack.analyze.checks._vip_ports import carriers, reply_ports
-from kostack.analyze.checks._vips import any_selects, metallb_silent
+from kostack.analyze.checks._vips import metallb_silent
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import Disposition, Hop, Wire
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.node_sets import NodeSets, union_once
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, MetalLB, MetalLBPeer, Port
 
@@ -69,22 +70,19 @@ def announcing_peers(metallb: MetalLB, views: Sequence[NodeView]) -> dict[str, s
     advertisement's and each peer's node set is computed once."""
     nodes = [v.node for v in views]
     silent = metallb_silent(metallb, nodes)
-    speaking = [n for n in nodes if n.name not in silent]
+    sets = NodeSets([n for n in nodes if n.name not in silent])
     scoped = metallb.scoped()
     ads = [
-        (a.peers, {n.name for n in speaking if any_selects(a.node_selectors, n.labels)})
+        (a.peers, sets.of_any(a.node_selectors))
         for a in scoped.advertisements or ()
         if a.kind == "bgp"
     ]
     out: dict[str, set[str]] = {}
     for peer in scoped.peers or ():
-        held = {n.name for n in speaking if any_selects(peer.node_selectors, n.labels)}
-        told: set[str] = set()
-        for names, picked in ads:
-            if not names or peer.name in names:
-                told |= picked
+        held = sets.of_any(peer.node_selectors)
+        told = union_once(picked for names, picked in ads if not names or peer.name in names)
         if held & told:
-            out[peer.name] = held & told
+            out[peer.name] = set(held & told)
     return out
 
 

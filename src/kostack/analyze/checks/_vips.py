@@ -10,40 +10,30 @@ is True, nor from one labelled node.kubernetes.io/exclude-from-external-load-bal
 it runs with ``--ignore-exclude-lb`` (``ShouldAnnounce``, ``speakersForAds``), and it uses only
 the pools, advertisements and peers of its own namespace
 (internal/k8s/controllers/config_controller.go ``client.InNamespace``). kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
-holds the lease: every node running such a pod may. Cost: each advertisement's node set is
-computed once (advertisements x nodes), each peer's once (peers x nodes), each pool joins
-the sets of its advertisements.
+holds the lease: every node running such a pod may. Cost: each distinct selector's node set is
+computed once, on the nodes its labels narrow to (analyze/node_sets.py), and each pool joins
+each distinct node set of its advertisements once.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from kostack.analyze.node_sets import NodeSets, selector_key, union_once
 from kostack.analyze.topology import PrefixIndex
 from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
-    LabelSelector,
     MetalLB,
     MetalLBAdvertisement,
     MetalLBPool,
     Node,
     Snapshot,
 )
-
-
-def selects(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
-    """Kubernetes LabelSelector semantics (model LabelSelector.selects)."""
-    return selector.selects(labels)
-
-
-def any_selects(selectors: Sequence[LabelSelector], labels: Mapping[str, str]) -> bool:
-    """A list of selectors (ORed); an empty list selects everything."""
-    return not selectors or any(selects(s, labels) for s in selectors)
 
 
 @dataclass
@@ -64,31 +54,26 @@ class Announced:
 def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
     if not ad.pools and not ad.pool_selectors:
         return True
-    return pool.name in ad.pools or any(selects(s, pool.labels) for s in ad.pool_selectors)
+    return pool.name in ad.pools or any(s.selects(pool.labels) for s in ad.pool_selectors)
 
 
-def _bgp_sessions(metallb: MetalLB, nodes: Sequence[Node]) -> dict[str, set[str]] | None:
+def _bgp_sessions(metallb: MetalLB, sets: NodeSets[Node]) -> dict[str, frozenset[str]] | None:
     """Each BGPPeer's name -> the nodes that hold a session with it; None: not read."""
     if metallb.peers is None:
         return None
-    return {
-        p.name: {n.name for n in nodes if any_selects(p.node_selectors, n.labels)}
-        for p in metallb.peers
-    }
+    return {p.name: sets.of_any(p.node_selectors) for p in metallb.peers}
 
 
 def _ad_nodes(
-    ad: MetalLBAdvertisement, nodes: Sequence[Node], sessions: dict[str, set[str]] | None
-) -> set[str] | None:
+    ad: MetalLBAdvertisement, sets: NodeSets[Node], sessions: dict[str, frozenset[str]] | None
+) -> frozenset[str] | None:
     """The nodes an advertisement is announced from (None: not known)."""
-    picked = {n.name for n in nodes if any_selects(ad.node_selectors, n.labels)}
+    picked = sets.of_any(ad.node_selectors)
     if ad.kind == "l2":
         return picked
     if sessions is None:
         return None
-    peering: set[str] = set()
-    for name in ad.peers or sessions:
-        peering |= sessions.get(name, set())
+    peering = union_once(sessions.get(name, frozenset()) for name in ad.peers or sessions)
     return picked & peering
 
 
@@ -113,23 +98,35 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
     ``advertisements`` read: the caller checks); a node whose speaker announces nothing
     (`metallb_silent`) is in no set."""
     silent = metallb_silent(metallb, nodes)
-    nodes = [n for n in nodes if n.name not in silent]
+    sets = NodeSets([n for n in nodes if n.name not in silent])
     metallb = metallb.scoped()
     ads = metallb.advertisements or ()
-    sessions = _bgp_sessions(metallb, nodes)
-    node_sets = [_ad_nodes(ad, nodes, sessions) for ad in ads]
+    sessions = _bgp_sessions(metallb, sets)
+    # (peers, node selectors) -> the nodes: a BGPAdvertisement's set is computed once per
+    # distinct pair, so identical advertisements share it
+    by_ad: dict[tuple[object, ...], frozenset[str] | None] = {}
+    node_sets = []
+    for ad in ads:
+        key = (ad.kind, tuple(sorted(ad.peers)), tuple(selector_key(s) for s in ad.node_selectors))
+        if key not in by_ad:
+            by_ad[key] = _ad_nodes(ad, sets, sessions)
+        node_sets.append(by_ad[key])
     out = []
     for pool in metallb.pools or ():
         a = Announced("metallb", pool.name, pool.cidrs)
+        l2: list[frozenset[str]] = []
+        bgp: list[frozenset[str]] | None = []
         for ad, names in zip(ads, node_sets, strict=True):
             if not _covers(ad, pool):
                 continue
             if ad.kind == "bgp":
                 a.bgp = True
-                a.bgp_nodes = None if names is None or a.bgp_nodes is None else a.bgp_nodes | names
+                bgp = None if names is None or bgp is None else [*bgp, names]
             else:
-                a.l2_nodes |= names or set()
+                l2.append(names or frozenset())
                 a.interfaces += tuple(i for i in ad.interfaces if i not in a.interfaces)
+        a.l2_nodes = set(union_once(l2))
+        a.bgp_nodes = None if bgp is None else set(union_once(bgp))
         out.append(a)
     return out
 
@@ -166,7 +163,7 @@ def antrea_announced(snapshot: Snapshot) -> AntreaPools:
     if egress is None or egress.pools is None:
         out.unread = True
         return out
-    nodes = cl.nodes or ()
+    sets = NodeSets(cl.nodes or ())
     for pool in egress.pools:
         if pool.name not in named:
             continue
@@ -175,7 +172,7 @@ def antrea_announced(snapshot: Snapshot) -> AntreaPools:
         elif pool.vlan is not None:
             out.undecided.append((pool.name, "vlan"))
         else:
-            picked = {n.name for n in nodes if selects(pool.node_selector, n.labels)}
+            picked = set(sets.of(pool.node_selector))
             out.announced.append(Announced("antrea", pool.name, pool.cidrs, picked))
     return out
 
