@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from kostack.analyze.checks._allocation import pool_command
 from kostack.analyze.checks._facts import cidrs_label
-from kostack.analyze.checks._kubeovn_draws import Draws, draws, pod_addresses
+from kostack.analyze.checks._kubeovn_draws import Draws, draws, index, pod_addresses
 from kostack.analyze.checks._spans import (
     Span,
     holds,
@@ -276,6 +276,7 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
     judged: list[Underlay] = []
     pods = snap.cluster.pods if snap.cluster is not None else None
     own = pod_addresses(pods)
+    idx = index(kube_ovn, pods)  # once: each Subnet looks its pools and pods up
     for s in subnets:
         if s.exclude_ips is None:
             msg = Msg(f"{ID}.exclude-unread", subnet=s.name)
@@ -287,7 +288,7 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
             msg = Msg(f"{ID}.elsewhere", subnet=s.name, cidrs=cidrs)
             out.append(SAY.cluster(ctx, Status.UNKNOWN, msg, key=("elsewhere", s.name)))
             continue
-        judged.append(Underlay(s, draws(kube_ovn, s, pods, own), neutron))
+        judged.append(Underlay(s, draws(s, idx, own), neutron))
     _find_held(ctx, judged)
     for u in judged:
         drawn: list[tuple[Port, int, int]] = []
