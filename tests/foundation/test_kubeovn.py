@@ -319,8 +319,11 @@ def test_an_underlay_pod_to_an_overlay_pod_is_unknown_never_passed(u2o: bool) ->
 
 
 def test_an_overlay_pod_to_an_underlay_pod_with_u2o_is_unknown() -> None:
+    # without it: through the overlay pod's node, masqueraded (test_kubeovn_o2u.py), which a
+    # node pair does not see
     off = _pod_route(_u2o(False), "k8s-w-1", "k8s-w-2", "10.0.0.150", "10.244.1.7")
-    assert off.hop.disposition != Disposition.UNKNOWN  # the underlay's own way, as before
+    assert off.hop.disposition == Disposition.UNKNOWN
+    assert "through their own node" in localize(off.hop.detail, "en")
     on = _pod_route(_u2o(True), "k8s-w-1", "k8s-w-2", "10.0.0.150", "10.244.1.7")
     assert on.hop.disposition == Disposition.UNKNOWN
     assert "u2oInterconnection" in localize(on.hop.detail, "en")

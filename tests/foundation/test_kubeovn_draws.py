@@ -15,7 +15,7 @@ from typing import Any
 
 from test_kubeovn_underlay_addresses import V6_SUBNET, _dual_stack
 
-from kostack.analyze.checks._kubeovn_draws import draws, pod_addresses, rest_drawn
+from kostack.analyze.checks._kubeovn_draws import draws, index, pod_addresses, rest_drawn
 from kostack.analyze.checks._spans import NamespaceRanges
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
@@ -153,9 +153,9 @@ def test_unread_pools_or_pods_fall_back_to_the_whole_subnet() -> None:
     assert any(f.cause == "kube-ovn-address" for f in _findings(no_pods))
     subnet = KubeOvnSubnet(name="s", cidrs=(NET("10.0.0.0/24"),), exclude_ips=(), namespaces=())
     ko = KubeOvn(subnets=(subnet,), ip_pools=())
-    assert rest_drawn(ko, subnet, None) and not rest_drawn(ko, subnet, ())
-    assert rest_drawn(ko, subnet.model_copy(update={"namespaces": None}), ())
-    assert rest_drawn(ko, subnet.model_copy(update={"default": True}), ())
+    assert rest_drawn(subnet, index(ko, None)) and not rest_drawn(subnet, index(ko, ()))
+    assert rest_drawn(subnet.model_copy(update={"namespaces": None}), index(ko, ()))
+    assert rest_drawn(subnet.model_copy(update={"default": True}), index(ko, ()))
 
 
 def test_draws_stay_spans_on_huge_ranges() -> None:
@@ -172,7 +172,8 @@ def test_draws_stay_spans_on_huge_ranges() -> None:
         for i in range(20000)
     ]
     start = time.perf_counter()
-    found = draws(KubeOvn(subnets=(subnet,), ip_pools=pools), subnet, pods, pod_addresses(pods))
+    ko = KubeOvn(subnets=(subnet,), ip_pools=pools)
+    found = draws(subnet, index(ko, pods), pod_addresses(pods))
     assert time.perf_counter() - start < 10
     assert found.narrowed
     assert found.spans == {4: [(_ip("10.0.0.1"), _ip("10.199.255.255"))]}

@@ -51,6 +51,8 @@ class ClusterFlows(ClusterEnds):
     @cached_property
     def families(self) -> Families:
         addresses = [e.ip for e in self.pods] + [self.egress_target]
+        # each proxy class's own pod on each of its nodes (`service_flows`' sources)
+        addresses.extend(e.ip for c in self.proxy_classes_of().classes for e in c.ends)
         for svc in self.topo.services.values():
             addresses.extend(e.ip for e in svc.endpoints or ())
         return Families(self.topos, addresses)
@@ -109,6 +111,7 @@ class ClusterFlows(ClusterEnds):
         cache: dict[int, Families] = self.__dict__.setdefault("_fam_of", {})
         if version not in cache:
             addresses = [e.ip for e in self.pods_of(version)] + [self.outside_of(version)]
+            addresses.extend(e.ip for c in self.proxy_classes_of(version).classes for e in c.ends)
             for svc in self.topo.services.values():
                 addresses.extend(e.ip for e in svc.endpoints or () if e.ip.version == version)
             cache[version] = Families(self.topos, addresses)
@@ -307,7 +310,8 @@ class ClusterFlows(ClusterEnds):
         self, svc: Service, protocol: str, port: int, cluster_ip: IPAddress | None = None
     ) -> tuple[list[TracedClass], FamilyResult | None]:
         """The ClusterIP hop, traced from one pod of each class of source pods (`proxy_classes_of`)
-        and, when it DNATs for some, pods on the nodes of those classes to every ready endpoint;
+        and, when it DNATs for some, a pod of each such class on each of its nodes (its own
+        class's, not the node's first pod's: `ProxyClass.ends`) to every ready endpoint;
         ``cluster_ip``: another family's (pods of that family, its endpoints), None for the
         primary."""
         version = cluster_ip.version if cluster_ip is not None else None
@@ -321,14 +325,15 @@ class ClusterFlows(ClusterEnds):
             TracedClass(c, trace(self.topo, c.rep, vip, protocol, port))
             for c in self.proxy_classes_of(version).classes
         ]
-        served = {n for t in traced if t.translated for n in t.cls.nodes}
+        # past the hop, each class that it translates from its own pod on each of its nodes
+        sources = [e for t in traced if t.translated for e in t.cls.ends]
         sport = next(
             (p for p in svc.ports if p.protocol.lower() == protocol and p.port == port), None
         )
         ends = self.service_ends(svc, vip_ip.version)
-        if not served or sport is None or not ends:
+        if not sources or sport is None or not ends:
             return traced, None
-        pods = [e for e in pods if e.name in served]  # a node's pods of a class translated
+        pods = sources
         if all(e.endpoint.kind == "pod" for e in ends):  # pod to pod: Calico's ports
             pods, ends = self.calico_ends(pods), self.calico_ends(ends)
         ready = [x for x in svc.endpoints or () if x.ready and x.ip.version == vip_ip.version]

@@ -6,7 +6,11 @@ for the whole cluster, three things of the pod: its Kube-OVN Subnet (engine/kube
 eBPF data plane runs on its node (calico_ebpf.py `ebpf_side`, and `unserved_side` from it),
 and the node's name in the hop's place. `proxy_key` is the first two; pods with the same key
 get the same hop, so one pod per key is traced (`ProxyClasses`), and each class keeps the nodes
-and the number of pods it covers. One pass over the pods: linear, never per pair.
+and the number of pods it covers, and one source end per node it is on (`ProxyClass.ends`):
+past the ClusterIP hop a class's pods are judged to the endpoints from their own class's pod
+on each node, not from the node's first pod, whose path (its Subnet's: overlay, underlay) may
+differ. One pass over the pods: linear (an end per class and node holds at least one pod),
+never per pair.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ class ProxyClass:
     rep: Endpoint
     nodes: dict[str, None] = field(default_factory=dict)
     pods: int = 0
+    # the sources judged past the ClusterIP hop: the family's ends of this class (a node's
+    # first pod, one per Calico pool), and, on each other node with a pod of it, that pod
+    ends: list[End] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -113,11 +120,13 @@ def proxy_classes(
         if cls is None:
             cls = found[key] = ProxyClass(key, ep)
         cls.nodes.setdefault(ep.node or "?", None)
+        cls.ends.append(e)
         of_node.setdefault(e.name, key)
-    for pod in pods:  # the pods' own Endpoint only for a class's first: one key per pod
+    family = version if version is not None or not ends else ends[0].ip.version
+    for pod in pods:  # the pods' own Endpoint only for a class's first on a node
         if pod.host_network or not pod.node or pod.node not in topo.node_views:
             continue
-        ip = next((a for a in pod.addresses if version in (None, a.version)), None)
+        ip = next((a for a in pod.addresses if family in (None, a.version)), None)
         if ip is None:
             continue
         key = proxy_key(topo, ip, pod.node)
@@ -125,6 +134,9 @@ def proxy_classes(
         if cls is None:
             rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
             cls = found[key] = ProxyClass(key, rep)
+        if pod.node not in cls.nodes:
+            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
+            cls.ends.append(End(topo.node_views[pod.node], ep, ip))
         cls.nodes.setdefault(pod.node, None)
         cls.pods += 1
     return ProxyClasses(list(found.values()), of_node)

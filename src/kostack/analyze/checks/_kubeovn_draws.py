@@ -2,8 +2,8 @@
 spans: its IPAM's draws (the IPPools' addresses, and the rest of the Subnet only when some pod
 can draw from it) and the pods' own addresses (a static ``ovn.kubernetes.io/ip_address`` or
 ``ip_pool`` list, the address Kube-OVN gave a pod), which Kube-OVN grants even inside
-``excludeIps`` (pkg/ipam/subnet.go ``allocateStaticAddress``). One pass over the pods; a range
-stays one span."""
+``excludeIps`` (pkg/ipam/subnet.go ``allocateStaticAddress``). One pass over the pods and one
+over the IPPools (`index`), each Subnet then looks its own up; a range stays one span."""
 
 from __future__ import annotations
 
@@ -56,55 +56,73 @@ def pod_addresses(pods: Iterable[Pod] | None) -> dict[str | None, Spans]:
     return {name: {v: merged(s) for v, s in fam.items()} for name, fam in out.items()}
 
 
-def _pool_spans(kube_ovn: KubeOvn, subnet: KubeOvnSubnet) -> Spans:
-    """The Subnet's IPPools' addresses (their ``ips``, any part outside the CIDRs is cut by
-    the caller), by family."""
-    out: dict[int, list[Span]] = {}
-    for pool in kube_ovn.ip_pools or ():
-        if pool.subnet != subnet.name:
-            continue
+@dataclass(frozen=True)
+class Index:
+    """The IPPools and the pods by the Subnet they name, built once per snapshot (one pass
+    over each) so that every Subnet looks its own up: linear in Subnets + pods + IPPools.
+    ``pools``: a Subnet's IPPools' addresses by family; ``pooled``: the namespaces bound to a
+    pool of it; ``naming``: the namespaces of its listed pods (not hostNetwork) that name it in
+    ``logical_switch`` without a pool of their own; None where the IPPools or pods were not
+    read."""
+
+    pools: dict[str, Spans] | None
+    pooled: dict[str, frozenset[str]] | None
+    naming: dict[str, frozenset[str]] | None
+
+
+def index(kube_ovn: KubeOvn, pods: Sequence[Pod] | None) -> Index:
+    """`Index` of ``kube_ovn``'s IPPools and ``pods``: one pass over each."""
+    naming: dict[str, set[str]] | None = None
+    if pods is not None:
+        naming = {}
+        for p in pods:
+            name = p.kube_ovn.get("logical_switch")
+            if name is not None and "ip_pool" not in p.kube_ovn and not p.host_network:
+                naming.setdefault(name, set()).add(p.namespace)
+    if kube_ovn.ip_pools is None:
+        return Index(None, None, _frozen(naming))
+    spans: dict[str, dict[int, list[Span]]] = {}
+    pooled: dict[str, set[str]] = {}
+    for pool in kube_ovn.ip_pools:
+        pooled.setdefault(pool.subnet, set()).update(pool.namespaces)
+        by_family = spans.setdefault(pool.subnet, {})
         for entry in pool.ips:
             ends = pool_range(entry)
             if ends is not None:
-                out.setdefault(ends[0].version, []).append((int(ends[0]), int(ends[1])))
-    return {v: merged(s) for v, s in out.items()}
+                by_family.setdefault(ends[0].version, []).append((int(ends[0]), int(ends[1])))
+    pools = {n: {v: merged(s) for v, s in fam.items()} for n, fam in spans.items()}
+    return Index(pools, _frozen(pooled), _frozen(naming))
 
 
-def rest_drawn(kube_ovn: KubeOvn, subnet: KubeOvnSubnet, pods: Sequence[Pod] | None) -> bool:
+def _frozen(by_name: dict[str, set[str]] | None) -> dict[str, frozenset[str]] | None:
+    return None if by_name is None else {k: frozenset(v) for k, v in by_name.items()}
+
+
+def rest_drawn(subnet: KubeOvnSubnet, idx: Index) -> bool:
     """Whether some pod may draw from the Subnet outside its IPPools (kubeovn/docs
     docs/guide/ippool.en.md: a namespace bound to a pool draws from nothing else in the
     Subnet): the default Subnet (namespaces bound to none), a bound namespace without a pool
     of it, a listed pod of such a namespace naming it (``logical_switch``) without a pool of
     its own; True where that is not known (namespaces, IPPools or pods not read)."""
-    if subnet.default or subnet.namespaces is None or kube_ovn.ip_pools is None or pods is None:
+    if subnet.default or subnet.namespaces is None or idx.pooled is None or idx.naming is None:
         return True
-    pooled = {ns for p in kube_ovn.ip_pools if p.subnet == subnet.name for ns in p.namespaces}
+    pooled = idx.pooled.get(subnet.name, frozenset())
     if any(ns not in pooled for ns in subnet.namespaces):
         return True
     # kube-ovn-controller writes logical_switch and ip_address on every pod it gives an
     # address (pkg/controller/pod.go), so neither says the user chose it: a pod of a namespace
     # without a pool here that names the Subnet, and no pool of its own, or its replacement,
     # draws from the rest
-    return any(
-        p.kube_ovn.get("logical_switch") == subnet.name
-        and "ip_pool" not in p.kube_ovn
-        and p.namespace not in pooled
-        and not p.host_network
-        for p in pods
-    )
+    return not idx.naming.get(subnet.name, frozenset()) <= pooled
 
 
-def draws(
-    kube_ovn: KubeOvn,
-    subnet: KubeOvnSubnet,
-    pods: Sequence[Pod] | None,
-    held: dict[str | None, Spans],
-) -> Draws:
-    """What pods can get from ``subnet`` (``exclude_ips`` read); ``held``: `pod_addresses`
-    (a pod of another Subnet whose CIDR overlaps this one's is left out)."""
+def draws(subnet: KubeOvnSubnet, idx: Index, held: dict[str | None, Spans]) -> Draws:
+    """What pods can get from ``subnet`` (``exclude_ips`` read); ``idx``: `index` of the
+    snapshot's IPPools and pods; ``held``: `pod_addresses` (a pod of another Subnet whose CIDR
+    overlaps this one's is left out)."""
     free = allocatable(subnet)
-    pools = _pool_spans(kube_ovn, subnet)
-    rest = rest_drawn(kube_ovn, subnet, pods)
+    pools = (idx.pools or {}).get(subnet.name, {})
+    rest = rest_drawn(subnet, idx)
     spans = {
         v: s if rest else both(s, pools.get(v, [])) for v, s in free.items() if rest or pools.get(v)
     }

@@ -11,7 +11,8 @@ overlaps what Kube-OVN hands out is a warning (cause ``kube-ovn-allocation-pool`
 hands out is narrowed to what pods can get (``_kubeovn_draws.py``): the IPPools alone where
 every namespace of a Subnet draws from them, and the pods' own addresses (static ones too,
 which Kube-OVN grants even inside excludeIps: a Neutron port holding one is a FAIL without
-an exclusion to offer). Linear: each fixed IP is looked up by binary search in the spans of
+an exclusion to offer; one in Neutron's allocation pools that no port holds is a warning,
+``_kubeovn_static_pool.py``). Linear: each fixed IP is looked up by binary search in the spans of
 the Subnets of its Neutron subnet; no address is enumerated.
 """
 
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from kostack.analyze.checks._allocation import pool_command
 from kostack.analyze.checks._facts import cidrs_label
-from kostack.analyze.checks._kubeovn_draws import Draws, draws, pod_addresses
+from kostack.analyze.checks._kubeovn_draws import Draws, draws, index, pod_addresses
+from kostack.analyze.checks._kubeovn_static_pool import static_in_pools
 from kostack.analyze.checks._spans import (
     Span,
     holds,
@@ -276,6 +278,7 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
     judged: list[Underlay] = []
     pods = snap.cluster.pods if snap.cluster is not None else None
     own = pod_addresses(pods)
+    idx = index(kube_ovn, pods)  # once: each Subnet looks its pools and pods up
     for s in subnets:
         if s.exclude_ips is None:
             msg = Msg(f"{ID}.exclude-unread", subnet=s.name)
@@ -287,7 +290,7 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
             msg = Msg(f"{ID}.elsewhere", subnet=s.name, cidrs=cidrs)
             out.append(SAY.cluster(ctx, Status.UNKNOWN, msg, key=("elsewhere", s.name)))
             continue
-        judged.append(Underlay(s, draws(kube_ovn, s, pods, own), neutron))
+        judged.append(Underlay(s, draws(s, idx, own), neutron))
     _find_held(ctx, judged)
     for u in judged:
         drawn: list[tuple[Port, int, int]] = []
@@ -300,6 +303,13 @@ def _judge(ctx: CheckContext, kube_ovn: KubeOvn, subnets: list[KubeOvnSubnet]) -
             out.append(_fail(ctx, kube_ovn, replace(u, held=static), static=True))
         for n in u.neutron:
             out.extend(_pools(ctx, u, n))
+            v = n.cidr.version  # the pods' own addresses no port holds, in the pools
+            spans = (
+                u.draws.static.get(v, []),
+                u.free.get(v, []),
+                [h[2] for h in u.held if h[1] == v],
+            )
+            out.extend(static_in_pools(ctx, SAY, u.subnet.name, n, spans))
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     return [_pass(ctx, [u for u in judged if u.draws.narrowed], len(subnets))]

@@ -11,7 +11,9 @@ drops unless it is off on the node ports (kubeovn/docs docs/start/underlay.en.md
 traffic to anything outside every Subnet leaves through the node (distributed gateway) and
 is masqueraded to its address when the Subnet has ``natOutgoing`` (pkg/daemon/gateway.go
 ``isSubnetNeedNat``: overlay subnets, or underlay ones with ``logicalGateway``). A pod's
-traffic between an underlay and an overlay Subnet is UNKNOWN (``_underlay_overlay``).
+traffic between an underlay and an overlay Subnet is UNKNOWN between node pairs
+(``_underlay_overlay``); a trace follows an overlay pod to an underlay one (no
+u2oInterconnection) through its node's gateway, masqueraded (``via_node``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,26 @@ register(
             "오버레이 Subnet {over}의 Pod로 가는 트래픽을 물리 게이트웨이(Neutron 라우터)로 "
             "보내며, 그 게이트웨이는 오버레이 주소를 모릅니다(kubeovn/docs: 언더레이 Pod는 "
             "오버레이 Pod에 IP로 닿지 못함). kostack은 그곳의 경로를 모델링하지 않습니다",
+        },
+        "hop.kube-ovn-o2u": {
+            "en": "Kube-OVN Subnet {over}'s pods reach underlay Subnet {under}'s pods (no "
+            "u2oInterconnection) through their own node: OVN's router has no port on {under} and "
+            "sends them to the node's ovn0, which masquerades them to the node's address when "
+            "{over} has natOutgoing; traced in kostack trace, not between node pairs",
+            "ko": "Kube-OVN Subnet {over}의 Pod는 언더레이 Subnet {under}(u2oInterconnection 없음)의 "
+            "Pod에 자기 노드를 거쳐 닿습니다: OVN 라우터에 {under} 포트가 없어 노드의 ovn0으로 "
+            "보내고, {over}에 natOutgoing이 있으면 노드 주소로 마스커레이드됩니다. kostack trace가 "
+            "추적하며 노드 쌍 사이에서는 판단하지 않습니다",
+        },
+        "hop.kube-ovn-o2u-nonat": {
+            "en": "Kube-OVN Subnet {over} has no natOutgoing: its pod {ip} reaches underlay Subnet "
+            "{under}'s pods through its node with its own address, and their reply goes to "
+            "{under}'s physical gateway, which knows no overlay address (kubeovn/docs: overlay "
+            "pods reach underlay pods via a gateway using NAT)",
+            "ko": "Kube-OVN Subnet {over}에 natOutgoing이 없어 Pod {ip:이/가} 자기 주소 그대로 "
+            "노드를 거쳐 언더레이 Subnet {under}의 Pod에 닿고, 그 응답은 오버레이 주소를 모르는 "
+            "{under}의 물리 게이트웨이로 갑니다(kubeovn/docs: 오버레이 Pod는 NAT 게이트웨이를 거쳐 "
+            "언더레이 Pod에 닿음)",
         },
         "hop.kube-ovn-ipsec": {
             "en": "Kube-OVN runs with --enable-ovn-ipsec: OVN's tunnels run inside IPsec ESP (IP "
@@ -190,7 +212,8 @@ def _underlay_overlay(route: _Route, dst: KubeOvnSubnet) -> Msg | None:
     ``u2oInterconnection`` its pods' gateway is OVN's router (kube-ovn pkg/daemon/ovs_linux.go
     ``configureContainerNic``), which kostack does not model; without it an underlay pod sends
     to an overlay pod through the physical gateway, which knows no overlay address. An overlay
-    pod to an underlay one without it keeps the underlay's way (docs: via a gateway)."""
+    pod to an underlay one without it leaves through its node, masqueraded (``via_node``: a
+    trace follows it from the node's address; a node pair with the pod's own does not)."""
     src = subnet_of(route.topo, route.src_ip) if route.src_ip is not None else None
     if src is None or src.vpc not in (None, DEFAULT_VPC) or bool(src.vlan) == bool(dst.vlan):
         return None
@@ -199,7 +222,35 @@ def _underlay_overlay(route: _Route, dst: KubeOvnSubnet) -> Msg | None:
         return Msg("hop.kube-ovn-u2o", under=under.name, over=over.name)
     if src.vlan:
         return Msg("hop.kube-ovn-u2o-off", under=under.name, over=over.name)
-    return None
+    # the overlay pod's own address: its node's gateway translates it (`via_node`), which a
+    # node-pair decision does not see
+    return Msg("hop.kube-ovn-o2u", under=under.name, over=over.name)
+
+
+def _in_subnets_set(subnet: KubeOvnSubnet) -> bool:
+    """Whether the Subnet's CIDR is in kube-ovn-cni's ``ovn40subnets`` set and has a port on
+    OVN's router (pkg/daemon/gateway.go ``getDefaultVpcSubnetsCIDR``: the default VPC, overlay
+    or ``logicalGateway``; pkg/controller/subnet.go ``needRouter``)."""
+    return subnet.vpc in (None, DEFAULT_VPC) and (not subnet.vlan or subnet.logical_gateway)
+
+
+def via_node(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> KubeOvnSubnet | None:
+    """The underlay Subnet of ``dst_ip`` when a pod at ``src_ip`` of an overlay Subnet of the
+    default VPC reaches it through its node's gateway, else None (docs/facts.md "Kube-OVN"):
+    without ``u2oInterconnection`` or ``logicalGateway`` OVN's router has no port on the
+    underlay Subnet (pkg/controller/subnet.go ``reconcileOvnDefaultVpcRoute`` deletes it, and
+    adds no ``allow`` policy for its CIDR), so the overlay Subnet's reroute policy (priority
+    29000, ``ip4.src == $<subnet>.<node>_ip4``) sends the traffic to the node's ovn0, and
+    the node's iptables masquerade it: the underlay CIDR is not in ``ovn40subnets``."""
+    dst = (
+        subnet_of(topo, dst_ip) if dst_ip not in topo.node_by_ip else None
+    )  # a pod's, not a node's
+    if dst is None or _in_subnets_set(dst) or dst.u2o_interconnection:
+        return None
+    if dst.vpc not in (None, DEFAULT_VPC):
+        return None
+    src = subnet_of(topo, src_ip)
+    return dst if src is not None and _in_subnets_set(src) and not src.vlan else None
 
 
 def mixed(topo: Topology) -> list[tuple[KubeOvnSubnet, list[str]]]:
@@ -239,7 +290,8 @@ def masquerade(
     if kube_ovn is None or kube_ovn.subnets is None:
         detail = Msg("hop.no-kube-ovn")
         return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
-    if subnet_of(topo, dst_ip) is not None:
+    under = via_node(topo, src_ip, dst_ip)
+    if under is None and subnet_of(topo, dst_ip) is not None:
         return None
     subnet = subnet_of(topo, src_ip)
     if subnet is None:
@@ -257,5 +309,8 @@ def masquerade(
         nat = False  # isSubnetNeedNat: an underlay subnet's pods leave on the wire themselves
     on, assumed = nat_value(topo, nat)
     ev = (_subnet_ev(subnet, "natOutgoing", str(on).lower()),)
+    if under is not None and not on:  # the underlay pod's reply goes to its physical gateway
+        detail = Msg("hop.kube-ovn-o2u-nonat", over=subnet.name, under=under.name, ip=src_ip)
+        return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, ev, cause="gap"), False
     text = Msg(f"hop.kube-ovn-masq-{on}".lower(), ip=src_ip, subnet=subnet.name)
     return nat_hop(text, assumed, topo, ev), on

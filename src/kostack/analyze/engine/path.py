@@ -18,6 +18,7 @@ from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masque
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
+from kostack.analyze.engine.kubeovn import via_node
 from kostack.analyze.engine.peering import peer_route
 from kostack.analyze.engine.peering import session_judge as judge_sessions
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
@@ -222,7 +223,9 @@ def _wire_source(
     """The source address the packet leaves the node with, and whether it was masqueraded
     (None: not known, the path ends). A node sends from its address of the packet's family."""
     src = leg.src
-    if src.kind == "pod" and leg.dst.kind in ("external", "node"):
+    # Kube-OVN: an overlay pod reaches an underlay one through its node's gateway, as outside
+    through_node = leg.dst.kind == "pod" and via_node(leg.topo, src_ip, dst_ip) is not None
+    if src.kind == "pod" and (leg.dst.kind in ("external", "node") or through_node):
         masq = masquerade(leg.topo, src_ip, dst_ip)
         if masq is None:
             return src_ip, False
