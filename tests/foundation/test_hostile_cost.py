@@ -5,6 +5,10 @@ node) has a range per member; every per-node group that admits it read all of th
 per node and query (`SetEngine._read` merged every rule's ranges): 1,000 -> 2,000 such nodes
 made diagnose's Python calls 2.9 times as many. The union now merges a remote group's ranges
 once per combination of groups and splices each node's few own ranges in (`SetEngine._union`).
+
+The ClusterIP classes of the source pods (analyze/proxy_classes.py) read every pod's node
+again per pod; `kostack fix plan` pays that pass once per verifying diagnosis (three at
+20,000 nodes of benchmarks/diagnose_scale.py): now once per node.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import json
 import random
 from typing import Any
 
+import pytest
+
+from kostack.analyze import proxy_classes as proxy_mod
 from kostack.analyze.engine.addrsets import SetEngine, Universe, covers, merge, splice
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.topology import Topology
@@ -71,3 +78,36 @@ def test_the_hostile_snapshot_loads_and_is_seeded() -> None:
     assert snap.openstack.load_balancers and snap.helm and snap.helm.releases
     assert len({n.internal_ip for n in snap.cluster.nodes or ()}) < len(snap.cluster.nodes or ())
     assert any(len(n.name) > 200 for n in (g for g in snap.openstack.security_groups or ()))
+
+
+def test_the_clusterip_classes_read_a_node_once_not_each_pod(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off Kube-OVN a pod's proxy class is its node's (`proxy_key` reads the node alone):
+    read once per node, not once per pod, and the classes are those per pod."""
+    topo = Topology(loads_snapshot(json.dumps(hostile_doc(128, pods_per_node=8))))
+    pods = list(topo.pods)
+    keys: list[object] = []
+    real = proxy_mod.proxy_key
+
+    def counted(t: Topology, ip: Any, node: Any) -> tuple[object, ...]:
+        keys.append(node)
+        return real(t, ip, node)
+
+    monkeypatch.setattr(proxy_mod, "proxy_key", counted)
+    for version in (None, 4, 6):
+        keys.clear()
+        found = proxy_mod.proxy_classes(topo, [], pods, version)
+        assert len(keys) == len(set(keys)) <= len(topo.node_views)
+        on_nodes = [
+            p
+            for p in pods
+            if not p.host_network
+            and p.node in topo.node_views
+            and any(version in (None, a.version) for a in p.addresses)
+        ]
+        assert sum(c.pods for c in found.classes) == len(on_nodes) > 8 * len(keys) // 2
+        by_key = {c.key: c for c in found.classes}
+        for p in on_nodes:
+            ip = next(a for a in p.addresses if version in (None, a.version))
+            assert p.node in by_key[real(topo, ip, p.node)].nodes
