@@ -139,9 +139,9 @@ def proxy_classes(
             key = by_node.get(node) or by_node.setdefault(node, proxy_key(topo, ip, node))
         cls = found.get(key)
         if cls is None:
-            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
+            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
             cls = found[key] = ProxyClass(key, rep)
-        cls.nodes.setdefault(pod.node, None)
+        cls.nodes.setdefault(node, None)
         cls.pods += 1
     return ProxyClasses(list(found.values()), of_node)
 
