@@ -56,12 +56,17 @@ def proxy_key(topo: Topology, ip: IPAddress | None, node: str | None) -> tuple[o
     """What the ClusterIP hop reads of a pod (its address ``ip`` on ``node``) that may differ
     between pods: its Kube-OVN Subnet's name (only on Kube-OVN; `NO_SUBNET` when in none) and
     whether Calico's eBPF data plane runs on its node (None: the nodes agree)."""
-    cl = topo.snapshot.cluster
     subnet: object = None
-    if cl is not None and cl.cni.type == "kube-ovn" and ip is not None:
+    if _keyed_by_address(topo) and ip is not None:
         found = subnet_of(topo, ip)
         subnet = found.name if found is not None else NO_SUBNET
     return (subnet, ebpf_side(topo, node))
+
+
+def _keyed_by_address(topo: Topology) -> bool:
+    """Whether `proxy_key` reads a pod's address (Kube-OVN), not only its node."""
+    cl = topo.snapshot.cluster
+    return cl is not None and cl.cni.type == "kube-ovn"
 
 
 def class_label(key: tuple[object, ...]) -> str:
@@ -123,21 +128,32 @@ def proxy_classes(
         cls.ends.append(e)
         of_node.setdefault(e.name, key)
     family = version if version is not None or not ends else ends[0].ip.version
+    # off Kube-OVN the key is the node's alone: read once per node, not per pod (a verifying
+    # diagnosis of `kostack fix plan` pays this pass again, over every pod)
+    by_address = _keyed_by_address(topo)
+    by_node: dict[str, tuple[object, ...]] = {}
+    views = topo.node_views
     for pod in pods:  # the pods' own Endpoint only for a class's first on a node
-        if pod.host_network or not pod.node or pod.node not in topo.node_views:
+        node = pod.node
+        if pod.host_network or not node or node not in views:
             continue
-        ip = next((a for a in pod.addresses if family in (None, a.version)), None)
-        if ip is None:
-            continue
-        key = proxy_key(topo, ip, pod.node)
+        ip = pod.ip  # the primary address, first of every family's (model/cluster.py)
+        if ip is None or (family is not None and ip.version != family):
+            ip = next((a for a in pod.addresses if family in (None, a.version)), None)
+            if ip is None:
+                continue
+        if by_address:
+            key = proxy_key(topo, ip, node)
+        else:
+            key = by_node.get(node) or by_node.setdefault(node, proxy_key(topo, ip, node))
         cls = found.get(key)
         if cls is None:
-            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
+            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
             cls = found[key] = ProxyClass(key, rep)
-        if pod.node not in cls.nodes:
-            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
-            cls.ends.append(End(topo.node_views[pod.node], ep, ip))
-        cls.nodes.setdefault(pod.node, None)
+        if node not in cls.nodes:
+            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
+            cls.ends.append(End(views[node], ep, ip))
+        cls.nodes.setdefault(node, None)
         cls.pods += 1
     return ProxyClasses(list(found.values()), of_node)
 

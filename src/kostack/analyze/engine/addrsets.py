@@ -49,11 +49,34 @@ def merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
 
 
 BEYOND = 1 << 200  # after every range's end: (pos, BEYOND) sorts after each range at pos
+SMALL = 2  # a set of at most this many ranges is spliced into a union, not merged (`_union`)
 
 
 def contains(ranges: Ranges, pos: int) -> bool:
     i = bisect_right(ranges, (pos, BEYOND)) - 1
     return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def covers(ranges: Ranges, r: tuple[int, int]) -> bool:
+    """Whether one of ``ranges`` holds all of the non-empty range ``r``."""
+    i = bisect_right(ranges, (r[0], BEYOND)) - 1
+    return i >= 0 and ranges[i][0] <= r[0] and r[1] <= ranges[i][1]
+
+
+def splice(ranges: Ranges, extra: Iterable[tuple[int, int]]) -> Ranges:
+    """``merge`` of ``ranges`` (merged) and the non-empty ``extra``, by binary search: per
+    extra range, two searches and a copy of the tuple (in C), not a pass in Python."""
+    out = ranges
+    for lo, hi in sorted(extra):
+        i = bisect_left(out, (lo, -1))  # the first range that starts at lo or later
+        if i and out[i - 1][1] >= lo:  # the one before reaches lo: they join
+            i -= 1
+            lo, hi = out[i][0], max(hi, out[i][1])
+        j = bisect_right(out, (hi, BEYOND), i)  # past every range starting at hi or before
+        if j > i:
+            hi = max(hi, out[j - 1][1])
+        out = (*out[:i], (lo, hi), *out[j:])
+    return out
 
 
 def patterns(sets: Sequence[Ranges], positions: Sequence[int]) -> dict[tuple[bool, ...], int]:
@@ -134,6 +157,7 @@ class SetEngine:
         self._members: dict[str, Ranges] = {}
         self._cache: dict[tuple[object, ...], dict[Query, Admitted]] = {}
         self._interned: dict[tuple[Ranges, bool], Admitted] = {}
+        self._bases: dict[tuple[int, ...], tuple[tuple[Ranges, ...], Ranges]] = {}
         self.groups_keys: dict[str, tuple[object, ...]] = {}  # `groups_key` by port id
         # by what of its groups a query reads (`_relevant`): the set, and whether it read
         # a remote group's members (per world: they differ); groups of one content share
@@ -282,12 +306,27 @@ class SetEngine:
                     uses_members = True
                 remote = self.members(r.remote[6:]) if isinstance(r.remote, str) else r.remote
                 pieces.append((r.lo, r.hi, remote) if r.ported else (0, 65535, remote))
-        spans = (
-            _covering(pieces, span)
-            if q.reply in ("all", "all-nat")
-            else [x for _lo, _hi, rs in pieces for x in rs]
-        )
-        return Admitted(merge(spans), undecided), uses_members
+        if q.reply in ("all", "all-nat"):
+            return Admitted(merge(_covering(pieces, span)), undecided), uses_members
+        return Admitted(self._union([rs for _lo, _hi, rs in pieces]), undecided), uses_members
+
+    def _union(self, sets: list[Ranges]) -> Ranges:
+        """The union of ``sets``. The large ones (a remote group's members: one shared object
+        per group) are merged once per distinct combination; each small one is spliced in
+        unless the large ones already cover it. Per-node groups that all admit one large
+        group (whose members interleave with other addresses: a range per member) thus cost
+        their own few ranges each, not the group's."""
+        large = {id(s): s for s in sets if len(s) > SMALL}
+        key = tuple(sorted(large))
+        found = self._bases.get(key)
+        if found is None:  # the sets kept alive with their union, so their ids stay theirs
+            found = self._bases[key] = (
+                tuple(large.values()),
+                merge(x for s in large.values() for x in s),
+            )
+        base = found[1]
+        rest = [r for s in sets if len(s) <= SMALL for r in s if r[0] < r[1]]
+        return splice(base, [r for r in rest if not covers(base, r)])
 
 
 def _span_of(q: Query) -> tuple[int, int] | None:
