@@ -225,16 +225,15 @@ def _kernels(found: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 def _refused(found: KernelRefusal) -> str | None:
     """Felix refusing eBPF for the kernel on some nodes (or maybe): the undecided message."""
-    command = as_code(render(FELIX_LOGS))
-    if found.refused:
-        return Msg(
-            "ebpf-state.kernel", **_kernels(found.refused), line=REFUSED_LINE, command=command
-        )
-    if found.maybe:
-        return Msg(
-            "ebpf-state.kernel-maybe", **_kernels(found.maybe), line=REFUSED_LINE, command=command
-        )
-    return None
+    if not found:
+        return None
+    key, nodes = ("kernel", found.refused) if found.refused else ("kernel-maybe", found.maybe)
+    return Msg(
+        f"ebpf-state.{key}",
+        **_kernels(nodes),
+        line=REFUSED_LINE,
+        command=as_code(render(FELIX_LOGS)),
+    )
 
 
 def _transition(calico: Calico, nodes: Sequence[Node] = ()) -> str:

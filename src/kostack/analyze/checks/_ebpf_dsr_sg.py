@@ -67,7 +67,7 @@ register(
             "[securitygroup] section of the Open vSwitch agent's configuration. Tunnel "
             "({patch}) takes the question away.",
             "ko": "{nodes}에 대해서는 판단할 수 없음: egress 규칙은 Calico eBPF DSR 응답을 "
-            "허용하지만, TCP 응답은 그 포트의 연결 추적이 SYN을 본 적 없는 SYN-ACK으로 시작하며"
+            "허용하지만, TCP 응답은 그 포트의 연결 추적이 SYN을 본 적 없는 SYN-ACK 패킷으로 시작하며"
             "(요청은 다른 노드로 들어옴) Linux conntrack은 이를 invalid로 표시합니다. ML2/OVS의 "
             "openvswitch 방화벽 드라이버는 invalid 패킷을 어떤 규칙보다 먼저 버리고(상태 비저장 "
             "그룹도 무시), iptables_hybrid 드라이버는 규칙을 먼저 적용하며, ML2/OVN은 확인되지 "
