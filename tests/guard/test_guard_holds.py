@@ -94,9 +94,10 @@ def test_every_examples_checks_carry_only_the_remedies_they_declare(path: Path) 
 
 
 def test_guard_leaves_calico_dsr_pairs_to_kostack_fix() -> None:
-    """The DSR pairs are needed only as long as Octavia reports members down: once guard had
-    added them the members are ONLINE, the need is no longer seen, and guard would take them
-    away and add them back every few cycles. `kostack fix` plans them; guard adds none."""
+    """Seen by Octavia's members down, the DSR pairs' need ends once they are added (guard
+    would take them away and add them back); predicted or seen, they are node addresses only
+    `kostack fix` may consent to (docs/guard.md). `kostack fix` plans them; guard adds none
+    and names the ports (tests/guard/test_guard_dsr_consent.py)."""
     from kostack.plan.build import build_plan
     from kostack.plan.model import Operation
     from kostack_testkit.calico_ebpf import ebpf_doc

@@ -44,6 +44,7 @@ def test_the_scoped_causes_are_declared_on_their_checks() -> None:
         "antispoof",
         "calico-address",
         "sg-node",
+        "bgp-blocked",
     } == scope_module.ON_NODES
 
 

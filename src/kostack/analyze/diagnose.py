@@ -158,6 +158,12 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "node's address",
         "ko": "Neutron anti-spoofing이 Calico eBPF DSR이 받은 노드의 주소로 보내는 응답을 차단함",
     },
+    "calico-ebpf-dsr-egress": {
+        "en": "Security groups drop the answers Calico's eBPF DSR sends straight from the "
+        "backend's node to NodePort clients",
+        "ko": "보안 그룹이 Calico eBPF DSR이 백엔드 노드에서 NodePort 클라이언트로 직접 보내는 응답을 "
+        "차단함",
+    },
     "calico-ebpf-tunnel": {
         "en": "Security groups drop the VXLAN in which Calico's eBPF data plane forwards NodePort "
         "and LoadBalancer connections between nodes",

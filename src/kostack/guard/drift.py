@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kostack.analyze.diagnose import diagnose
-from kostack.analyze.findings import Status
+from kostack.analyze.diagnose import OBSERVED_CAUSES, Diagnosis, diagnose
+from kostack.analyze.findings import PAIR_OP, Status
 from kostack.guard.drift_model import (
     PAIR_CHECKS,
     RULE_CHECKS,
@@ -126,10 +126,24 @@ def compute(
         port_security_off=off,
         unmatched_nodes=unmatched,
         outside=tuple(outside),
+        consent=_consent_only(diagnosis),
         root_causes=tuple(rc.key for rc in diagnosis.root_causes),
         plan_digest=plan.digest(),
         group_names={g.id: g.name for g in groups if g.id in named and g.name},
     )
+
+
+def _consent_only(diagnosis: Diagnosis) -> tuple[tuple[str, str], ...]:
+    """The ports whose pairs only `kostack fix` adds: those of the causes guard never keeps
+    (OBSERVED: Calico eBPF DSR's answers, predicted or seen; docs/guard.md), as (port id,
+    name), once each and sorted by name. Guard reports them and changes nothing there."""
+    ports: dict[str, str] = {}
+    for rc in diagnosis.root_causes:
+        if rc.key in OBSERVED_CAUSES:
+            for r in rc.fix.remedies:
+                if r.op == PAIR_OP:
+                    ports.setdefault(r.target_id, r.target_name or r.target_id)
+    return tuple(sorted(ports.items(), key=lambda kv: (kv[1], kv[0])))
 
 
 def _this_cluster(

@@ -139,6 +139,9 @@ class Drift:
     unmatched_nodes: tuple[str, ...] = ()
     # plan steps guard leaves to `kostack fix`: (operation, target)
     outside: tuple[tuple[str, str], ...] = ()
+    # ports that lack pairs only `kostack fix` adds, never guard (the OBSERVED causes': Calico
+    # eBPF DSR's answers): (port id, port name); reported, not drift guard makes
+    consent: tuple[tuple[str, str], ...] = ()
     root_causes: tuple[str, ...] = ()  # what the plan fixes (keys)
     plan_digest: str = ""
     group_names: dict[str, str] = field(default_factory=dict)  # groups the rule drift names
@@ -180,6 +183,7 @@ class Drift:
             "port_security_off": [{"node": n, "port": p} for n, p in self.port_security_off],
             "unmatched_nodes": list(self.unmatched_nodes),
             "outside": [f"{operation} {target}" for operation, target in self.outside],
+            "consent": [{"port": pid, "name": name} for pid, name in self.consent],
             "root_causes": list(self.root_causes),
             "plan_digest": self.plan_digest,
         }

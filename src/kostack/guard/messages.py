@@ -100,6 +100,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(allowed pairs need port security on)",
         "outside": "{n} step(s) of the plan are not guard's to make ({steps}): see "
         "`kostack fix plan`",
+        "consent.dsr": "{n} node port(s) lack other nodes' addresses as allowed pairs, which "
+        "Calico eBPF DSR's answers carry ({ports}); guard does not add them: they let each "
+        "port send as the other nodes, which only `kostack fix plan` and `kostack fix apply` "
+        "may consent to",
         "op.add-allowed-pairs": "add-allowed-pairs",
         "op.add-sg-rule": "add-sg-rule",
         "op.disable-port-security": "disable-port-security",
@@ -246,6 +250,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "포트 보안이 필요하므로 guard는 이 포트를 건드리지 않습니다",
         "outside": "계획 중 {n}단계는 guard가 하지 않습니다({steps}): `kostack fix plan`을 "
         "참고하세요",
+        "consent.dsr": "노드 포트 {n}개에 Calico eBPF DSR 응답에 실리는 다른 노드 주소가 Allowed "
+        "Address Pair로 없습니다({ports}). guard는 이를 추가하지 않습니다: 각 포트가 다른 노드의 "
+        "주소로 보낼 수 있게 되므로 `kostack fix plan`과 `kostack fix apply`로만 동의할 수 "
+        "있습니다",
         "op.add-allowed-pairs": "Allowed Address Pair 추가",
         "op.add-sg-rule": "보안 그룹 규칙 추가",
         "op.disable-port-security": "포트 보안 끄기",

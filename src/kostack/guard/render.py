@@ -111,6 +111,10 @@ def notes(drift: Drift, lang: str) -> list[str]:
         steps = "; ".join(_step(op, target, lang) for op, target in drift.outside[:3])
         steps += " ..." if len(drift.outside) > 3 else ""
         out.append(say(lang, "outside", n=len(drift.outside), steps=steps))
+    if drift.consent:
+        ports = ", ".join(name for _, name in drift.consent[:6])
+        ports += f" (+{len(drift.consent) - 6})" if len(drift.consent) > 6 else ""
+        out.append(say(lang, "consent.dsr", n=len(drift.consent), ports=ports))
     return out
 
 

@@ -15,13 +15,29 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._sg import calico_of
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.calico_ebpf import effective, mixed_bpf
+from kostack.analyze.engine.felix_kernel import KernelRefusal, kernel_refusal, verdict
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg, register
+from kostack.model.cluster import Node
 from kostack.model.snapshot import Calico
 from kostack.shell import as_code, render
 
 ROLLOUT = ("kubectl", "-n", "calico-system", "rollout", "status", "daemonset/calico-node")
 TIGERA = ("kubectl", "get", "tigerastatus", "calico", "-o", "yaml")
+# Felix's own word when it refuses eBPF (felix/daemon/daemon.go applyBPFOverrides)
+FELIX_LOGS = (
+    "kubectl",
+    "-n",
+    "calico-system",
+    "logs",
+    "-l",
+    "k8s-app=calico-node",
+    "-c",
+    "calico-node",
+    "--prefix",
+    "--tail=-1",
+)
+REFUSED_LINE = "BPF dataplane mode enabled but not supported by the kernel"
 
 register(
     {
@@ -124,6 +140,46 @@ register(
             "판단합니다({node}에서는 {other:이/가} 아니라 {chosen}).",
         },
         "ebpf-state.noted": {"en": "{message} {note}", "ko": "{message} {note}"},
+        "ebpf-state.cat": {"en": "{first}{rest}", "ko": "{first}{rest}"},
+        "ebpf-state.kernel": {
+            "en": "Cannot decide: bpfEnabled is on, but Felix refuses its eBPF data plane on "
+            "{nodes} for their kernel ({kernels}; it needs 5.3, or 4.18 for a Red Hat kernel): "
+            'there it logs "{line}", turns BPFEnabled off and runs its iptables or nftables '
+            "data plane, while the operator's TigeraStatus stays Available. Services there are "
+            "not Felix's: kube-proxy's where it runs, nobody's where it was removed. Upgrade those "
+            "nodes' kernel, and see the line in {command} (kube-system for a manifest install).",
+            "ko": "판단할 수 없음: bpfEnabled는 켜져 있지만 Felix는 {nodes}에서 커널 때문에 eBPF "
+            "데이터 플레인을 거부합니다({kernels}; 5.3 이상, Red Hat 커널은 4.18 이상이 필요). 그 "
+            '노드에서 Felix는 "{line}" 로그를 남기고 BPFEnabled를 끈 채 iptables 또는 nftables '
+            "데이터 플레인으로 동작하며, 오퍼레이터의 TigeraStatus는 Available로 남습니다. 그 "
+            "노드의 서비스는 Felix가 처리하지 않습니다: kube-proxy가 있으면 kube-proxy가, 제거했으면 "
+            "아무도 처리하지 않습니다. 그 노드의 커널을 올리고, {command} 출력에서 그 줄을 확인하세요(매니페스트 "
+            "설치는 kube-system).",
+        },
+        "ebpf-state.kernel-maybe": {
+            "en": "Cannot decide: bpfEnabled is on, but Felix may refuse its eBPF data plane on "
+            "{nodes} for their kernel ({kernels}): between 4.18 and 5.3 it accepts a kernel "
+            "only when /proc/version names Red Hat, which the Node's kernelVersion does not "
+            'show. Where it refuses, it logs "{line}" and runs its iptables or nftables '
+            "data plane; see {command} (kube-system for a manifest install).",
+            "ko": "판단할 수 없음: bpfEnabled는 켜져 있지만 Felix가 {nodes}에서 커널 때문에 eBPF "
+            "데이터 플레인을 거부할 수 있습니다({kernels}). 4.18과 5.3 사이의 커널은 "
+            "/proc/version에 Red Hat이 있을 때만 받아들이는데, Node의 kernelVersion으로는 알 수 "
+            '없습니다. 거부한 노드에서는 "{line}" 로그를 남기고 iptables 또는 nftables 데이터 '
+            "플레인으로 동작합니다. {command} 출력을 확인하세요(매니페스트 설치는 kube-system).",
+        },
+        "ebpf-state.kernel-degraded": {
+            "en": " Besides, Felix would refuse eBPF on {nodes} for their kernel ({kernels}) "
+            "once it is written: that is Felix's, not what the operator reports.",
+            "ko": " 또한 값이 쓰이더라도 Felix는 {nodes}에서 커널 때문에 eBPF를 거부합니다"
+            "({kernels}). 이는 오퍼레이터가 보고하는 것과 별개로 Felix가 정하는 것입니다.",
+        },
+        "ebpf-state.kernel-fine": {
+            "en": " Every node's kernel is one Felix runs eBPF on (5.3 or later, or a Red Hat "
+            "4.18): the operator's state, not Felix, holds it back.",
+            "ko": " 모든 노드의 커널은 Felix가 eBPF를 실행할 수 있는 커널입니다(5.3 이상 또는 "
+            "Red Hat 4.18): Felix가 아니라 오퍼레이터 상태가 전환을 막고 있습니다.",
+        },
     }
 )
 
@@ -148,17 +204,39 @@ def ebpf_state(ctx: CheckContext) -> tuple[Calico | None, str | None]:
         )
     calico = effective(cl, calico)
     if calico.bpf_enabled is None and calico.bpf_transition:
-        return calico, _transition(calico)
+        return calico, _transition(calico, cl.nodes or () if cl is not None else ())
     if calico.bpf_enabled is None and calico.felix_env_unread:
         names = ", ".join(calico.felix_env_unread)
         return calico, Msg("ebpf-state.env-unread", names=names)
     if calico.bpf_enabled is None and calico.felix_config_file:
         where = _file_where(calico.felix_config_file)
         return calico, Msg("ebpf-state.config-file", where=where)
+    if calico.bpf_enabled and cl is not None and cl.nodes:
+        return calico, _refused(kernel_refusal(cl.nodes))
     return calico, None
 
 
-def _transition(calico: Calico) -> str:
+def _kernels(found: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    names = [n for n, _ in found]
+    kernels = sorted({k for _, k in found})
+    shown = ", ".join(kernels[:3]) + (", ..." if len(kernels) > 3 else "")
+    return {"nodes": nodes_label(names), "kernels": shown}
+
+
+def _refused(found: KernelRefusal) -> str | None:
+    """Felix refusing eBPF for the kernel on some nodes (or maybe): the undecided message."""
+    if not found:
+        return None
+    key, nodes = ("kernel", found.refused) if found.refused else ("kernel-maybe", found.maybe)
+    return Msg(
+        f"ebpf-state.{key}",
+        **_kernels(nodes),
+        line=REFUSED_LINE,
+        command=as_code(render(FELIX_LOGS)),
+    )
+
+
+def _transition(calico: Calico, nodes: Sequence[Node] = ()) -> str:
     """The operator's switch to eBPF under way: the rollout's progress (or that it has not
     started), the nodes whose own setting (calico-node's environment, their
     FelixConfiguration) decides, and what the operator reports: Degraded is said instead of
@@ -174,14 +252,16 @@ def _transition(calico: Calico) -> str:
     for name, own in sorted(calico.felix_nodes.items()):
         if own.bpf_enabled is not None:
             sides[own.bpf_enabled].append(name)
-    known = "".join(
-        Msg(
-            "ebpf-state.known",
-            on=Msg(f"ebpf-state.{'on' if on else 'off'}"),
-            nodes=nodes_label(names),
+    known = _cat(
+        *(
+            Msg(
+                "ebpf-state.known",
+                on=Msg(f"ebpf-state.{'on' if on else 'off'}"),
+                nodes=nodes_label(names),
+            )
+            for on, names in sides.items()
+            if names
         )
-        for on, names in sides.items()
-        if names
     )
     kind, message = calico.operator_status or ("", "")
     if kind == "Degraded":
@@ -189,16 +269,37 @@ def _transition(calico: Calico) -> str:
             "ebpf-state.degraded",
             message=message,
             rollout=rollout,
-            known=known,
+            known=_cat(known, _felix_side(nodes)),
             command=as_code(render(TIGERA)),
         )
     if kind == "Progressing":
-        known += Msg("ebpf-state.progressing", message=message)
+        known = _cat(known, Msg("ebpf-state.progressing", message=message))
     elif calico.operator_status is None:
-        known += Msg("ebpf-state.status-unread")
+        known = _cat(known, Msg("ebpf-state.status-unread"))
     return Msg(
         "ebpf-state.transition", rollout=rollout, known=known, command=as_code(render(ROLLOUT))
     )
+
+
+def _cat(*parts: str) -> str:
+    """``parts`` one after the other, each still said in the reader's language (``+`` and
+    ``str.join`` would fix a Msg in English)."""
+    out = ""
+    for part in parts:
+        out = Msg("ebpf-state.cat", first=out, rest=part) if out and part else out or part
+    return out
+
+
+def _felix_side(nodes: Sequence[Node]) -> str:
+    """Beside the operator's Degraded: whether Felix too would refuse eBPF for the kernel
+    (said for the nodes it refuses, or that it refuses none when every kernel is known and
+    accepted); nothing when some kernel is not known or not decided."""
+    found = kernel_refusal(nodes)
+    if found.refused:
+        return Msg("ebpf-state.kernel-degraded", **_kernels(found.refused))
+    if nodes and all(verdict(n.kernel_version) is False for n in nodes):
+        return Msg("ebpf-state.kernel-fine")
+    return ""
 
 
 def noted(calico: Calico | None, findings: Sequence[Finding]) -> list[Finding]:

@@ -216,10 +216,23 @@ def node_traffic_findings(
         # (scope.py: Kind.SOME_NODES)
         ends: dict[str, object] = {}
         if fv.status == Status.FAIL:
-            ends = {"pod_nodes": needing(fv), "undecided_nodes": tuple(doubt)}
+            named = routes_cover(fv) if cause == ROUTES_CAUSE else needing(fv)
+            ends = {"pod_nodes": named, "undecided_nodes": tuple(doubt)}
         counts = (("node_pairs", fact.pairs),)
         out.append(fv.finding(say, message, remedies, cause=cause, counts=counts, extra=ends))
     return out
+
+
+ROUTES_CAUSE = "bgp-blocked"  # a lost session loses the routes between its two ends' pods
+
+
+def routes_cover(fv: FactView) -> tuple[str, ...]:
+    """The nodes of the smaller end of a fact's dropped sessions: every pair has an end there,
+    and a session's loss breaks only flows between pods at its two ends, so a pod flow whose
+    ends are both elsewhere keeps its route (scope.py: Kind.SOME_NODES). One pass over the
+    fact's ends: the classes' nodes, never their pairs."""
+    sources, targets = _sources(fv), tuple(sorted({e.name for e in fv.targets}))
+    return sources if len(sources) <= len(targets) else targets
 
 
 def _sources(fv: FactView) -> tuple[str, ...]:

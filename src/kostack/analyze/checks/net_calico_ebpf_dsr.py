@@ -8,13 +8,18 @@ DSR for NodePorts reached directly: felix/bpf-gpl/tc.c). Any node can be the ing
 each backend node's port needs every other node's address; Neutron's anti-spoofing drops the
 answer otherwise. Judged by prediction over the Services' ready endpoints, whatever Octavia
 reports (lb-members-down names the same root cause from the members' statuses). Linear in the
-nodes and the ports' pairs (checks/_ebpf_dsr.py), never node by node.
+nodes and the ports' pairs (checks/_ebpf_dsr.py), never node by node. The answers' egress
+through the backend port's security groups, which never saw the request, is
+checks/_ebpf_dsr_sg.py's (cause calico-ebpf-dsr-egress, or UNKNOWN where the firewall driver
+decides).
 """
 
 from __future__ import annotations
 
 from kostack.analyze.checks._calico_ebpf_state import ebpf_on, noted
 from kostack.analyze.checks._ebpf_dsr import CAUSE, backend_ports, dsr_need
+from kostack.analyze.checks._ebpf_dsr_sg import CAUSE as EGRESS
+from kostack.analyze.checks._ebpf_dsr_sg import dsr_egress
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
 from kostack.analyze.engine.calico_ebpf import TUNNEL_PATCH
@@ -34,7 +39,7 @@ NEEDS = ("cluster.cni", "cluster.services", "cluster.nodes", "openstack.ports", 
 REMEDIES: frozenset[str] = frozenset({PAIR_OP})
 # the same cause as lb-members-down's DSR findings, with the same kind (OBSERVED: guard leaves
 # these pairs to `kostack fix`, docs/limits.md)
-CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.OBSERVED}
+CAUSE_KINDS: dict[str, Kind] = {CAUSE: Kind.ROOT | Kind.OBSERVED, EGRESS: Kind.ROOT}
 SEVERITY_NOTE = (
     "high: every NodePort or LoadBalancer connection whose backend is on another node gets no "
     "answer, while pod traffic works."
@@ -169,9 +174,12 @@ def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -
                 ctx, Status.UNKNOWN, Msg(f"{ID}.endpoints-unread", n=len(unread), services=shown)
             )
         ]
-    ready = dict.fromkeys(
-        e.node for s in services for e in s.endpoints or () if e.ready and e.node is not None
-    )
+    ready: dict[str, set[str]] = {}  # node -> the protocols of its NodePorts
+    for s in services:
+        protocols = {p.protocol for p in s.ports if p.node_port}
+        for e in s.endpoints or ():
+            if e.ready and e.node is not None:
+                ready.setdefault(e.node, set()).update(protocols)
     if not ready:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.no-services"))]
     known = ctx.topo.node_views
@@ -201,6 +209,8 @@ def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -
     if portless:
         text = Msg(f"{ID}.no-port", nodes=nodes_label(portless))
         out.append(SAY.cluster(ctx, Status.UNKNOWN, text, nodes=tuple(portless)))
+    by_node = {n: tuple(sorted(p)) for n, p in ready.items()}
+    out += dsr_egress(ctx, SAY, answering, by_node)
     if not out:
         names = [v.name for v in answering]
         text = Msg(f"{ID}.pass", n=len(names), nodes=nodes_label(names))

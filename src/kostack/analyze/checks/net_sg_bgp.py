@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from kostack.analyze.checks._bgp_peers import peer_findings
 from kostack.analyze.checks._bgp_sessions import session_findings, session_result
-from kostack.analyze.checks._facts import FactView
+from kostack.analyze.checks._facts import FactView, nodes_label
 from kostack.analyze.checks._sg import (
     NODE_SG_NEEDS,
     calico_feature_findings,
@@ -103,6 +103,13 @@ register(
             "ko": "{src}에서 {dst:으로/로} 가는 Calico BGP 세션(tcp 179)의 응답이 통과하는지 판단할 수 "
             "없습니다 (노드 쌍 {n}개): {detail}.",
         },
+        f"{ID}.scoped": {
+            "en": "{message} Only the routes with pods on {nodes} are lost (every dropped "
+            "session has an end there): traffic between pods on the other nodes keeps its "
+            "routes.",
+            "ko": "{message} {nodes}의 Pod와 오가는 경로만 사라집니다(차단된 세션마다 한쪽 끝이 "
+            "그곳에 있음). 나머지 노드의 Pod 사이 트래픽은 경로를 유지합니다.",
+        },
         f"{ID}.reason": {
             "en": "admit the replies of Calico BGP sessions to the clients' ephemeral ports "
             "{lo}-{hi} (stateless security group)",
@@ -114,7 +121,9 @@ register(
 NEEDS = NODE_SG_NEEDS
 REMEDIES: frozenset[str] = frozenset({RULE_OP})
 CAUSE_KINDS: dict[str, Kind] = {
-    "bgp-blocked": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC,
+    # the pods at an end of a dropped session: the smaller end of each blocked class pair
+    # (_sg.py routes_cover), or the nodes whose sessions with a reflector are dropped
+    "bgp-blocked": Kind.ROOT | Kind.PORT | Kind.SG_LESSON | Kind.POD_TRAFFIC | Kind.SOME_NODES,
     "sg-node": Kind.ROOT
     | Kind.PORT
     | Kind.ADDRESS
@@ -153,7 +162,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         if out and all(f.status == Status.PASS for f in out):  # this family only: say so
             found = [_say_family(f, other, primary) for f in found]
         out += found
-    return out
+    return _scoped(ctx, out)
 
 
 def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: bool) -> list[Finding]:
@@ -190,6 +199,29 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
             for f in out
         ]
     return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]
+
+
+def _scoped(ctx: CheckContext, out: list[Finding]) -> list[Finding]:
+    """The mesh's dropped sessions, when they leave some nodes' pods their routes: each failing
+    finding says whose pods lose them, the union of their pod_nodes (each a class pair's
+    smaller end: every dropped session has an end there), when that is not every node."""
+    failing = [f for f in out if f.status == Status.FAIL and f.cause == "bgp-blocked"]
+    named: set[str] = set()
+    for f in failing:
+        ends = f.extra.get("pod_nodes", ())
+        if not ends:
+            return out
+        named.update(ends)
+    total = len(ctx.topo.node_views)
+    if not named or total - len(named) < 2:  # no traffic between two other nodes is spared
+        return out
+    nodes = nodes_label(sorted(named), total)
+    return [
+        replace(f, message=Msg(f"{ID}.scoped", message=f.message, nodes=nodes))
+        if f in failing
+        else f
+        for f in out
+    ]
 
 
 def _kube_router(ctx: CheckContext) -> list[Finding]:
