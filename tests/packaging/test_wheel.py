@@ -420,7 +420,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +3). Budget = the measured 89,759. Then a Kube-OVN Subnet's pods left to an unseen
 # kube-proxy said as the Subnet's, not the CNI's (+13). Budget = the measured 89,772. Then
 # a pod's class keyed before its Endpoint is built (+4). Budget = the measured 89,776.
-SHIPPED_LINES_BUDGET = 89_776
+# This stop: four modules over 500 lines split (chain_network, redact_shapes, plan/rules, the
+# OpenStack records' consistency; +43); OVN-Kubernetes read and judged (branch ovnk, +591);
+# selector node sets once per distinct selector, Cilium BGP announcing nodes (branch cbgp,
+# +556); Kube-OVN draws indexed by Subnet, overlay to underlay masqueraded, static addresses
+# in Neutron's pools, endpoints per class (branch kovn8, +43 as it measured); a remote group's
+# union once per combination, classes read per node (branch lin8, +55); DSR's answers against
+# egress rules, Felix's kernel, bgp-blocked scoped, guard naming DSR's pairs (branch calico8,
+# +448); their merges together (+~200). Budget = the measured 91,711.
+SHIPPED_LINES_BUDGET = 91_711
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
