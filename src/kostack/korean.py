@@ -166,8 +166,8 @@ def _word_final(lower: str) -> str:
         return "ㅅ"  # set 셋, secret 시크릿 (not a long vowel's: boot 부트, wait 웨이트)
     if lower.endswith("out"):
         return "ㅅ"  # out 아웃, timeout 타임아웃, rollout 롤아웃
-    if lower.endswith("ec"):
-        return "ㄱ"  # IPsec 아이피섹, spec 스펙, exec 이그젝
+    if lower.endswith(("ec", "ic")):
+        return "ㄱ"  # IPsec 아이피섹, spec 스펙, exec 이그젝; public 퍼블릭, traffic 트래픽
     if lower.endswith("type"):
         return "ㅂ"  # type 타입 (other -pe words end in a vowel: pipe 파이프, scope 스코프)
     return ""

@@ -208,6 +208,8 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("IPv6", "을/를", "IPv6를"),  # 아이피브이식스: the version read in English
         ("nodeAddressAutodetectionV6", "과/와", "nodeAddressAutodetectionV6와"),
         ("IPsec", "이/가", "IPsec이"),  # 아이피섹
+        ("Cilium LB IPAM 풀 public", "이/가", "Cilium LB IPAM 풀 public이"),  # 퍼블릭
+        ("traffic", "을/를", "traffic을"),  # 트래픽
         ("4MiB", "이/가", "4MiB가"),  # 메비바이트
         ("ERROR", "을/를", "ERROR를"),  # 에러, a word
         # Hangul, and what trails the word
