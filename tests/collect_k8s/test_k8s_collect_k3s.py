@@ -132,3 +132,18 @@ def test_not_k3s_says_nothing_of_servicelb(serve: ServeFn) -> None:
 
     vips = serve(kube_ovn_cluster()).collect().cluster.virtual_ips
     assert vips is not None and vips.servicelb is None
+
+
+def test_pods_unreadable_k3s_keeps_what_its_nodes_say(serve: ServeFn) -> None:
+    """With the pods forbidden, what the Nodes said stays: a k3s server's node-args (flannel,
+    the ranges, kube-proxy's mode). Rebuilding the facts after the failed pod listing used to
+    drop them, leaving the whole k3s cluster undecided."""
+    served = serve(k3s_cluster())
+    served.api.inject_fault("", "pods", status=403)
+    collection = served.collect()
+    cluster = collection.cluster
+    flannel = cluster.cni.flannel
+    assert cluster.cni.type == "flannel" and flannel is not None and flannel.bundle == "k3s"
+    assert [str(c) for c in cluster.service_cidrs or ()] == ["10.43.0.0/16"]
+    assert cluster.kube_proxy_mode == "iptables"
+    assert "cluster.pods" in {g.source for g in collection.gaps}

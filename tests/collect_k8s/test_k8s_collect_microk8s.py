@@ -95,3 +95,14 @@ def test_pods_denied_beside_a_kept_configmap_is_undecided_not_a_pass(serve: Serv
         "iptables",
     )
     assert service_proxy(Topology(Snapshot(cluster=cluster))).verdict == "unknown"
+
+
+def test_pods_unreadable_microk8s_is_still_named(serve: ServeFn) -> None:
+    """With the pods forbidden, the Nodes' microk8s.io/cluster label still says MicroK8s: the
+    kube-proxy gap names its file, not the kubeadm way (the facts the nodes gave are kept when
+    the pod listing fails)."""
+    served = serve(_microk8s())
+    served.api.inject_fault("", "pods", status=403)
+    collection = served.collect()
+    gap = next(g for g in collection.gaps if g.source == "cluster.kube_proxy_mode")
+    assert "/var/snap/microk8s/current/args/kube-proxy" in gap_hint(gap, "en")

@@ -427,8 +427,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # in Neutron's pools, endpoints per class (branch kovn8, +43 as it measured); a remote group's
 # union once per combination, classes read per node (branch lin8, +55); DSR's answers against
 # egress rules, Felix's kernel, bgp-blocked scoped, guard naming DSR's pairs (branch calico8,
-# +448); their merges together (+~200). Budget = the measured 91,711.
-SHIPPED_LINES_BUDGET = 91_711
+# +448); their merges together (+~200). Budget = the measured 91,711. Then what the Nodes
+# said kept whole when the pod listing fails (ClusterFacts.nodes_only; +8). Budget = the
+# measured 91,719.
+SHIPPED_LINES_BUDGET = 91_719
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

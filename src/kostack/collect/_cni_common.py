@@ -161,6 +161,19 @@ class ClusterFacts:
         self.k3s_nodes = self.k3s_nodes or "+k3s" in kubelet or K3S_ARGS in annotations_of(node)
         self.calico_nodes.add(node)
 
+    def nodes_only(self) -> ClusterFacts:
+        """What the Nodes said (`add_node`), without anything a pod listing added: kept when
+        that listing fails part way."""
+        return ClusterFacts(
+            node_cni=self.node_cni,
+            nodes_os=self.nodes_os,
+            ovnk_node_subnets=self.ovnk_node_subnets,
+            k3s=self.k3s,
+            k3s_nodes=self.k3s_nodes,
+            microk8s=self.microk8s,
+            calico_nodes=self.calico_nodes,
+        )
+
     def add_pod(self, pod: Mapping[str, Any]) -> None:
         labels = labels_of(pod)
         namespace = namespace_of(pod)

@@ -139,12 +139,7 @@ class ClusterReads:
                     if pod is not None:
                         pods.append(pod)
         except ReadFailure as failure:
-            nodes = self.facts  # what the nodes said stays (OVN-Kubernetes' node-subnets too)
-            self.facts = ClusterFacts(
-                node_cni=nodes.node_cni,
-                nodes_os=nodes.nodes_os,
-                ovnk_node_subnets=nodes.ovnk_node_subnets,
-            )
+            self.facts = self.facts.nodes_only()  # what the nodes said stays
             self.gap(
                 "cluster.pods",
                 failure,
