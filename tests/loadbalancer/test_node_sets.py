@@ -17,7 +17,7 @@ import pytest
 
 from kostack.analyze.checks._vips import metallb_announced
 from kostack.analyze.checks._vips_cilium import cilium_announced
-from kostack.analyze.node_sets import NodeSets
+from kostack.analyze.node_sets import SelectorNodes
 from kostack.model.snapshot import (
     LabelSelector,
     MetalLB,
@@ -66,7 +66,7 @@ def _naive_any(selectors: tuple[LabelSelector, ...], nodes: list[Node]) -> set[s
 def test_node_sets_equal_the_naive_match(seed: int) -> None:
     rng = random.Random(seed)
     nodes = _nodes(rng, rng.randint(0, 30))
-    sets = NodeSets(nodes)
+    sets = SelectorNodes(nodes)
     for _ in range(10):
         selectors = tuple(_selector(rng) for _ in range(rng.randint(0, 3)))
         assert sets.of_any(selectors) == _naive_any(selectors, nodes)
@@ -264,7 +264,7 @@ def test_hostile_cilium_bgp_placement_evaluates_each_distinct_selector_once(
         CiliumAnnouncer(kind="bgp", name=f"ad{i}", labels={"ad": f"a{i % 500}"})
         for i in range(1_000)
     ]
-    places = bgp_places(bgp, ads, NodeSets(nodes))
+    places = bgp_places(bgp, ads, SelectorNodes(nodes))
     # ad0 (label a0): the families of p0 and p500..p999 select it, so it goes out from the
     # nodes of c0 and c500..c999 (zone z1 and the NotIn selectors: together every node)
     by_afi = places.of(ads[0])

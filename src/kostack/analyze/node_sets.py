@@ -3,7 +3,7 @@
 MetalLB's advertisements and BGPPeers, Antrea's ExternalIPPools, Cilium's L2 announcement
 policies and BGP configurations each place what they announce on the nodes their selectors
 select. Matching every selector against every node costs selectors x nodes even when a
-thousand objects share one selector. `NodeSets` computes each distinct selector (its
+thousand objects share one selector. `SelectorNodes` computes each distinct selector (its
 canonical key: matchLabels and matchExpressions, sorted) once, and evaluates it only on the
 nodes that carry its narrowest matchLabels pair or one value of an ``In`` expression (a
 (label key, value) -> nodes index built once); a selector requiring no pair scans the nodes.
@@ -46,7 +46,7 @@ def selector_key(selector: LabelSelector) -> SelectorKey:
     return labels, exprs
 
 
-class NodeSets(Generic[N]):
+class SelectorNodes(Generic[N]):
     """The node names each selector selects, each distinct selector evaluated once."""
 
     def __init__(self, nodes: Iterable[N]) -> None:
@@ -106,7 +106,7 @@ class NodeSets(Generic[N]):
 
 
 def union_once(sets: Iterable[frozenset[str]]) -> frozenset[str]:
-    """The union of ``sets``, each distinct set object joined once (the sets `NodeSets`
+    """The union of ``sets``, each distinct set object joined once (the sets `SelectorNodes`
     returns are shared, so a thousand objects on one selector cost one union)."""
     distinct = {id(s): s for s in sets}
     if len(distinct) == 1:

@@ -13,7 +13,7 @@ selects it. v1: a CiliumBGPPeeringPolicy's virtual routers run on the nodes its
 none; a node any peering policy selects runs the peering policy, not a cluster config.
 
 Cost: each distinct node selector once over the nodes, each distinct family selector once
-over the advertisements (`NodeSets`), and each advertisement joins each distinct node set
+over the advertisements (`SelectorNodes`), and each advertisement joins each distinct node set
 once; the peering policies' conflicts are counted once per distinct selector.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.node_sets import NodeSets, selector_key, union_once
+from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
 from kostack.model.snapshot import CiliumAnnouncer, CiliumBGP, LabelSelector, Node
 
 AFIS = ("ipv4", "ipv6")
@@ -49,7 +49,7 @@ class Places:
 
 
 def _peering(
-    bgp: CiliumBGP, sets: NodeSets[Node]
+    bgp: CiliumBGP, sets: SelectorNodes[Node]
 ) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
     """Each peering policy's nodes (less those two policies select), and every node any
     policy selects."""
@@ -72,13 +72,13 @@ def _peering(
 
 
 def bgp_places(
-    bgp: CiliumBGP | None, announcers: Sequence[CiliumAnnouncer], sets: NodeSets[Node]
+    bgp: CiliumBGP | None, announcers: Sequence[CiliumAnnouncer], sets: SelectorNodes[Node]
 ) -> Places:
     """Where each BGP announcer of ``announcers`` is advertised from."""
     if bgp is None or bgp.unread:
         return Places(False, bgp.unread if bgp is not None else ())
     peering, taken = _peering(bgp, sets)
-    adverts = NodeSets(
+    adverts = SelectorNodes(
         {a.name: a for a in announcers if a.kind == "bgp" and not a.peering}.values()
     )
     configs = {c.name: c for c in bgp.peer_configs}

@@ -16,7 +16,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.node_sets import NodeSets
+from kostack.analyze.node_sets import SelectorNodes
 from kostack.model.egress import EgressIPs
 from kostack.model.snapshot import IPNetwork, Node
 from kostack.model.vip import LabelSelector
@@ -35,14 +35,14 @@ class Held:
     unknown: tuple[str, dict[str, str]] | None = None
 
 
-def _selected(selector: LabelSelector, sets: NodeSets[Node]) -> list[str]:
+def _selected(selector: LabelSelector, sets: SelectorNodes[Node]) -> list[str]:
     return sorted(sets.of(selector))
 
 
 def antrea_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
     """The pools the Egresses use (in the pools' order), then each Egress without a pool."""
     pools = {p.name: p for p in egress.pools or ()}
-    sets = NodeSets(nodes)
+    sets = SelectorNodes(nodes)
     users: dict[str, list[str]] = {}
     out: list[Held] = []
     for e in egress.egresses or ():
@@ -75,7 +75,7 @@ def cilium_held(egress: EgressIPs, nodes: Sequence[Node]) -> list[Held]:
     """Each gateway with an egress IP, or that kostack cannot judge; a gateway that SNATs to
     the node's own address needs no pair and is left out."""
     out: list[Held] = []
-    sets = NodeSets(nodes)
+    sets = SelectorNodes(nodes)
     for policy in egress.policies or ():
         for i, gw in enumerate(policy.gateways):
             if (gw.egress_ip is None) == (gw.interface is None):

@@ -29,7 +29,7 @@ from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import Disposition, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.node_sets import NodeSets, union_once
+from kostack.analyze.node_sets import SelectorNodes, union_once
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, MetalLB, MetalLBPeer, Port
 
@@ -70,7 +70,7 @@ def announcing_peers(metallb: MetalLB, views: Sequence[NodeView]) -> dict[str, s
     advertisement's and each peer's node set is computed once."""
     nodes = [v.node for v in views]
     silent = metallb_silent(metallb, nodes)
-    sets = NodeSets([n for n in nodes if n.name not in silent])
+    sets = SelectorNodes([n for n in nodes if n.name not in silent])
     scoped = metallb.scoped()
     ads = [
         (a.peers, sets.of_any(a.node_selectors))

@@ -21,7 +21,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.node_sets import NodeSets, selector_key, union_once
+from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
 from kostack.analyze.topology import PrefixIndex
 from kostack.model.cluster import EXCLUDE_LABEL
 from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
@@ -57,7 +57,7 @@ def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
     return pool.name in ad.pools or any(s.selects(pool.labels) for s in ad.pool_selectors)
 
 
-def _bgp_sessions(metallb: MetalLB, sets: NodeSets[Node]) -> dict[str, frozenset[str]] | None:
+def _bgp_sessions(metallb: MetalLB, sets: SelectorNodes[Node]) -> dict[str, frozenset[str]] | None:
     """Each BGPPeer's name -> the nodes that hold a session with it; None: not read."""
     if metallb.peers is None:
         return None
@@ -65,7 +65,7 @@ def _bgp_sessions(metallb: MetalLB, sets: NodeSets[Node]) -> dict[str, frozenset
 
 
 def _ad_nodes(
-    ad: MetalLBAdvertisement, sets: NodeSets[Node], sessions: dict[str, frozenset[str]] | None
+    ad: MetalLBAdvertisement, sets: SelectorNodes[Node], sessions: dict[str, frozenset[str]] | None
 ) -> frozenset[str] | None:
     """The nodes an advertisement is announced from (None: not known)."""
     picked = sets.of_any(ad.node_selectors)
@@ -98,7 +98,7 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
     ``advertisements`` read: the caller checks); a node whose speaker announces nothing
     (`metallb_silent`) is in no set."""
     silent = metallb_silent(metallb, nodes)
-    sets = NodeSets([n for n in nodes if n.name not in silent])
+    sets = SelectorNodes([n for n in nodes if n.name not in silent])
     metallb = metallb.scoped()
     ads = metallb.advertisements or ()
     sessions = _bgp_sessions(metallb, sets)
@@ -163,7 +163,7 @@ def antrea_announced(snapshot: Snapshot) -> AntreaPools:
     if egress is None or egress.pools is None:
         out.unread = True
         return out
-    sets = NodeSets(cl.nodes or ())
+    sets = SelectorNodes(cl.nodes or ())
     for pool in egress.pools:
         if pool.name not in named:
             continue

@@ -29,7 +29,7 @@ from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.loadbalancer.lbipam import Selecting, service_labels
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.node_sets import NodeSets, selector_key, union_once
+from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.snapshot import (
     CiliumAnnouncer,
@@ -139,7 +139,7 @@ def cilium_announced(snapshot: Snapshot) -> CiliumAnnounced:
     cl = snapshot.cluster
     assert cl is not None and cl.virtual_ips is not None
     announcers = cl.virtual_ips.cilium_announcers or ()
-    sets = NodeSets(cl.nodes or ())
+    sets = SelectorNodes(cl.nodes or ())
     places = bgp_places(cl.virtual_ips.cilium_bgp, announcers, sets)
     out.why = places.why
     for pool, indices in used.values():
