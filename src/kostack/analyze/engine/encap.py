@@ -45,6 +45,10 @@ register(
             "en": "{via}, {subnets} -> native (pod source IP on the wire)",
             "ko": "{via}, {subnets} -> 캡슐화 없음 (Pod IP가 출발지로 네트워크에 나감)",
         },
+        "hop.native-node-source": {
+            "en": "{via}, {subnets} -> native (the node's address {ip} is the source on the wire)",
+            "ko": "{via}, {subnets} -> 캡슐화 없음 (노드 주소 {ip:이/가} 출발지로 네트워크에 나감)",
+        },
         "hop.encap": {
             "en": "{via}, {subnets} -> {label}: {why}",
             "ko": "{via}, {subnets} -> {label}: {why}",
@@ -172,6 +176,7 @@ class _Route:
     def __init__(self, topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> None:
         self.topo, self.src, self.dst, self.dst_ip = topo, src, dst, dst_ip
         self.src_ip: IPAddress | None = None  # the sending pod's address, where known
+        self.from_pod = True  # False: the node's own traffic
         self.where = Msg("where.route", node=src.name)
         # a pod of the other family is reached over the nodes' addresses of its family (an
         # IPv6 block via the node's IPv6 address, on its IPv6 subnet)
@@ -191,6 +196,15 @@ class _Route:
         )
         block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
         self.via = f"{block or dst_ip} via {dst.ip_of(dst_ip.version) or dst.ip}"
+
+    def node_source(self) -> IPAddress | None:
+        """The node address the packet leaves with: a node's own traffic, or a pod's its node
+        masqueraded (Kube-OVN `via_node`); None when the pod's own address is the source."""
+        if not self.from_pod:
+            return self.src.ip_of(self.dst_ip.version) or self.src.ip
+        return (
+            self.src_ip if self.src_ip is not None and self.src_ip in self.topo.node_by_ip else None
+        )
 
     def unknown(self, reason: str) -> EncapDecision:
         return EncapDecision(Hop("route", self.where, Disposition.UNKNOWN, reason, cause="gap"))
@@ -217,7 +231,12 @@ class _Route:
                 return EncapDecision(hop)
             detail = Msg("hop.native-routed", via=self.via, why=why)
             return EncapDecision(Hop("route", self.where, Disposition.ACCEPTED, detail, ev))
-        detail = Msg("hop.native", via=self.via, subnets=self.subnet_text)
+        node_ip = self.node_source()
+        detail = (
+            Msg("hop.native", via=self.via, subnets=self.subnet_text)
+            if node_ip is None
+            else Msg("hop.native-node-source", via=self.via, subnets=self.subnet_text, ip=node_ip)
+        )
         return EncapDecision(Hop("route", self.where, Disposition.ACCEPTED, detail, ev))
 
     def encap(
@@ -257,6 +276,7 @@ def encapsulation(
     (Kube-OVN: an underlay pod reaches an overlay one otherwise than the reverse)."""
     route = _Route(topo, src, dst, dst_ip)
     route.src_ip = src_ip if from_pod else None
+    route.from_pod = from_pod
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
     if cni is None or cni.type == "unknown":

@@ -174,7 +174,12 @@ def route(route: _Route, kube_ovn: KubeOvn | None) -> EncapDecision:
     """How Kube-OVN carries traffic from ``route``'s node to a pod on another."""
     if kube_ovn is None or kube_ovn.subnets is None:
         return route.unknown(Msg("hop.no-kube-ovn"))
-    subnet = subnet_of(route.topo, route.dst_ip)
+    if route.dst_ip in route.topo.node_by_ip:  # another node's address: OVN's node policy
+        subnet = node_tunnel(route.topo, route.src_ip, route.dst_ip)
+        if subnet is None:
+            return route.unknown(Msg("hop.kube-ovn-no-subnet", ip=route.src_ip or route.dst_ip))
+    else:
+        subnet = subnet_of(route.topo, route.dst_ip)
     if subnet is None:
         return route.unknown(Msg("hop.kube-ovn-no-subnet", ip=route.dst_ip))
     if subnet.vpc not in (None, DEFAULT_VPC):
@@ -253,6 +258,30 @@ def via_node(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> KubeOvnSub
     return dst if src is not None and _in_subnets_set(src) and not src.vlan else None
 
 
+def node_tunnel(
+    topo: Topology, src_ip: IPAddress | None, dst_ip: IPAddress
+) -> KubeOvnSubnet | None:
+    """The overlay Subnet of the pod at ``src_ip`` when its traffic to another node's address
+    ``dst_ip`` crosses OVN's tunnel to that node, else None (docs/facts.md "Kube-OVN"): OVN's
+    router reroutes ``ip4.dst == <node address>`` to that node's join address, its ovn0
+    (kubeovn/kube-ovn pkg/controller/init.go ``buildNodeRoute``, priority 30000, above the
+    Subnet's gateway reroute at 29000), so the packet leaves the pod's node inside the tunnel,
+    its pod source kept, and no node masquerades it. A node address inside a Subnet with a
+    router port (priority 31000 ``allow``) is that Subnet's, not a node's way."""
+    cl = topo.snapshot.cluster
+    if src_ip is None or cl is None or cl.cni is None or cl.cni.type != "kube-ovn":
+        return None
+    if dst_ip not in topo.node_by_ip or src_ip in topo.node_by_ip:
+        return None
+    dst = subnet_of(topo, dst_ip)
+    if dst is not None and _in_subnets_set(dst):
+        return None
+    src = subnet_of(topo, src_ip)
+    if src is None or src.vlan or not _in_subnets_set(src):
+        return None
+    return src
+
+
 def mixed(topo: Topology) -> list[tuple[KubeOvnSubnet, list[str]]]:
     """Each underlay Subnet of the default VPC that holds a listed pod, with the overlay
     Subnets of that VPC that hold one too (their pods' traffic between them is UNKNOWN,
@@ -286,13 +315,16 @@ def masquerade(
 ) -> tuple[Hop, bool] | None:
     """Kube-OVN's rule (pkg/daemon/gateway_linux.go: ``-m set --match-set ovn40subnets-nat
     src -m set ! --match-set ovn40subnets dst -j MASQUERADE``): from a natOutgoing Subnet to
-    anything outside every Subnet, other nodes included. None for a pod destination."""
+    anything outside every Subnet. None for a pod destination, and for another node's address
+    that OVN's tunnel carries (`node_tunnel`)."""
     if kube_ovn is None or kube_ovn.subnets is None:
         detail = Msg("hop.no-kube-ovn")
         return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
     under = via_node(topo, src_ip, dst_ip)
     if under is None and subnet_of(topo, dst_ip) is not None:
         return None
+    if node_tunnel(topo, src_ip, dst_ip) is not None:
+        return None  # to another node through OVN's tunnel: its pod source stays inside
     subnet = subnet_of(topo, src_ip)
     if subnet is None:
         detail = Msg("hop.kube-ovn-no-subnet", ip=src_ip)
