@@ -19,7 +19,7 @@ from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
 from kostack.analyze.engine.kubeovn import node_tunnel, via_node
-from kostack.analyze.engine.peering import peer_route
+from kostack.analyze.engine.peer_route import peer_route
 from kostack.analyze.engine.peering import session_judge as judge_sessions
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
