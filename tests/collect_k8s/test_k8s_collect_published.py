@@ -286,6 +286,7 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "health_port": 4240,
         "kube_proxy_replacement": False,
         "egress_gateway": False,  # no enable-egress-gateway: off
+        "host_firewall": False,  # enable-host-firewall absent or false: off
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
         "cluster_pool_mask_size": 24,
@@ -327,6 +328,7 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "health_port": 4240,
         "kube_proxy_replacement": True,
         "egress_gateway": False,  # no enable-egress-gateway: off
+        "host_firewall": False,  # enable-host-firewall absent or false: off
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
         "cluster_pool_mask_size": 24,
@@ -371,6 +373,7 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "health_port": 4240,
         "kube_proxy_replacement": False,
         "egress_gateway": False,  # no enable-egress-gateway: off
+        "host_firewall": False,  # enable-host-firewall absent or false: off
         "ipam_mode": "hostscope-legacy",
         "cluster_pool_cidrs": [],
         "cluster_pool_mask_size": None,

@@ -175,6 +175,7 @@ def parse_cilium(
         kube_proxy_replacement=kube_proxy_replacement,
         egress_gateway=truthy(data.get("enable-egress-gateway"), False)
         or truthy(data.get("enable-ipv4-egress-gateway"), False),
+        host_firewall=truthy(data.get("enable-host-firewall"), False),
         ipam_mode=ipam_mode,
         cluster_pool_cidrs=tuple(pools),
         cluster_pool_mask_size=positive(data.get("cluster-pool-ipv4-mask-size"), most=32)

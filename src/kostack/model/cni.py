@@ -263,6 +263,10 @@ class Cilium(Record):
     kube_proxy_replacement: bool | None = None
     # enable-egress-gateway (Cilium 1.18+; enable-ipv4-egress-gateway before): default off
     egress_gateway: bool | None = None
+    # cilium-config enable-host-firewall (default off): in tunnel mode each node address then
+    # has a tunnel endpoint, so a pod's traffic to another node crosses the tunnel
+    # (analyze/engine/pod_to_node.py; docs/facts.md "Cilium")
+    host_firewall: bool | None = False
     # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
     ipam_mode: Name | None = None
     # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.

@@ -65,6 +65,12 @@ register(
             "en": "flannel backend {backend} is not modelled",
             "ko": "flannel 백엔드 {backend:은/는} 모델링하지 않습니다",
         },
+        "hop.cilium-ipsec-native": {
+            "en": "Cilium IPsec with native routing: pods' traffic between nodes crosses as ESP "
+            "(IP protocol 50), between addresses kostack does not model",
+            "ko": "Cilium IPsec과 네이티브 라우팅: 노드 사이의 Pod 트래픽은 ESP(IP 프로토콜 50)로 "
+            "전달되며, 그 주소는 kostack이 모델링하지 않습니다",
+        },
         "hop.no-cilium": {
             "en": "the Cilium routing mode was not collected",
             "ko": "Cilium 라우팅 모드를 수집하지 못했습니다",
@@ -439,6 +445,8 @@ def _cilium(route: _Route, cil: Cilium | None, from_pod: bool) -> EncapDecision:
         why = Msg("why.cilium-wireguard")
         return route.encap("WireGuard", 17, CILIUM_WIREGUARD_PORT, ovh, (ev_m, ev_wg), why, under)
     if cil.routing_mode == "native":
+        if cil.ipsec and from_pod:  # ESP between the nodes, not the pods' packets
+            return route.unknown(Msg("hop.cilium-ipsec-native"))
         return route.native((ev_m,), Msg("why.cilium-native"))
     tp = cil.tunnel_protocol or "vxlan"
     ev: tuple[Evidence, ...] = (

@@ -15,8 +15,8 @@ from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
-from kostack.analyze.engine.kubeovn import node_tunnel
 from kostack.analyze.engine.kubeovn import subnet_of as kube_ovn_subnet
+from kostack.analyze.engine.pod_to_node import TUNNEL, pod_to_node
 from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.stateless import reply_queries, stateless
@@ -93,8 +93,8 @@ def wire_sets(
     assert isinstance(proto, int)
     if proto == ICMP and t.ip.version == 6:
         proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
-    # to a pod, or (Kube-OVN) from a pod to another node's address through OVN's tunnel
-    tunnel = s.endpoint.kind == "pod" and node_tunnel(topo, s.ip, t.ip) is not None
+    # to a pod, or from a pod to another node's address the CNI's tunnel carries
+    tunnel = s.endpoint.kind == "pod" and pod_to_node(topo, s.ip, t.ip) == TUNNEL
     if s.view is not None and t.view is not None and (t.endpoint.kind == "pod" or tunnel):
         pod = s.endpoint.kind == "pod"
         d = encapsulation(topo, s.view, t.view, t.ip, from_pod=pod, src_ip=s.ip)

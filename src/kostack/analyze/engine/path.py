@@ -18,9 +18,10 @@ from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masque
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
-from kostack.analyze.engine.kubeovn import node_tunnel, via_node
+from kostack.analyze.engine.kubeovn import via_node
 from kostack.analyze.engine.peer_route import peer_route
 from kostack.analyze.engine.peering import session_judge as judge_sessions
+from kostack.analyze.engine.pod_to_node import TUNNEL, pod_to_node
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.stateless import masquerade_ports, reply_hops, stateless
@@ -148,8 +149,10 @@ def _path(
         src_view, dst_view, off = calico_pair(topo, src_view, dst_view)
         if dst.kind == "node":
             dst_ip = dst_view.ip_of(dst_ip.version) or dst_ip
-    if dst_view is not None and src.kind == "pod" and node_tunnel(topo, src.ip, dst_ip):
-        # Kube-OVN: OVN's router carries a pod's traffic to another node's address in its tunnel
+    way = pod_to_node(topo, src.ip, dst_ip) if dst.kind == "node" and src.kind == "pod" else None
+    if isinstance(way, Msg):
+        return leg.fail("route", at_src, way)
+    if way == TUNNEL and dst_view is not None:  # the CNI's tunnel carries it (pod_to_node.py)
         return _to_pod(leg, src_view, dst_view, src.ip, dst_ip, proto, l4_port, True, off)
     source = _wire_source(leg, src_view, src.ip, dst_ip, at_src)
     if source is None:
