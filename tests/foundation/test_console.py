@@ -11,13 +11,14 @@ import pty
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from kostack.cli.common import Environment
-from kostack.cli.console import Highlighting, ansi, color_enabled, progress_enabled
+from kostack.cli.console import Highlighting, ansi, color_enabled, progress_enabled, steps
 from kostack.cli.main import main
 from kostack.cli.messages import COLLECT_STEPS
 
@@ -204,6 +205,47 @@ def test_progress_follows_the_commands_language() -> None:
 def test_progress_is_silent_when_stderr_is_piped() -> None:
     _, _, err = run(["diagnose", "--snapshot", SEED])
     assert err == ""
+
+
+def _drawn(progress: str) -> tuple[Environment, io.StringIO]:
+    err = io.StringIO()
+    return Environment(stdout=io.StringIO(), stderr=err, progress=progress, environ={}), err
+
+
+def test_a_notice_under_the_progress_line_gets_a_line_of_its_own() -> None:
+    """The first Ctrl-C's notice during a helm step (cli/release_run.py): written straight to
+    stderr it landed after the spinner's text ("... 0:00:00Ctrl-C: step 1 ...")."""
+    env, err = _drawn("always")
+    with steps(env, "reinstalling harbor") as progress:
+        progress.describe("Ctrl-C: held")
+        progress.say("Ctrl-C: step 1 is left to finish", env.stderr)
+        progress.describe("step 2")
+    lines = [
+        re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", ln).split("\r")[-1]
+        for ln in err.getvalue().split("\n")
+    ]
+    assert "Ctrl-C: step 1 is left to finish" in lines, lines
+    env, err = _drawn("never")
+    with steps(env, "reinstalling harbor") as progress:
+        progress.say("Ctrl-C: step 1 is left to finish", env.stderr)
+    assert err.getvalue() == "Ctrl-C: step 1 is left to finish\n"
+
+
+def test_a_notice_from_a_signal_handler_does_not_wait_for_the_display() -> None:
+    """A Ctrl-C handler runs in the main thread, maybe while it is inside an update of the
+    same display: the display's lock must let it through (it was not reentrant)."""
+    env, err = _drawn("always")
+    with steps(env, "reinstalling harbor") as progress:
+
+        def inside_an_update() -> None:
+            with progress._lock:  # the main thread mid-update when the handler runs
+                progress.say("Ctrl-C: held", env.stderr)
+
+        worker = threading.Thread(target=inside_an_update, daemon=True)
+        worker.start()
+        worker.join(30)
+        assert not worker.is_alive(), "the notice waited for a lock its own thread holds"
+    assert "Ctrl-C: held" in err.getvalue()
 
 
 # -- pieces ---------------------------------------------------------------------------------

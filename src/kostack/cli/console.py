@@ -274,7 +274,8 @@ class Steps:
     def __init__(self, progress: Any, task: Any) -> None:
         self._progress = progress
         self._task = task
-        self._lock = threading.Lock()
+        # reentrant: a Ctrl-C handler may write while the main thread is inside an update
+        self._lock = threading.RLock()
 
     def advance(self) -> None:
         self._update(advance=1)
@@ -285,6 +286,16 @@ class Steps:
 
     def total(self, total: int | None) -> None:
         self._update(total=total)
+
+    def say(self, line: str, stream: IO[str]) -> None:
+        """A line of its own: above the progress display while it is drawn (rich clears the
+        display, writes the line, draws it again below), else on ``stream``. A line written
+        straight to the stream would land after the spinner's text on its line."""
+        if self._progress is None:
+            stream.write(line + "\n")
+            return
+        with self._lock:
+            self._progress.console.print(line, soft_wrap=True)
 
     def _update(self, **change: Any) -> None:
         if self._progress is not None:

@@ -109,7 +109,7 @@ def carry_out(
         default_journal_path,
         find_helm,
     )
-    from kostack.cli.console import activity
+    from kostack.cli.console import steps
     from kostack.cli.main import version
     from kostack.cli.messages import say
     from kostack.report.jsonout import in_language
@@ -130,12 +130,13 @@ def carry_out(
     with (
         ReleaseJournal(path) as journal,
         _interrupt_message(plan, again),
-        activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
+        steps(env, say(language, "cli.progress.reinstall_step", step=name)) as progress,
     ):
+        describe = progress.describe
 
         def notice(line: str) -> None:
             describe(terminal_safe(line))
-            env.stderr.write(terminal_safe(line) + "\n")
+            progress.say(terminal_safe(line), env.stderr)  # its own line, not the spinner's
 
         def echo(line: str) -> None:
             # each step also names itself on the progress line (it may wait minutes)
