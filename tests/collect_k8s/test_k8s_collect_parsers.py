@@ -11,7 +11,8 @@ from k8s_collect_served import ServeFn
 from kostack.collect._cni_calico_parse import parse_block, parse_ip_pool
 from kostack.collect._cni_cilium import parse_cilium
 from kostack.collect._cni_flannel import flannel_flag, parse_flannel
-from kostack.collect._kube_objects import Notes, node_roles, parse_kube_proxy
+from kostack.collect._kube_config import parse_kube_proxy
+from kostack.collect._kube_objects import Notes, node_roles
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.k8s_fixture_objects import Backend, endpoints_objects, service_object
 

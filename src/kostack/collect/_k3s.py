@@ -29,13 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.collect._kube_objects import (
-    annotations_of,
-    as_dict,
-    flag_value,
-    parse_cidrs,
-    proxy_mode,
-)
+from kostack.collect._kube_config import proxy_mode
+from kostack.collect._kube_objects import annotations_of, as_dict, flag_value, parse_cidrs
 from kostack.model.snapshot import Flannel, IPNetwork, KubeProxyMode
 
 NODE_ARGS: Final = "k3s.io/node-args"

@@ -20,16 +20,14 @@ from kostack.collect._cni_kubeovn import read_kube_ovn
 from kostack.collect._cni_kuberouter import read_kube_router
 from kostack.collect._cni_ovnk import read_ovn_kubernetes
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
-from kostack.collect._kube_core import ClusterReads
-from kostack.collect._kube_objects import (
+from kostack.collect._kube_config import (
     KubeadmNetworking,
-    container_args,
-    flag_value,
     kube_proxy_document,
-    parse_cidrs,
     parse_kube_proxy,
     proxy_mode,
 )
+from kostack.collect._kube_core import ClusterReads
+from kostack.collect._kube_objects import container_args, flag_value, parse_cidrs
 from kostack.collect._kube_types import JsonObject, ReadFailure, joined
 from kostack.gap_words import Msg, quoted
 from kostack.model.node_ports import node_port_address, primary_alone

@@ -29,10 +29,10 @@ from typing import Final
 from kostack.collect import _kube_networks as networks
 from kostack.collect._cilium_announce import with_cilium_lb
 from kostack.collect._kube_api import open_session
+from kostack.collect._kube_config import parse_kubeadm, parse_kubelet
 from kostack.collect._kube_core import ClusterReads, cluster_dns_service, merge_services
 from kostack.collect._kube_egress import read_egress_ips
 from kostack.collect._kube_lb import read_lb_services
-from kostack.collect._kube_objects import parse_kubeadm, parse_kubelet
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_vip import read_virtual_ips
 from kostack.collect.match import NodeIdentity
