@@ -1,5 +1,5 @@
 """Calico's mesh is one-way: the node whose address string is the greater opens each session
-(engine/cni.py `bgp_route`, docs/facts.md "Which node opens a mesh session").
+(engine/bgp_routes.py `bgp_route`, docs/facts.md "Which node opens a mesh session").
 
 kostack judged a mesh session up when TCP 179 passed either way ("either side may open it"),
 so groups admitting TCP 179 only towards the greater address were told "route learned over

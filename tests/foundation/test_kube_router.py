@@ -15,7 +15,8 @@ import pytest
 from test_families import _agree
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine.cni import bgp_route, masquerade
+from kostack.analyze.engine.bgp_routes import bgp_route
+from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize

@@ -3,7 +3,7 @@ session"): two nodes, each port in a group of its own; the greater address's gro
 179 from the smaller address, the smaller's not from the greater. The smaller node's
 connection to port 179 opens, the greater's (the only one Calico's mesh makes) is dropped at
 the smaller's port by the lab's nftables, as the engine's session judge says; so the engine
-calls the session down (cni.py `opener`). One lab for the module."""
+calls the session down (bgp_routes.py `opener`). One lab for the module."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from lab_testing import apply_port_description, module_lab
 from test_lab_bgp6 import LISTEN, TIMEOUT, _rule
 from test_lab_stateless import CONNECT, speaking  # CONNECT: one connection to port 179
 
-from kostack.analyze.engine.cni import opener
+from kostack.analyze.engine.bgp_routes import opener
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.topology import Topology

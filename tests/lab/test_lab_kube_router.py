@@ -19,7 +19,7 @@ from test_lab_bgp6 import TIMEOUT
 from test_lab_bgp_one_way import connect, one_way_179
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine.cni import bgp_route
+from kostack.analyze.engine.bgp_routes import bgp_route
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status

@@ -2,7 +2,7 @@
 
 GoBGP's peers are active at both ends (kube-router sets no passive mode), so a BGP session
 comes up when one direction of --bgp-port passes the security groups (and, under a
-stateless group, its replies): the engine's route hop judges exactly that (engine/cni.py
+stateless group, its replies): the engine's route hop judges exactly that (engine/bgp_routes.py
 `bgp_route`). This check asks the same hop, over a pod on every node (the family of pod
 flows with only the route hops judged: per class pair, linear in the classes, never per
 node pair), so it fails only the pairs that have no session at all. A direction that is

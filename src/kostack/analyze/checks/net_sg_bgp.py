@@ -17,7 +17,7 @@ from kostack.analyze.checks._sg import (
     rule_remedies,
 )
 from kostack.analyze.checks.base import CheckContext, Kind, Says, when_collected
-from kostack.analyze.engine.cni import (
+from kostack.analyze.engine.bgp_routes import (
     bgp_dependent,
     bgp_port,
     kube_router,
@@ -150,7 +150,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
         bgp = ctx.topo.world.bgp
     # where pod routes come from BGP (IPIP and unencapsulated pools), a blocked session is an
-    # outage: no route to the other node's pods (engine/cni.py bgp_route); each family's
+    # outage: no route to the other node's pods (engine/bgp_routes.py bgp_route); each family's
     # routes over its own sessions (BIRD6 between the nodes' IPv6 addresses)
     routed = {p.cidr.version for p in ctx.topo.calico_pools if bgp_dependent(ctx.topo, p)}
     nodes = ctx.flows.nodes
@@ -172,7 +172,7 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
     nodes = ctx.flows.nodes if family is None else ctx.flows.nodes_of(family)
     v = family or (nodes[0].ip.version if nodes else 4)
     # Calico's mesh (v3.4 on): only the node with the greater address connects, so only
-    # those connections are needed (engine/cni.py `opener`; docs/facts.md)
+    # those connections are needed (engine/bgp_routes.py `opener`; docs/facts.md)
     opened = v if bgp and mesh_one_way(ctx.topo, v) else None
     what = Msg(f"{ID}.what") if family is None else Msg(f"{ID}.what-v6", v=family)
     result = None
@@ -225,7 +225,7 @@ def _scoped(ctx: CheckContext, out: list[Finding]) -> list[Finding]:
 
 
 def _kube_router(ctx: CheckContext) -> list[Finding]:
-    """kube-router learns every node's pod route over its iBGP mesh on --bgp-port (engine/cni.py
+    """kube-router learns every node's pod route over its iBGP mesh on --bgp-port (engine/bgp_routes.py
     `bgp_route`): a blocked session is an outage. Every node opens sessions to every other
     (GoBGP peers are active), so a session is up when either direction passes (_bgp_sessions.py,
     as the route hop judges it); where some node has no pod range, each direction is judged."""

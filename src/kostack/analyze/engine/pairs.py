@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from kostack.analyze.engine.addrsets import BEYOND, Ranges, patterns
-from kostack.analyze.engine.cni import mesh_one_way
+from kostack.analyze.engine.bgp_routes import mesh_one_way
 from kostack.analyze.engine.drafts import Draft
 from kostack.analyze.engine.families import Families
 from kostack.analyze.engine.family_keys import wire_sets
@@ -431,7 +431,7 @@ class Run:
 
     def _mesh(self, s: End, t: End, judged: bool = True) -> int | None:
         """The family of the Calico mesh session deciding the route of s -> t where which node
-        opens it matters (cni.py `bgp_route`: one direction passes, the mesh one-way or the
+        opens it matters (bgp_routes.py `bgp_route`: one direction passes, the mesh one-way or the
         version unknown); None: it does not (``judged`` False: the family only)."""
         if self.openers:
             return self.openers

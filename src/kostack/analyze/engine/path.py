@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kostack.analyze.engine.antispoof import antispoof, port_down
+from kostack.analyze.engine.bgp_routes import SessionJudge, bgp_port, bgp_route
 from kostack.analyze.engine.calico_moved import calico_flow, calico_pair
 from kostack.analyze.engine.cases import World, worlds
-from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masquerade
+from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service

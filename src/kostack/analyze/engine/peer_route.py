@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kostack.analyze.engine.cni import peers_routed
+from kostack.analyze.engine.bgp_routes import peers_routed
 from kostack.analyze.engine.peering import (
     ASN_ANNOTATION,
     RR_ANNOTATION,

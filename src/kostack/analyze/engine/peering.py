@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
-from kostack.analyze.engine.cni import SessionJudge, peers_routed
+from kostack.analyze.engine.bgp_routes import SessionJudge, peers_routed
 from kostack.analyze.engine.peering_text import PEERING_MESSAGES
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from kostack.analyze.engine.cni import bgp_families, bgp_port
+from kostack.analyze.engine.bgp_routes import bgp_families, bgp_port
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Direction, Query, denied_cause, remote_admits
 from kostack.analyze.engine.secgroups import rule_text as rule_label

@@ -102,7 +102,7 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
                 _shape_pair(out, run, pair, srcs, tgts)
     ordered: Ordered = defaultdict(int)
     for (a, b, key, order), n in out.n.items():
-        # the representative pair's order (cni.py `opener`) where the situation is split
+        # the representative pair's order (bgp_routes.py `opener`) where the situation is split
         ordered[(a, b, key, order if key in result.ordered else 0)] += n
     return {k: n for k, n in ordered.items() if n}
 
