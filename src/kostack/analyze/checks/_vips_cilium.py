@@ -7,14 +7,17 @@ none or ``io.cilium/bgp-control-plane``): a CiliumBGPAdvertisement from the node
 CiliumBGPClusterConfig with a peer whose CiliumBGPPeerConfig family selects it (that
 family's afi), a CiliumBGPPeeringPolicy's virtual router from the nodes the policy selects;
 a node two peering policies select applies none, and one a peering policy selects runs no
-cluster config (`_cilium_bgp.bgp_places`). Both are judged as MetalLB's pools are
-(neutron-vip-pairs: the answering nodes' ports, the BGP nodes' reply ports, need an allowed
-address pair covering it); a BGP placement not read is UNKNOWN, and a pool BGP advertises
-from no node too; an address nothing announces is allocated but unreachable from outside
-the cluster (lb-pending-service, cause ``cilium-lb-unannounced``). One pass over the
-Services: each address looked up by prefix, each Service meeting only the announcers its
-labels name (lbipam.py ``Selecting``); each pool collects its announcers once, then joins
-each distinct node set once (analyze/node_sets.py).
+cluster config (`_cilium_bgp.bgp_places`). A BGP announcer counts for a Service's address
+only where some node advertises it for that family, and an announcer whose selector Cilium
+refuses counts for none (docs/facts.md "Cilium selectors that do not parse"). Both are judged
+as MetalLB's pools are (neutron-vip-pairs: the answering nodes' ports, the BGP nodes' reply
+ports, need an allowed address pair covering it); a BGP placement not read is UNKNOWN, and a
+pool BGP advertises from no node too; an address nothing announces is allocated but
+unreachable from outside the cluster (lb-pending-service, cause ``cilium-lb-unannounced``),
+one only BGP may announce from nodes not known is UNKNOWN there. Computed once per topology
+(`announced_of`). One pass over the Services: each address looked up by prefix, each Service
+meeting only the announcers its labels name (lbipam.py ``Selecting``); each pool collects its
+announcers once, then joins each distinct node set once (analyze/node_sets.py).
 """
 
 from __future__ import annotations
