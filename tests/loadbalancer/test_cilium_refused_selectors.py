@@ -197,3 +197,21 @@ def test_the_announcements_are_computed_once_per_world(monkeypatch: pytest.Monke
     findings, flows = run_checks(build(doc))
     assert len(calls) == len(flows.topos) >= 1
     assert {f.check_id for f in findings} >= {"neutron-vip-pairs", "lb-pending-service"}
+
+
+def test_a_service_nothing_selects_fails_even_when_the_placement_does_not_parse() -> None:
+    """A cluster config's selector not parsing leaves the nodes not known, not the Services:
+    one no advertisement selects is still unannounced; one an advertisement selects is
+    UNKNOWN naming the object."""
+    other = {"matchLabels": {"app": "other"}}
+    (ad,) = bgp_advertisements(_advert(other))
+    bgp = {**_bgp({"match_labels": {"advertise": "bgp"}}), "unread": ["CiliumBGPClusterConfig x"]}
+    found = _of(_doc([ad.model_dump(mode="json")], bgp), "lb-pending-service")
+    assert [f.cause for f in found if f.status in (Status.FAIL, Status.UNKNOWN)] == [
+        "cilium-lb-unannounced"
+    ]
+    (ad,) = bgp_advertisements(_advert({"matchLabels": {}}))
+    found = _of(_doc([ad.model_dump(mode="json")], bgp), "lb-pending-service")
+    (unknown,) = [f for f in found if f.status in (Status.FAIL, Status.UNKNOWN)]
+    assert unknown.status == Status.UNKNOWN
+    assert "CiliumBGPClusterConfig x" in localize(unknown.message, "en")

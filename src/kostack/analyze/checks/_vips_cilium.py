@@ -114,6 +114,9 @@ def _chosen(
     )
     announcers = vips.cilium_announcers
     selecting = Selecting(_groups(announcers or (), places))
+    # a refused advertisement placed on some node fails its instances' reconciliation there:
+    # the routes they advertised before stay, so even a Service nothing selects is not known
+    stale = not places.known and any(a.kind == "bgp" and a.refused for a in announcers or ())
     used: dict[str, tuple[CiliumLBPool, dict[int, _Group]]] = {}
     for svc in cl.services or ():
         if svc.type != "LoadBalancer":
@@ -134,7 +137,7 @@ def _chosen(
                 ]
             found = {g.status[f"ipv{ingress.ip.version}"] for g in chosen}
             if True not in found:
-                unsure = None in found or (not places.known and bool(places.why))
+                unsure = None in found or stale
                 (out.undecided if unsure else out.silent).append((svc, ingress.ip, pool.name))
             used.setdefault(pool.name, (pool, {}))[1].update((id(g), g) for g in chosen)
     return {
