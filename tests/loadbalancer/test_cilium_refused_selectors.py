@@ -17,7 +17,7 @@ import kostack.analyze.checks._vips_cilium as vips_cilium
 from kostack.analyze.diagnose import diagnose, run_checks
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize
-from kostack.collect._cilium_announce import bgp_advertisements, l2_policy
+from kostack.collect._cilium_announce import bgp_advertisements, bgp_peering, l2_policy
 from kostack.collect._cilium_bgp import peer_config
 from kostack.collect._label_selector import selector_error
 from kostack_testkit.builders import Doc, build
@@ -215,3 +215,17 @@ def test_a_service_nothing_selects_fails_even_when_the_placement_does_not_parse(
     (unknown,) = [f for f in found if f.status in (Status.FAIL, Status.UNKNOWN)]
     assert unknown.status == Status.UNKNOWN
     assert "CiliumBGPClusterConfig x" in localize(unknown.message, "en")
+
+
+def test_a_peering_policy_router_cilium_refuses_is_unknown_naming_it() -> None:
+    for spec in (
+        {"virtualRouters": [{"serviceSelector": HOSTILE[0]}]},
+        {"nodeSelector": HOSTILE[3], "virtualRouters": [{"serviceSelector": {}}]},
+    ):
+        (router,) = bgp_peering({"metadata": {"name": "rack"}, "spec": spec})
+        assert router.refused and router.peering
+        bgp = {**_bgp(None), "peering_policies": [{"name": "rack"}]}
+        found = _of(_doc([router.model_dump(mode="json")], bgp), "lb-pending-service")
+        (unknown,) = [f for f in found if f.status in (Status.FAIL, Status.UNKNOWN)]
+        assert unknown.status == Status.UNKNOWN
+        assert "CiliumBGPPeeringPolicy rack spec." in localize(unknown.message, "en")

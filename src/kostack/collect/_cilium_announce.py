@@ -117,14 +117,15 @@ def bgp_advertisements(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
 
 def bgp_peering(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
     spec = as_dict(obj.get("spec"))
-    nodes = strict_selector(spec.get("nodeSelector")) if spec.get("nodeSelector") else None
+    unparsed: list[str] = []  # the policy's node selector: its every router's
+    nodes = _selector(spec.get("nodeSelector"), "spec.nodeSelector", unparsed)
     out: list[CiliumAnnouncer] = []
     for i, raw in enumerate(as_list(spec.get("virtualRouters"))):
         router = as_dict(raw)
         kinds = as_list(router.get("serviceAdvertisements")) or ["LoadBalancerIP"]
         if router.get("serviceSelector") is None or "LoadBalancerIP" not in kinds:
             continue  # nil: no Service announced
-        refused: list[str] = []
+        refused = list(unparsed)
         field = f"spec.virtualRouters[{i}].serviceSelector"
         selector = _selector(router.get("serviceSelector"), field, refused)
         out.append(
