@@ -7,7 +7,7 @@ them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from kostack_lab.kube_objects import JsonObject, crd_object, object_meta
 
@@ -68,14 +68,24 @@ def l2_policy(
     }
 
 
+# the selector Cilium's documentation gives to advertise every Service (a nil one: none)
+EVERY_SERVICE: Final[Mapping[str, Any]] = {
+    "matchExpressions": [{"key": "somekey", "operator": "NotIn", "values": ["never-used-value"]}]
+}
+
+
 def bgp_advertisement(
     name: str,
     addresses: Sequence[str] = ("LoadBalancerIP",),
     labels: Mapping[str, str] | None = None,
+    selector: Mapping[str, Any] | None = EVERY_SERVICE,
 ) -> JsonObject:
-    """A CiliumBGPAdvertisement of Services' addresses (cilium v2alpha1 bgp_advert_types.go)."""
+    """A CiliumBGPAdvertisement of Services' addresses (cilium v2alpha1 bgp_advert_types.go);
+    ``selector`` None: none written."""
     kind = "CiliumBGPAdvertisement"
-    ad = {"advertisementType": "Service", "service": {"addresses": list(addresses)}}
+    ad: JsonObject = {"advertisementType": "Service", "service": {"addresses": list(addresses)}}
+    if selector is not None:
+        ad["selector"] = dict(selector)
     return {
         "apiVersion": "cilium.io/v2alpha1",
         "kind": kind,

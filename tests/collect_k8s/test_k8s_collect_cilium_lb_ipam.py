@@ -206,7 +206,10 @@ def test_bgp_placement_is_read_when_the_bgp_control_plane_is_on(serve: ServeFn) 
         ("ipv4", True),
         ("ipv6", False),
     ]
-    assert bgp.unread == ("CiliumBGPClusterConfig odd",)
+    assert bgp.unread == (
+        "CiliumBGPClusterConfig odd spec.nodeSelector (operator 'Gt' is not a LabelSelector "
+        "operator)",
+    )
     served = serve(fx.cilium_cluster(extra=objects))
     assert served.collect().cluster.virtual_ips.cilium_bgp is None
     assert not [r for r in served.requests() if "ciliumbgpclusterconfigs" in r]

@@ -4,7 +4,7 @@ for by ARP/NDP from the nodes ``spec.nodeSelector`` selects, nil every node, for
 ``spec.serviceSelector`` selects, nil every one), listed when cilium-config
 ``enable-l2-announcements`` is true; and the BGP control plane's CiliumBGPAdvertisements
 (``advertisementType`` ``Service`` with ``service.addresses`` holding ``LoadBalancerIP``, or the
-earlier ``CiliumLoadBalancerIP``; ``selector`` nil every Service) and CiliumBGPPeeringPolicies
+earlier ``CiliumLoadBalancerIP``; ``selector`` nil no Service) and CiliumBGPPeeringPolicies
 (each virtual router's ``serviceSelector``: nil announces no Service), listed when
 ``enable-bgp-control-plane`` is true. Each list is asked as ``cilium.io/v2``, then ``v2alpha1``
 on a 404; none served: none of them. A list that fails otherwise is a gap, and the announcers
@@ -12,6 +12,7 @@ are not known (None)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,7 +21,7 @@ from kostack.collect._cilium_lb import GapSink, TextSink, list_cilium, read_cili
 from kostack.collect._kube_objects import as_dict, as_list, name_of
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
-from kostack.collect._kube_vip import parse_selector
+from kostack.collect._label_selector import selector_error, strict_selector
 from kostack.gap_words import Msg
 from kostack.model.snapshot import CiliumAnnouncer, CiliumLBConfig, LabelSelector, VirtualIPs
 from kostack.shell import as_code, render
@@ -31,36 +32,84 @@ ADS: Final = "ciliumbgpadvertisements"
 PEERING: Final = "ciliumbgppeeringpolicies"
 
 
-def _selector(raw: object) -> LabelSelector | None:
-    return parse_selector(raw) if raw is not None else None
+# RE2 (Go's regexp) has no lookaround and no backreference: Python compiles them, Cilium not
+_NOT_RE2: Final = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
+
+def _regex_error(pattern: str) -> str | None:
+    """Why Go's regexp.Compile refuses ``pattern`` (as far as Python can tell), or None."""
+    if _NOT_RE2.search(pattern):
+        return f"{pattern!r} is not RE2 syntax"
+    if "\\p" in pattern or "\\P" in pattern or "[[:" in pattern:
+        return None  # RE2's Unicode classes and POSIX classes: Python's re lacks them
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"{pattern!r}: {error}"
+    return None
+
+
+def _selector(raw: object, field: str, refused: list[str]) -> LabelSelector | None:
+    """A selector (None: nil); one LabelSelectorAsSelector refuses: None, and named."""
+    if raw is None:
+        return None
+    why = selector_error(raw)
+    if why is not None:
+        refused.append(f"{field}: {why}")
+        return None
+    return strict_selector(raw)
 
 
 def l2_policy(obj: Mapping[str, Any]) -> CiliumAnnouncer | None:
+    """An L2 policy that announces LB IPs; Cilium refuses one whose node selector, interface
+    regular expression or service selector does not parse (pkg/l2announcer/l2announcer.go
+    ``upsertPolicy``: condition io.cilium/bad-node-selector, bad-interface-regex,
+    bad-service-selector) and it announces nothing: kept, ``refused`` naming why."""
     spec = as_dict(obj.get("spec"))
     if spec.get("loadBalancerIPs") is not True:
         return None  # it announces no LoadBalancer IP (externalIPs only, or nothing)
+    refused: list[str] = []
+    nodes = _selector(spec.get("nodeSelector"), "spec.nodeSelector", refused)
+    interfaces = tuple(str(i) for i in as_list(spec.get("interfaces")) if i)
+    for i, pattern in enumerate(interfaces):
+        why = _regex_error(pattern)
+        refused.extend([f"spec.interfaces[{i}]: {why}"] if why else [])
+    services = _selector(spec.get("serviceSelector"), "spec.serviceSelector", refused)
     return CiliumAnnouncer(
         kind="l2",
         name=name_of(obj),
-        service_selector=_selector(spec.get("serviceSelector")),
-        node_selector=_selector(spec.get("nodeSelector")),
-        interfaces=tuple(str(i) for i in as_list(spec.get("interfaces")) if i),
+        service_selector=services,
+        node_selector=nodes,
+        interfaces=interfaces,
+        refused=tuple(refused),
     )
 
 
 def bgp_advertisements(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
+    """Its advertisements of Services' LoadBalancerIP: one with no ``selector`` matches no
+    Service (pkg/bgpv1/manager/reconcilerv2/service.go ``getServicePrefixes``), and one whose
+    selector does not parse fails the service reconciliation of each BGP instance that
+    advertises it (kept, ``refused`` naming why)."""
     out: list[CiliumAnnouncer] = []
     meta = as_dict(obj.get("metadata"))
-    for raw in as_list(as_dict(obj.get("spec")).get("advertisements")):
+    labels = {str(k): str(v) for k, v in as_dict(meta.get("labels")).items()}
+    for i, raw in enumerate(as_list(as_dict(obj.get("spec")).get("advertisements"))):
         ad = as_dict(raw)
         kind = ad.get("advertisementType")
         addresses = as_list(as_dict(ad.get("service")).get("addresses"))
         if kind == "CiliumLoadBalancerIP" or (kind == "Service" and "LoadBalancerIP" in addresses):
-            selector = _selector(ad.get("selector"))
-            labels = {str(k): str(v) for k, v in as_dict(meta.get("labels")).items()}
+            if ad.get("selector") is None:
+                continue  # nil: no Service
+            refused: list[str] = []
+            field = f"spec.advertisements[{i}].selector"
+            selector = _selector(ad.get("selector"), field, refused)
             out.append(
                 CiliumAnnouncer(
-                    kind="bgp", name=name_of(obj), service_selector=selector, labels=labels
+                    kind="bgp",
+                    name=name_of(obj),
+                    service_selector=selector,
+                    labels=labels,
+                    refused=tuple(refused),
                 )
             )
     return out
@@ -68,14 +117,17 @@ def bgp_advertisements(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
 
 def bgp_peering(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
     spec = as_dict(obj.get("spec"))
-    nodes = _selector(spec.get("nodeSelector"))
+    unparsed: list[str] = []  # the policy's node selector: its every router's
+    nodes = _selector(spec.get("nodeSelector"), "spec.nodeSelector", unparsed)
     out: list[CiliumAnnouncer] = []
-    for raw in as_list(spec.get("virtualRouters")):
+    for i, raw in enumerate(as_list(spec.get("virtualRouters"))):
         router = as_dict(raw)
         kinds = as_list(router.get("serviceAdvertisements")) or ["LoadBalancerIP"]
         if router.get("serviceSelector") is None or "LoadBalancerIP" not in kinds:
             continue  # nil: no Service announced
-        selector = _selector(router.get("serviceSelector"))
+        refused = list(unparsed)
+        field = f"spec.virtualRouters[{i}].serviceSelector"
+        selector = _selector(router.get("serviceSelector"), field, refused)
         out.append(
             CiliumAnnouncer(
                 kind="bgp",
@@ -83,6 +135,7 @@ def bgp_peering(obj: Mapping[str, Any]) -> list[CiliumAnnouncer]:
                 service_selector=selector,
                 node_selector=nodes,
                 peering=True,
+                refused=tuple(refused),
             )
         )
     return out

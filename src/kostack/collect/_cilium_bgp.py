@@ -17,7 +17,7 @@ from kostack.collect._cilium_lb import GapSink, list_cilium
 from kostack.collect._kube_objects import as_dict, as_list, name_of
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
-from kostack.collect._kube_vip import parse_selector
+from kostack.collect._label_selector import selector_error, strict_selector
 from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     CiliumBGP,
@@ -39,10 +39,11 @@ def _nodes(raw: object, name: str, unread: list[str]) -> LabelSelector | None:
     """A nodeSelector (None: nil, every node); one that does not parse: None, and named."""
     if raw is None:
         return None
-    parsed = parse_selector(raw)
-    if parsed is None:
-        unread.append(name)
-    return parsed
+    why = selector_error(raw)
+    if why is not None:
+        unread.append(f"{name} spec.nodeSelector ({why})")
+        return None
+    return strict_selector(raw)
 
 
 def cluster_config(obj: Mapping[str, Any], unread: list[str]) -> CiliumBGPClusterConfig:
@@ -64,12 +65,13 @@ def cluster_config(obj: Mapping[str, Any], unread: list[str]) -> CiliumBGPCluste
 def peer_config(obj: Mapping[str, Any], unread: list[str]) -> CiliumBGPPeerConfig:
     name = name_of(obj)
     families: list[CiliumBGPFamily] = []
-    for raw in as_list(as_dict(obj.get("spec")).get("families")):
+    for i, raw in enumerate(as_list(as_dict(obj.get("spec")).get("families"))):
         family = as_dict(raw)
         selector = family.get("advertisements")
-        parsed = parse_selector(selector) if selector is not None else None
-        if selector is not None and parsed is None:
-            unread.append(f"CiliumBGPPeerConfig {name}")
+        why = selector_error(selector) if selector is not None else None
+        parsed = strict_selector(selector) if selector is not None and why is None else None
+        if why is not None:
+            unread.append(f"CiliumBGPPeerConfig {name} spec.families[{i}].advertisements ({why})")
         families.append(CiliumBGPFamily(afi=str(family.get("afi") or ""), advertisements=parsed))
     return CiliumBGPPeerConfig(name=name, families=tuple(families))
 

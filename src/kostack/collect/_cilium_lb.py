@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 from kostack.collect._kube_objects import as_dict, as_list, name_of
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure
-from kostack.collect._kube_vip import parse_selector
+from kostack.collect._label_selector import strict_selector
 from kostack.gap_words import Msg
 from kostack.model.snapshot import CiliumLBConfig, CiliumLBPool, IPNetwork
 from kostack.shell import as_code, render
@@ -94,7 +94,7 @@ def parse_pool(obj: Mapping[str, Any]) -> tuple[CiliumLBPool, tuple[str, str] | 
             cidrs.extend(c for c in found if c not in cidrs)
     selector = None
     if spec.get("serviceSelector") is not None:
-        selector = parse_selector(spec.get("serviceSelector"))
+        selector = strict_selector(spec.get("serviceSelector"))
         if selector is None:
             bad = bad or ("spec.serviceSelector", _shown(spec.get("serviceSelector")))
     pool = CiliumLBPool(

@@ -298,6 +298,11 @@ class CiliumAnnouncer(_Record):
     # an L2 policy's spec.interfaces: regular expressions over the nodes' interface names
     # (empty: any interface)
     interfaces: tuple[Name, ...] = ()
+    # what of it Cilium refuses (a selector LabelSelectorAsSelector refuses, an interface
+    # regular expression that does not compile), each "field: why"; its selectors are then
+    # not read (docs/facts.md "Cilium selectors that do not parse"): an L2 policy so refused
+    # announces nothing, a BGP one leaves what its nodes advertise not known
+    refused: tuple[str, ...] = ()
 
 
 class CiliumBGPFamily(_Record):

@@ -19,7 +19,7 @@ once; the peering policies' conflicts are counted once per distinct selector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
@@ -71,12 +71,22 @@ def _peering(
     return out, frozenset(seen)
 
 
+def _named(refused: Iterable[CiliumAnnouncer]) -> tuple[str, ...]:
+    kind = {True: "CiliumBGPPeeringPolicy", False: "CiliumBGPAdvertisement"}
+    return tuple(
+        dict.fromkeys(f"{kind[a.peering]} {a.name} {r}" for a in refused for r in a.refused)
+    )
+
+
 def bgp_places(
     bgp: CiliumBGP | None, announcers: Sequence[CiliumAnnouncer], sets: SelectorNodes[Node]
 ) -> Places:
     """Where each BGP announcer of ``announcers`` is advertised from."""
     if bgp is None or bgp.unread:
         return Places(False, bgp.unread if bgp is not None else ())
+    refused = [a for a in announcers if a.kind == "bgp" and a.refused]
+    if any(a.peering for a in refused):  # its virtual router's reconciliation fails
+        return Places(False, _named(a for a in refused if a.peering))
     peering, taken = _peering(bgp, sets)
     adverts = SelectorNodes(
         {a.name: a for a in announcers if a.kind == "bgp" and not a.peering}.values()
@@ -103,6 +113,11 @@ def bgp_places(
         nodes = union_once(by_id.values())
         for name in adverts.of(selector):
             found.setdefault((name, afi), {})[id(nodes)] = nodes
+    # an advertisement whose selector Cilium refuses fails the service reconciliation of the
+    # instances that advertise it: what their nodes advertise is not known
+    fails = [a for a in refused if any(any(found.get((a.name, f), {}).values()) for f in AFIS)]
+    if fails:
+        return Places(False, _named(fails))
     places = Places(True, peering=peering)
     for (name, afi), by_id in found.items():
         places.adverts.setdefault(name, {})[afi] = union_once(by_id.values())

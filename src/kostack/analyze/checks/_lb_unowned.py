@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._lb_owner_fix import class_fix, occm_fix
 from kostack.analyze.checks._metallb_class_fix import mismatch_fix
-from kostack.analyze.checks._vips_cilium import cilium_announced
+from kostack.analyze.checks._vips_cilium import CiliumAnnounced, announced_of
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, either
 from kostack.analyze.loadbalancer.analysis import lb_analysis
@@ -55,6 +55,15 @@ register(
             "({services}): loadBalancerIPs를 켠 CiliumL2AnnouncementPolicy가 선택하지 않고({l2}) "
             "BGP 컨트롤 플레인도 광고하지 않습니다({bgp}). 주소는 할당됐지만 클러스터 밖에서는 "
             "닿지 않습니다.",
+        },
+        f"{ID}.cilium-bgp-unsure": {
+            "en": "{n} {n:service/services} {n:holds/hold} an address from Cilium LB IPAM that "
+            "no CiliumL2AnnouncementPolicy announces and that only the BGP control plane may "
+            "advertise ({services}), and which nodes advertise what is not known ({why}): "
+            "whether the address is reachable from outside the cluster is not known.",
+            "ko": "Service {n}개가 Cilium LB IPAM 주소를 받았는데 어떤 CiliumL2AnnouncementPolicy도 "
+            "알리지 않고 BGP 컨트롤 플레인만 광고할 수 있으며({services}), 어느 노드가 무엇을 "
+            "광고하는지 알 수 없습니다({why}): 클러스터 밖에서 이 주소에 닿는지 알 수 없습니다.",
         },
         f"{ID}.cilium-feature": {
             "en": "{flag} is {value}",
@@ -228,9 +237,10 @@ def unannounced(ctx: CheckContext, severity: Severity) -> list[Finding]:
     """A FAIL when Services hold Cilium LB IPAM addresses that no L2 announcement policy and no
     BGP advertisement announces (_vips_cilium.py): nothing answers for them outside the
     cluster."""
-    silent = cilium_announced(ctx.snapshot).silent
+    found = announced_of(ctx.topo)
+    silent = found.silent
     if not silent:
-        return []
+        return _bgp_unsure(ctx, severity, found)
     cl = ctx.snapshot.cluster
     config = cl.virtual_ips.cilium_lb if cl is not None and cl.virtual_ips else None
     l2 = config.l2_announcements if config is not None else False
@@ -251,6 +261,7 @@ def unannounced(ctx: CheckContext, severity: Severity) -> list[Finding]:
             f"service {_key(s)} status.loadBalancer.ingress={ip} (CiliumLoadBalancerIPPool {pool})"
             for s, ip, pool in silent[:SHOWN]
         ),
+        *(f"CiliumL2AnnouncementPolicy {r} (refused: announces nothing)" for r in found.refused),
     )
     services = {_key(s): s for s, _, _ in silent}
     where = _where(next(iter(services.values())))
@@ -265,8 +276,37 @@ def unannounced(ctx: CheckContext, severity: Severity) -> list[Finding]:
             evidence,
             cause=UNANNOUNCED,
             affected=affected,
-        )
+        ),
+        *_bgp_unsure(ctx, severity, found),
     ]
+
+
+def _bgp_unsure(ctx: CheckContext, severity: Severity, found: CiliumAnnounced) -> list[Finding]:
+    """UNKNOWN: Services holding Cilium LB IPAM addresses only BGP may announce, from nodes
+    not known (its objects not read, or a selector Cilium refuses)."""
+    if not found.undecided:
+        return []
+    keys = list(dict.fromkeys(_key(s) for s, _, _ in found.undecided))
+    shown = ", ".join(keys[:SHOWN]) + (f" (+{len(keys) - SHOWN})" if len(keys) > SHOWN else "")
+    why = (
+        Msg("neutron-vip-pairs.cilium-bgp-unparsed", names=", ".join(found.why[:8]))
+        if found.why
+        else Msg("neutron-vip-pairs.cilium-bgp-unread")
+    )
+    message = Msg(f"{ID}.cilium-bgp-unsure", n=len(keys), services=shown, why=why)
+    gap = ctx.snapshot.gap_for("cluster.virtual_ips.cilium_bgp")
+    evidence = (
+        *((f"gap: {gap.source}: {gap.error}",) if gap else ()),
+        *(f"refused: {w}" for w in found.why[:8]),
+        *(
+            f"service {_key(s)} status.loadBalancer.ingress={ip} (CiliumLoadBalancerIPPool {pool})"
+            for s, ip, pool in found.undecided[:SHOWN]
+        ),
+    )
+    services = {_key(s): s for s, _, _ in found.undecided}
+    where = _where(next(iter(services.values())))
+    affected = tuple(_where(s) for s in services.values())
+    return [Finding(ID, Status.UNKNOWN, severity, where, message, evidence, affected=affected)]
 
 
 def _class_words(lb_class: str) -> Msg:

@@ -7,14 +7,17 @@ none or ``io.cilium/bgp-control-plane``): a CiliumBGPAdvertisement from the node
 CiliumBGPClusterConfig with a peer whose CiliumBGPPeerConfig family selects it (that
 family's afi), a CiliumBGPPeeringPolicy's virtual router from the nodes the policy selects;
 a node two peering policies select applies none, and one a peering policy selects runs no
-cluster config (`_cilium_bgp.bgp_places`). Both are judged as MetalLB's pools are
-(neutron-vip-pairs: the answering nodes' ports, the BGP nodes' reply ports, need an allowed
-address pair covering it); a BGP placement not read is UNKNOWN, and a pool BGP advertises
-from no node too; an address nothing announces is allocated but unreachable from outside
-the cluster (lb-pending-service, cause ``cilium-lb-unannounced``). One pass over the
-Services: each address looked up by prefix, each Service meeting only the announcers its
-labels name (lbipam.py ``Selecting``); each pool collects its announcers once, then joins
-each distinct node set once (analyze/node_sets.py).
+cluster config (`_cilium_bgp.bgp_places`). A BGP announcer counts for a Service's address
+only where some node advertises it for that family, and an announcer whose selector Cilium
+refuses counts for none (docs/facts.md "Cilium selectors that do not parse"). Both are judged
+as MetalLB's pools are (neutron-vip-pairs: the answering nodes' ports, the BGP nodes' reply
+ports, need an allowed address pair covering it); a BGP placement not read is UNKNOWN, and a
+pool BGP advertises from no node too; an address nothing announces is allocated but
+unreachable from outside the cluster (lb-pending-service, cause ``cilium-lb-unannounced``),
+one only BGP may announce from nodes not known is UNKNOWN there. Computed once per topology
+(`announced_of`). One pass over the Services: each address looked up by prefix, each Service
+meeting only the announcers its labels name (lbipam.py ``Selecting``); each pool collects its
+announcers once, then joins each distinct node set once (analyze/node_sets.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from kostack.analyze.checks._cilium_bgp import Places, bgp_places
+from kostack.analyze.checks._cilium_bgp import AFIS, Places, bgp_places
 from kostack.analyze.checks._vips import Announced
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.findings import Finding, Status
@@ -31,6 +34,7 @@ from kostack.analyze.loadbalancer.lbipam import Selecting, service_labels
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
 from kostack.analyze.prefixes import PrefixIndex
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import (
     CiliumAnnouncer,
     CiliumLBPool,
@@ -44,43 +48,62 @@ from kostack.model.snapshot import (
 # the classes each announcer serves beside none (cilium v2alpha1 L2AnnounceLoadBalancerClass,
 # BGPLoadBalancerClass)
 CLASSES: Final = {"l2": "io.cilium/l2-announcer", "bgp": "io.cilium/bgp-control-plane"}
+KEY: Final = "cilium-announced"  # in Topology.derived: lives exactly as long as the topology
 
 
 @dataclass
 class CiliumAnnounced:
     """``announced``: the pools L2 policies or BGP announce, with their nodes (for the judge;
     ``bgp_nodes`` None: BGP's placement not known); ``nowhere``: pools BGP is to advertise
-    from no node; ``silent``: (Service, address, pool) nothing announces; ``unread``: the
-    announcers were not read while a Service holds a pool's address; ``why``: why BGP's
-    placement is not known (the objects that did not parse; empty: not read)."""
+    from no node; ``silent``: (Service, address, pool) nothing announces; ``undecided``: those
+    only BGP may announce, from nodes not known; ``unread``: the announcers were not read while
+    a Service holds a pool's address; ``why``: why BGP's placement is not known (the objects
+    that did not parse; empty: not read); ``refused``: the L2 policies Cilium refuses (each
+    "name field: why"; they announce nothing)."""
 
     announced: list[Announced] = field(default_factory=list)
     nowhere: list[CiliumLBPool] = field(default_factory=list)
     silent: list[tuple[Service, IPAddress, str]] = field(default_factory=list)
+    undecided: list[tuple[Service, IPAddress, str]] = field(default_factory=list)
     unread: bool = False
     why: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Group:
     """The announcers of one kind with one Service selector (identical ones meet a Service
-    together: one selector evaluation for them all)."""
+    together: one selector evaluation for them all); ``status``: by afi, whether one of them
+    announces from some node (None: not known)."""
 
     kind: str
     service_selector: LabelSelector | None
     members: list[int]
+    status: dict[str, bool | None] = field(default_factory=dict)
 
 
-def _groups(announcers: Sequence[CiliumAnnouncer]) -> list[_Group]:
+def _groups(announcers: Sequence[CiliumAnnouncer], places: Places) -> list[_Group]:
+    """The groups of the announcers Cilium does not refuse, each with its status."""
     by_key: dict[tuple[str, object], _Group] = {}
     for i, a in enumerate(announcers):
+        if a.refused:
+            continue  # an L2 policy refused announces nothing; a BGP one: `bgp_places`
         key = (a.kind, selector_key(a.service_selector) if a.service_selector is not None else None)
         group = by_key.setdefault(key, _Group(a.kind, a.service_selector, []))
         group.members.append(i)
+    for group in by_key.values():
+        for afi in AFIS:
+            found: list[bool | None] = [True] if group.kind == "l2" else []
+            for i in group.members if group.kind == "bgp" else ():
+                by_afi = places.of(announcers[i])
+                found.append(None if by_afi is None else bool(by_afi.get(afi)))
+            group.status[afi] = True if True in found else (None if None in found else False)
     return list(by_key.values())
 
 
-def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumLBPool, set[int]]]:
+def _chosen(
+    snapshot: Snapshot, out: CiliumAnnounced, places: Places
+) -> dict[str, tuple[CiliumLBPool, set[int]]]:
     """Each pool in use -> the announcers (indices) that announce one of its addresses."""
     cl = snapshot.cluster
     vips = cl.virtual_ips if cl is not None else None
@@ -90,7 +113,10 @@ def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumL
         (c, p) for p in vips.cilium_pools for c in p.cidrs
     )
     announcers = vips.cilium_announcers
-    selecting = Selecting(_groups(announcers or ()))
+    selecting = Selecting(_groups(announcers or (), places))
+    # a refused advertisement placed on some node fails its instances' reconciliation there:
+    # the routes they advertised before stay, so even a Service nothing selects is not known
+    stale = not places.known and any(a.kind == "bgp" and a.refused for a in announcers or ())
     used: dict[str, tuple[CiliumLBPool, dict[int, _Group]]] = {}
     for svc in cl.services or ():
         if svc.type != "LoadBalancer":
@@ -109,8 +135,10 @@ def _chosen(snapshot: Snapshot, out: CiliumAnnounced) -> dict[str, tuple[CiliumL
                     for g in selecting.selecting(service_labels(svc))
                     if svc.load_balancer_class in (None, "", CLASSES[g.kind])
                 ]
-            if not chosen:
-                out.silent.append((svc, ingress.ip, pool.name))
+            found = {g.status[f"ipv{ingress.ip.version}"] for g in chosen}
+            if True not in found:
+                unsure = None in found or stale
+                (out.undecided if unsure else out.silent).append((svc, ingress.ip, pool.name))
             used.setdefault(pool.name, (pool, {}))[1].update((id(g), g) for g in chosen)
     return {
         name: (pool, {i for g in groups.values() for i in g.members})
@@ -131,17 +159,30 @@ def _bgp_nodes(pool: CiliumLBPool, bgp: list[CiliumAnnouncer], places: Places) -
     return set(union_once(found))
 
 
+def announced_of(topo: Topology) -> CiliumAnnounced:
+    """`cilium_announced` of ``topo``'s snapshot, computed once per topology (its
+    ``derived``): neutron-vip-pairs and lb-pending-service both ask."""
+    found = topo.derived.get(KEY)
+    if not isinstance(found, CiliumAnnounced):
+        found = topo.derived[KEY] = cilium_announced(topo.snapshot)
+    return found
+
+
 def cilium_announced(snapshot: Snapshot) -> CiliumAnnounced:
     out = CiliumAnnounced()
-    used = _chosen(snapshot, out)
+    cl = snapshot.cluster
+    vips = cl.virtual_ips if cl is not None else None
+    if cl is None or vips is None:
+        return out
+    announcers = vips.cilium_announcers or ()
+    out.refused = tuple(f"{a.name} {r}" for a in announcers if a.kind == "l2" for r in a.refused)
+    sets = SelectorNodes(cl.nodes or ())
+    places = bgp_places(vips.cilium_bgp, announcers, sets)
+    used = _chosen(snapshot, out, places)
     if not used:
         return out
-    cl = snapshot.cluster
-    assert cl is not None and cl.virtual_ips is not None
-    announcers = cl.virtual_ips.cilium_announcers or ()
-    sets = SelectorNodes(cl.nodes or ())
-    places = bgp_places(cl.virtual_ips.cilium_bgp, announcers, sets)
     out.why = places.why
+    unsure = {pool for _, _, pool in out.undecided}
     for pool, indices in used.values():
         chosen = [announcers[i] for i in sorted(indices)]
         l2 = [a for a in chosen if a.kind == "l2"]
@@ -153,8 +194,10 @@ def cilium_announced(snapshot: Snapshot) -> CiliumAnnounced:
         if bgp:
             entry.bgp_nodes = _bgp_nodes(pool, bgp, places)
             entry.bgp = entry.bgp_nodes is None or bool(entry.bgp_nodes)
-            if not entry.bgp and not l2:
+            if not entry.bgp and not l2 and pool.name not in unsure:
                 out.nowhere.append(pool)
+        if pool.name in unsure:  # only BGP may announce it, from nodes not known
+            entry.bgp, entry.bgp_nodes = True, None
         if entry.l2_nodes or entry.bgp:
             out.announced.append(entry)
     return out

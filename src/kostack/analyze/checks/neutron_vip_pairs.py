@@ -36,7 +36,7 @@ from kostack.analyze.checks._vips import (
     kube_vip_announced,
     metallb_announced,
 )
-from kostack.analyze.checks._vips_cilium import cilium_announced, cilium_undecided
+from kostack.analyze.checks._vips_cilium import announced_of, cilium_undecided
 from kostack.analyze.checks.base import CheckContext, Kind, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import unplaced_findings
 from kostack.analyze.findings import PAIR_OP, Finding, Remedy, Severity, Status
@@ -91,7 +91,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if metallb is not None and not out:
         announced = metallb_announced(metallb, cl.nodes or ()) + announced
     out.extend(_antrea_undecided(ctx, antrea))
-    cilium = cilium_announced(ctx.snapshot)  # Cilium LB IPAM's announced pools (_vips_cilium)
+    cilium = announced_of(ctx.topo)  # Cilium LB IPAM's announced pools (_vips_cilium)
     announced = cilium.announced + announced
     out.extend(cilium_undecided(ctx, SAY, cilium))
     notes = metallb_notes(metallb, cl.nodes or ()) if metallb is not None else ()
