@@ -12,7 +12,11 @@ Phases, each measured in a process of its own on the snapshot written to a file:
 - ``watch``: one `kostack watch --snapshot FILE` cycle (`WatchLoop.run_cycle`, the probe round
   simulated as in benchmarks/watch_cycles.py);
 - ``guard``: one guard pass's reading of the drift (`kostack.guard.drift.compute` on the loaded
-  snapshot: diagnose and the plan on what guard did not add, then the drift).
+  snapshot: diagnose and the plan on what guard did not add, then the drift);
+- ``interleaved``: `diagnose` on `kostack_testkit.hostile.interleaved_doc` instead (per-node
+  groups that all admit one group whose members interleave: a range per member in every node's
+  set; the shapes' small ranges, engine/shape_sides.py, once paired every node with every
+  member).
 
 Each phase runs twice in its process: once for CPU seconds (time.process_time), once under
 tracemalloc for the peak of Python allocations. One line per phase:
@@ -23,6 +27,7 @@ Target: both ratios <= 2.5 (linear, with room for a busy machine). ``--profile P
 prints the functions whose own time grows most from N to 2N (cProfile), the audit's tool.
 Run: .venv/bin/python benchmarks/hostile_scale.py [--nodes 1000] [--phases diagnose,guard]
      .venv/bin/python benchmarks/hostile_scale.py --profile diagnose 1000
+     .venv/bin/python benchmarks/hostile_scale.py --phases interleaved --nodes 2000
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PHASES = ("diagnose", "fix-plan", "report", "watch", "guard")
+PHASES = ("diagnose", "fix-plan", "report", "watch", "guard", "interleaved")
 TARGET = 2.5
 
 
@@ -63,7 +68,7 @@ def _cli(args: list[str]) -> Callable[[], Any]:
 def phase_runner(phase: str, path: Path) -> Callable[[], Any]:
     """What one phase runs on the snapshot at ``path`` (its setup outside)."""
     snap = str(path)
-    if phase == "diagnose":
+    if phase in ("diagnose", "interleaved"):
         return _cli(["diagnose", "--snapshot", snap, "-o", "json"])
     if phase == "fix-plan":
         return _cli(["fix", "plan", "--snapshot", snap, "-o", "json"])
@@ -91,17 +96,18 @@ def phase_runner(phase: str, path: Path) -> Callable[[], Any]:
     raise SystemExit(f"unknown phase {phase}")
 
 
-def write_snapshot(nodes: int, tmp: str, seed: int = 0) -> Path:
-    from kostack_testkit.hostile import hostile_doc
+def write_snapshot(nodes: int, tmp: str, seed: int = 0, phase: str = "") -> Path:
+    from kostack_testkit.hostile import hostile_doc, interleaved_doc
 
     path = Path(tmp) / "snapshot.json"
-    path.write_text(json.dumps(hostile_doc(nodes, seed)))
+    doc = interleaved_doc(nodes) if phase == "interleaved" else hostile_doc(nodes, seed)
+    path.write_text(json.dumps(doc))
     return path
 
 
 def measure(phase: str, nodes: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_snapshot(nodes, tmp)
+        path = write_snapshot(nodes, tmp, phase=phase)
         with contextlib.redirect_stdout(io.StringIO()):
             # first under tracemalloc (it also pays the imports), then timed, warm
             run = phase_runner(phase, path)
@@ -126,7 +132,7 @@ def profile(phase: str, nodes: int, top: int = 25) -> None:
     own: list[dict[str, tuple[int, float]]] = []
     for n in (nodes, 2 * nodes):
         with tempfile.TemporaryDirectory() as tmp:
-            run = phase_runner(phase, write_snapshot(n, tmp))
+            run = phase_runner(phase, write_snapshot(n, tmp, phase=phase))
             run()  # warm: imports and caches
             prof = cProfile.Profile()
             gc.collect()

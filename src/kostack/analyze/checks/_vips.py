@@ -12,7 +12,9 @@ the pools, advertisements and peers of its own namespace
 (internal/k8s/controllers/config_controller.go ``client.InNamespace``). kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
 holds the lease: every node running such a pod may. Cost: each distinct selector's node set is
 computed once, on the nodes its labels narrow to (analyze/node_sets.py), and each pool joins
-each distinct node set of its advertisements once.
+each distinct node set of its advertisements once; which advertisements cover which pools is
+found by name and label once, advertisements alike as one (_vip_covers.py), not pool by
+advertisement.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from kostack.analyze.checks._vip_covers import covered
 from kostack.analyze.node_sets import SelectorNodes, selector_key, union_once
 from kostack.analyze.topology import PrefixIndex
 from kostack.model.cluster import EXCLUDE_LABEL
@@ -30,7 +33,6 @@ from kostack.model.snapshot import (
     IPNetwork,
     MetalLB,
     MetalLBAdvertisement,
-    MetalLBPool,
     Node,
     Snapshot,
 )
@@ -49,12 +51,6 @@ class Announced:
     bgp_nodes: set[str] | None = field(default_factory=set)
     # the interfaces its L2Advertisements (kube-vip: vip_interface) name; empty: any
     interfaces: tuple[str, ...] = ()
-
-
-def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
-    if not ad.pools and not ad.pool_selectors:
-        return True
-    return pool.name in ad.pools or any(s.selects(pool.labels) for s in ad.pool_selectors)
 
 
 def _bgp_sessions(metallb: MetalLB, sets: SelectorNodes[Node]) -> dict[str, frozenset[str]] | None:
@@ -111,22 +107,12 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
         if key not in by_ad:
             by_ad[key] = _ad_nodes(ad, sets, sessions)
         node_sets.append(by_ad[key])
+    pools = metallb.pools or ()
     out = []
-    for pool in metallb.pools or ():
-        a = Announced("metallb", pool.name, pool.cidrs)
-        l2: list[frozenset[str]] = []
-        bgp: list[frozenset[str]] | None = []
-        for ad, names in zip(ads, node_sets, strict=True):
-            if not _covers(ad, pool):
-                continue
-            if ad.kind == "bgp":
-                a.bgp = True
-                bgp = None if names is None or bgp is None else [*bgp, names]
-            else:
-                l2.append(names or frozenset())
-                a.interfaces += tuple(i for i in ad.interfaces if i not in a.interfaces)
-        a.l2_nodes = set(union_once(l2))
-        a.bgp_nodes = None if bgp is None else set(union_once(bgp))
+    for pool, summed in zip(pools, covered(pools, ads, node_sets), strict=True):
+        a = Announced("metallb", pool.name, pool.cidrs, bgp=summed.bgp)
+        a.l2_nodes, a.interfaces = set(summed.l2_nodes), summed.interfaces
+        a.bgp_nodes = None if summed.bgp_nodes is None else set(summed.bgp_nodes)
         out.append(a)
     return out
 

@@ -118,6 +118,11 @@ class Universe:
         self.buckets: dict[tuple[_Rule, ...], tuple[_Rule, ...]] = {}
         # a remote prefix's index ranges (rules of many groups name the same prefixes)
         self.prefixes: dict[IPNetwork, Ranges] = {}
+        # an admitted set made of a shared part (a remote group's members, merged once per
+        # combination of groups: `SetEngine._union`) and its own few ranges, by the set's id:
+        # the set (kept alive, so its id stays its), the shared part, its own ranges; the
+        # shapes cut the shared part once for every set that holds it (shape_sides.py `Cuts`)
+        self.splits: dict[int, tuple[Ranges, Ranges, Ranges]] = {}
 
     def position(self, ip: IPAddress) -> int:
         k = addr_key(ip)
@@ -281,7 +286,10 @@ class SetEngine:
                 found = self._by_rules[key] = self._read(q, found_read[1])
             result, uses_members = found
         # one object per distinct set (keyed by its fields: a tuple hashes in C)
-        result = self._interned.setdefault((result.ranges, result.undecided), result)
+        made, result = result, self._interned.setdefault((result.ranges, result.undecided), result)
+        split = self.universe.splits.get(id(made.ranges))
+        if split is not None and split[0] is made.ranges:
+            self.universe.splits.setdefault(id(result.ranges), (result.ranges, *split[1:]))
         mine[q] = result
         if not uses_members:
             # no remote group: the same whatever the ports' pairs or the backend
@@ -326,7 +334,11 @@ class SetEngine:
             )
         base = found[1]
         rest = [r for s in sets if len(s) <= SMALL for r in s if r[0] < r[1]]
-        return splice(base, [r for r in rest if not covers(base, r)])
+        own = tuple(sorted({r for r in rest if not covers(base, r)}))
+        out = splice(base, own)
+        if large:
+            self.universe.splits.setdefault(id(out), (out, base, own))
+        return out
 
 
 def _span_of(q: Query) -> tuple[int, int] | None:

@@ -85,7 +85,7 @@ class Run:
         # flags interned; shapes.py's cuts of sets (and the sets interned), shared by the runs
         self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
         if fam.cuts is None:
-            fam.cuts = Cuts()
+            fam.cuts = Cuts(splits=fam.universe.splits)
         self.cuts = Cuts(fam.cuts)
         self._wires, self._t_node, self._end_keys = fam.plans  # `plan`'s, for every run
         # (source super, target super, relation, patterns) -> its outcome in every world

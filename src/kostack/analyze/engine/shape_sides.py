@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kostack.analyze.engine.addrsets import Ranges
+from kostack.analyze.engine.addrsets import Ranges, splice
 from kostack.analyze.engine.family_records import End, EndClass
 from kostack.analyze.engine.relations import SuperPair
 
@@ -29,6 +29,7 @@ def undecided_of(flags: Flags) -> tuple[bool, ...]:
     return tuple(next(s_flags) if mine else next(t_flags) for mine in flags[2])
 
 
+Splits = dict[int, tuple[Ranges, Ranges, Ranges]]  # addrsets.py `Universe.splits`
 Small = tuple[tuple[int, int, str], ...]  # small ranges, with whose address they test
 GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coarse sets
 
@@ -40,17 +41,21 @@ class Cuts:
     per run: a run's cuts share ``shared``'s sets, cuts and keys (`Families.cuts`: the
     families of a diagnosis judge the same per-node sets again and again)."""
 
-    def __init__(self, shared: Cuts | None = None) -> None:
+    def __init__(self, shared: Cuts | None = None, splits: Splits | None = None) -> None:
         self._sides: dict[int, tuple[SideSets, GroupKey, Small]] = {}  # by id of the sets
         # by id of a set: its cuts; a set (and whose address it tests) one object per content
         self._sets: dict[int, tuple[tuple[Ranges, str], Ranges, Small]] = {}
         self._coarse: dict[Ranges, Ranges] = {}
+        # a shared part (addrsets.py `Universe.splits`) as coarse, by its id: it, interned
+        self._shared: dict[int, tuple[Ranges, Ranges]] = {}
         self._keys: dict[tuple[object, ...], GroupKey] = {}
         self.pairs: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
         self.pair_ids: dict[tuple[int, str], tuple[Ranges, str]] = {}  # by the ranges' id
+        self.splits: Splits = {} if splits is None else splits
         if shared is not None:
             self._sets, self._coarse, self._keys = shared._sets, shared._coarse, shared._keys
             self.pairs, self.pair_ids = shared.pairs, shared.pair_ids
+            self._shared, self.splits = shared._shared, shared.splits
 
     def of(self, sets: SideSets, flags: Sequence[bool]) -> tuple[SideSets, GroupKey, Small]:
         found = self._sides.get(id(sets))
@@ -66,13 +71,33 @@ class Cuts:
         return found
 
     def _cut(self, one: tuple[Ranges, str]) -> tuple[tuple[Ranges, str], Ranges, Small]:
+        """A set's coarse ranges (one object per content) and its small ones. A set made of a
+        shared part and its own ranges (`Universe.splits`: per-node groups that admit one
+        remote group) keeps the shared part whole as coarse, cut once for every set holding
+        it, and only its own ranges are cut: a shared range is one class's, not each end's."""
         found = self._sets.get(id(one))
         if found is None:
             ranges, kind = one
-            coarse = tuple([r for r in ranges if r[1] - r[0] > SMALL])
-            small = tuple([(lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL])
-            found = self._sets[id(one)] = (one, self._coarse.setdefault(coarse, coarse), small)
+            split = self.splits.get(id(ranges))
+            if split is not None and split[0] is ranges:
+                coarse, own = self._shared_coarse(split[1]), split[2]
+                wide = [r for r in own if r[1] - r[0] > SMALL]
+                if wide:
+                    coarse = splice(coarse, wide)
+                    coarse = self._coarse.setdefault(coarse, coarse)
+            else:
+                own = ranges
+                coarse = tuple([r for r in ranges if r[1] - r[0] > SMALL])
+                coarse = self._coarse.setdefault(coarse, coarse)
+            small = tuple([(lo, hi, kind) for lo, hi in own if hi - lo <= SMALL])
+            found = self._sets[id(one)] = (one, coarse, small)
         return found
+
+    def _shared_coarse(self, shared: Ranges) -> Ranges:
+        found = self._shared.get(id(shared))
+        if found is None or found[0] is not shared:
+            found = self._shared[id(shared)] = (shared, self._coarse.setdefault(shared, shared))
+        return found[1]
 
 
 @dataclass
