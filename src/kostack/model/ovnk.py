@@ -46,8 +46,8 @@ class OvnkOperator(Record):
     # ipsecConfig.full.encapsulation (Auto when unset): "Always" forces NAT-T (ESP in UDP
     # 4500); Auto: ESP (IP protocol 50) unless IKE finds a NAT
     ipsec_encapsulation: Name | None = None
-    # v4InternalSubnet: OVN's join subnet (100.64.0.0/16 by default), between the gateway
-    # routers and the cluster router; a node network inside it breaks routing
+    # v4InternalSubnet: OVN's join subnet (cluster-network-operator's V4JoinSubnet), between
+    # the gateway routers and the cluster router; read, not yet judged
     v4_internal_subnet: CIDRSet | None = None
 
 
