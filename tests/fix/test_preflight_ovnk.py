@@ -9,7 +9,7 @@ import ipaddress
 import json
 
 import pytest
-from fix_cloud import run_cli
+from fix_cloud import create_recommended, run_cli
 from test_preflight_antrea import _without
 
 from kostack.analyze.diagnose import diagnose
@@ -133,3 +133,31 @@ def test_the_cli_json_and_the_korean_report() -> None:
     en = " ".join(render_text(preflight(spec()), "en").split())
     assert "OVN-Kubernetes Geneve (ovnkube.conf [default] encap-port 6081)" in en
     assert "ovn-kubernetes' own install uses 1400" in en and "자체 설치는" in ko
+
+
+@pytest.mark.neutron
+def test_the_recommendation_created_in_neutron_works(neutron: str) -> None:
+    """What preflight prints, created in the real Neutron and collected back: the planned
+    OVN-Kubernetes cluster on it has no port or group problem; without the Geneve rule it
+    has."""
+    nodes = tuple(
+        PlannedNode(name, ipaddress.ip_address(ip), i == 0)
+        for i, (name, ip) in enumerate([("k8s-cp-1", "10.0.0.11"), ("k8s-w-1", "10.0.0.12")])
+    )
+    result = preflight(spec(nodes=nodes, backend="ml2/ovn"))
+    built = create_recommended(neutron, result)
+    keys = {rc.key for rc in diagnose(built).root_causes}
+    assert not {"antispoof", "sg-encap", "sg-pod-source", "sg-node"} & keys, keys
+    geneve = next(r for r in result.rules if r.slug == "ovnk_geneve")
+    os_ = built.openstack
+    assert os_ is not None and os_.security_groups is not None
+    groups = tuple(
+        g.model_copy(
+            update={"rules": tuple(r for r in g.rules if r.description != geneve.rule.description)}
+        )
+        for g in os_.security_groups
+    )
+    broken = built.model_copy(
+        update={"openstack": os_.model_copy(update={"security_groups": groups})}
+    )
+    assert "sg-encap" in {rc.key for rc in diagnose(broken).root_causes}
