@@ -246,7 +246,7 @@ register(
             "spec.defaultNetwork.ovnKubernetesConfig.mtu is unset, but ovn-kubernetes' own "
             "install uses 1400 when ConfigMap ovn-config has no mtu; a value larger than the "
             "network's minus 58 breaks large packets between nodes.",
-            "ko": "Pod MTU를 {mtu}로 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). "
+            "ko": "Pod MTU를 {mtu:으로/로} 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). "
             "OpenShift Network 오퍼레이터는 spec.defaultNetwork.ovnKubernetesConfig.mtu가 없으면 "
             "ovnkube.conf [default] mtu를 이 값으로 정하지만, ovn-kubernetes 자체 설치는 "
             "ConfigMap ovn-config에 mtu가 없으면 1400을 씁니다. 네트워크 MTU에서 58을 뺀 값보다 "
