@@ -26,6 +26,28 @@ register(
             "사이의 UDP 6081이 필요하며, 그때까지 Pod 트래픽이 노드 사이를 건너는 방식에 달린 "
             "점검은 판단 불가입니다.",
         },
+        "gap.hint.ovnk.operator": {
+            "en": "OpenShift renders OVN-Kubernetes' ovnkube.conf from the Network operator "
+            "config (`oc get network.operator cluster -o yaml`: spec.defaultNetwork."
+            "ovnKubernetesConfig); kostack reads it for the IPsec mode (ipsecConfig.mode "
+            "Disabled, External or Full), which decides whether the nodes' Geneve runs inside "
+            "ESP. It needs get on networks.operator.openshift.io `cluster`; until then a node's "
+            "ovn-ipsec pods leave the tunnel UNKNOWN.",
+            "ko": "OpenShift는 OVN-Kubernetes의 ovnkube.conf를 Network 오퍼레이터 설정"
+            "(`oc get network.operator cluster -o yaml`의 spec.defaultNetwork."
+            "ovnKubernetesConfig)에서 생성합니다. kostack은 여기서 IPsec 모드(ipsecConfig.mode "
+            "Disabled, External, Full)를 읽으며, 이 값이 노드 사이의 Geneve가 ESP 안에서 "
+            "전달되는지를 정합니다. networks.operator.openshift.io `cluster`에 대한 get 권한이 "
+            "필요하며, 그때까지 ovn-ipsec Pod가 있으면 터널은 판단 불가입니다.",
+        },
+        "skip.ovnk-operator-differs": {
+            "en": "the Network operator config asks for {field} {wanted}, but the rendered "
+            "ovnkube.conf says {running}: the ConfigMap is what runs (the operator has not "
+            "rolled the change out yet)",
+            "ko": "Network 오퍼레이터 설정은 {field} {wanted:을/를} 요구하지만 생성된 "
+            "ovnkube.conf는 {running}입니다. 실제로 동작하는 것은 ConfigMap입니다(오퍼레이터가 "
+            "아직 변경을 반영하지 않았습니다)",
+        },
         "skip.ovnk-node-subnets": {
             "en": 'node {node}: annotation k8s.ovn.org/node-subnets {value} has no "default" CIDR',
             "ko": '노드 {node}: 어노테이션 k8s.ovn.org/node-subnets {value}에 "default" CIDR가 '

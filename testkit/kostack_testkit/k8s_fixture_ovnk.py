@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from kostack_lab.kube_objects import JsonObject, namespace_object
+from kostack_lab.kube_objects import JsonObject, crd_object, namespace_object, object_meta
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
     POD_SUBNET,
@@ -52,6 +53,24 @@ def ovnkube_conf(*, mtu: int = 1400, port: int = 6081, mode: str = "shared") -> 
     )
 
 
+def network_operator(ovnk_config: Mapping[str, Any]) -> list[JsonObject]:
+    """OpenShift's Network operator config: the CRD networks.operator.openshift.io and its
+    ``cluster`` object with ``spec.defaultNetwork.ovnKubernetesConfig`` (openshift/api
+    operator/v1 types_network.go)."""
+    crd = crd_object("operator.openshift.io", "Network", "networks")
+    network: JsonObject = {
+        "apiVersion": "operator.openshift.io/v1",
+        "kind": "Network",
+        "metadata": object_meta("Network", "cluster", created=4.5),
+        "spec": {
+            "clusterNetwork": [{"cidr": POD_SUBNET, "hostPrefix": 24}],
+            "serviceNetwork": [SERVICE_SUBNET],
+            "defaultNetwork": {"type": "OVNKubernetes", "ovnKubernetesConfig": dict(ovnk_config)},
+        },
+    }
+    return [crd, network]
+
+
 def _without_kube_proxy(objects: list[JsonObject]) -> list[JsonObject]:
     """OVN-Kubernetes serves Services itself: no kube-proxy DaemonSet, pods nor ConfigMap."""
     return [o for o in objects if "kube-proxy" not in str(o["metadata"].get("name", ""))]
@@ -64,11 +83,14 @@ def ovnk_cluster(
     conf: str | None = None,
     env: Mapping[str, str] | None = None,
     ipsec: bool = False,
+    operator: Mapping[str, Any] | None = MappingProxyType({}),
     extra: Iterable[Mapping[str, Any]] = (),
 ) -> list[JsonObject]:
     """OVN-Kubernetes' objects: OpenShift's ConfigMap (``conf``, ovnkube.conf) in
     ``namespace``, or with ``env`` ovn-kubernetes' own (ConfigMap ovn-config and that
-    environment on the ovnkube-node container); ``ipsec`` adds the ovn-ipsec DaemonSet."""
+    environment on the ovnkube-node container); ``ipsec`` adds the ovn-ipsec DaemonSet;
+    ``operator`` (an ovnKubernetesConfig, none set by default) the Network operator config on
+    OpenShift, as OpenShift always has one."""
     nodes = list(nodes) if nodes is not None else make_nodes(pod_subnet=POD_SUBNET)
     annotations = {
         n.name: {"k8s.ovn.org/node-subnets": json.dumps({"default": n.pod_cidr})} for n in nodes
@@ -103,4 +125,6 @@ def ovnk_cluster(
                 namespace, "ovn-ipsec", {"app": "ovn-ipsec"}, [agent], nodes, host_network=True
             )
         )
+    if operator is not None and namespace == OPENSHIFT:
+        objects.extend(network_operator(operator))
     return merge_objects(objects, extra)

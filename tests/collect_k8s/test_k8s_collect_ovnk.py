@@ -8,6 +8,7 @@ import ipaddress
 from k8s_collect_served import ServeFn
 
 from kostack.collect._cni_ovnk import parse_conf, parse_ini
+from kostack.collect._cni_ovnk_operator import parse_operator
 from kostack.collect._kube_objects import Notes
 from kostack.gap_words import gap_hint
 from kostack_testkit.k8s_fixture_objects import POD_SUBNET, SERVICE_SUBNET
@@ -106,3 +107,66 @@ def test_pods_unreadable_ovn_kubernetes_is_found_by_its_node_annotation(serve: S
     assert o.config_map == "ovn-kubernetes/ovn-config" and o.ipsec is None
     assert o.node_subnets is not None and len(o.node_subnets) == 4
     assert "cluster.pods" in {g.source for g in collection.gaps}
+
+
+def test_openshift_network_operator_config_is_read(serve: ServeFn) -> None:
+    """network.operator.openshift.io cluster: ipsecConfig.mode Full with its encapsulation,
+    the MTU, Geneve port, routingViaHost and v4InternalSubnet; agreeing with ovnkube.conf,
+    no note."""
+    config = {
+        "mtu": 1400,
+        "genevePort": 6081,
+        "gatewayConfig": {"routingViaHost": False},
+        "ipsecConfig": {"mode": "Full", "full": {"encapsulation": "Always"}},
+        "v4InternalSubnet": "100.66.0.0/16",
+    }
+    collection = serve(ovnk_cluster(operator=config)).collect()
+    assert collection.gaps == ()
+    o = collection.cluster.cni.ovn_kubernetes
+    assert o is not None and o.operator is not None
+    op = o.operator
+    assert (op.ipsec_mode, op.ipsec_encapsulation) == ("Full", "Always")
+    assert (op.mtu, op.geneve_port, op.routing_via_host) == (1400, 6081, False)
+    assert op.v4_internal_subnet == (ipaddress.ip_network("100.66.0.0/16"),)
+
+
+def test_ipsec_mode_defaults_follow_get_ipsec_mode() -> None:
+    """GetIPsecMode: no ipsecConfig is Disabled; one without a mode is Full (the API before
+    4.15), its encapsulation Auto; External carries no encapsulation."""
+    assert parse_operator({}).ipsec_mode == "Disabled"
+    legacy = parse_operator({"defaultNetwork": {"ovnKubernetesConfig": {"ipsecConfig": {}}}})
+    assert (legacy.ipsec_mode, legacy.ipsec_encapsulation) == ("Full", "Auto")
+    external = {"defaultNetwork": {"ovnKubernetesConfig": {"ipsecConfig": {"mode": "External"}}}}
+    assert (parse_operator(external).ipsec_mode, parse_operator(external).ipsec_encapsulation) == (
+        "External",
+        None,
+    )
+
+
+def test_where_the_operator_and_the_configmap_disagree_the_configmap_runs(serve: ServeFn) -> None:
+    """The operator asks for MTU 1300 and local gateway mode; ovnkube.conf still says 1400 and
+    shared: the ConfigMap's values are kept (what runs), with a note naming both."""
+    config = {"mtu": 1300, "gatewayConfig": {"routingViaHost": True}}
+    collection = serve(ovnk_cluster(operator=config)).collect()
+    o = collection.cluster.cni.ovn_kubernetes
+    assert o is not None and (o.mtu, o.gateway_mode) == (1400, "shared")
+    (gap,) = [g for g in collection.gaps if g.source == "cluster.cni.ovn_kubernetes.operator"]
+    assert "mtu 1300" in gap.error and "says 1400" in gap.error
+    assert "routingViaHost local" in gap.error and "the ConfigMap is what runs" in gap.error
+
+
+def test_a_refused_network_operator_config_is_a_gap_with_the_oc_command(serve: ServeFn) -> None:
+    """Forbidden (a role without networks.operator.openshift.io), or missing: a gap whose
+    hint gives `oc get network.operator cluster -o yaml`; ovnkube.conf is still read."""
+    served = serve(ovnk_cluster(operator={"ipsecConfig": {"mode": "Full"}}))
+    served.api.inject_fault("operator.openshift.io", "networks", status=403)
+    collection = served.collect()
+    o = collection.cluster.cni.ovn_kubernetes
+    assert o is not None and o.operator is None and o.encap_port == 6081
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni.ovn_kubernetes.operator")
+    assert "`oc get network.operator cluster -o yaml`" in gap.hint
+    assert "`oc get network.operator cluster -o yaml`" in gap_hint(gap, "ko")
+    missing = serve(ovnk_cluster(operator=None)).collect()
+    assert "cluster.cni.ovn_kubernetes.operator" in {g.source for g in missing.gaps}
+    upstream = serve(ovnk_cluster(namespace=UPSTREAM, env={})).collect()
+    assert upstream.gaps == ()  # not OpenShift: nothing to read

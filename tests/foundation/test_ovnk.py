@@ -90,6 +90,51 @@ def test_what_kostack_does_not_model_is_unknown_never_passed(settings: Doc, said
     assert encap.status == Status.UNKNOWN
 
 
+@pytest.mark.parametrize(
+    ("ipsec", "operator", "said"),
+    [
+        (True, {"ipsec_mode": "Full"}, "ipsecConfig.mode Full (encapsulation Auto)"),
+        (False, {"ipsec_mode": "Full", "ipsec_encapsulation": "Always"}, "encapsulation Always"),
+        (None, {"ipsec_mode": "Full"}, "ESP, UDP 500 and UDP 4500"),
+        (True, {"ipsec_mode": "External"}, "ipsecConfig.mode External, yet ovn-ipsec pods"),
+        (True, {"ipsec_mode": "Disabled"}, "until OVN's IPsec is off"),
+        (True, {}, "IPsec ESP"),
+        (None, {"ipsec_mode": "External"}, "IPsec (ovn-ipsec pods)"),
+    ],
+)
+def test_ipsec_full_or_still_running_is_unknown(ipsec: Any, operator: Doc, said: str) -> None:
+    """The Network operator's ipsecConfig.mode Full puts every Geneve tunnel inside ESP (with
+    IKE on UDP 500/4500): UNKNOWN naming what Neutron must pass, whatever the pods say; with
+    External or Disabled, ovn-ipsec pods still running mean OVN's IPsec is being turned off."""
+    doc = _ovnk(ipsec=ipsec, operator=operator)
+    hop = _route(doc, "k8s-cp-1", "k8s-w-1", "10.244.1.7").hop
+    assert hop.disposition == Disposition.UNKNOWN
+    assert said in localize(hop.detail, "en"), localize(hop.detail, "en")
+    assert localize(hop.detail, "ko") != localize(hop.detail, "en")
+    (encap,) = _findings(doc, "net-sg-cni-encap")
+    assert encap.status == Status.UNKNOWN
+
+
+@pytest.mark.parametrize("mode", ["External", "Disabled"])
+def test_external_ipsec_leaves_the_nodes_geneve_plain(mode: str) -> None:
+    """ipsecConfig.mode External is IPsec to hosts outside the cluster only: the operator
+    renders no ovn-ipsec DaemonSet, and east-west Geneve is judged as plain UDP 6081, with the
+    mode as evidence."""
+    d = _route(_ovnk(operator={"ipsec_mode": mode}), "k8s-cp-1", "k8s-w-1", "10.244.1.7")
+    assert d.hop.disposition == Disposition.ACCEPTED
+    assert (d.encap, d.proto, d.port) == ("Geneve", 17, 6081)
+    assert f"ipsecConfig.mode={mode}" in {e.text().split(" ", 2)[2] for e in d.hop.evidence}
+
+
+def test_a_blocked_geneve_with_external_ipsec_still_fails() -> None:
+    """External does not hide the seed's missing UDP 6081 rule: the tunnel is judged and
+    fails as without IPsec."""
+    doc = ovnk_example_doc("ovnk-geneve-blocked")
+    doc["cluster"]["cni"]["ovn_kubernetes"]["operator"] = {"ipsec_mode": "External"}
+    (encap,) = _findings(doc, "net-sg-cni-encap")
+    assert encap.status == Status.FAIL
+
+
 def test_no_settings_read_is_unknown() -> None:
     doc = seed_doc()
     as_ovnk(doc)

@@ -22,7 +22,15 @@ PROBE_MAX_SOURCES: Final = 16
 # kostack.plan.release_model.DEFAULT_TIMEOUT (seconds Helm waits per install)
 RELEASE_TIMEOUT_S: Final = 600
 # the keys of kostack.plan.preflight.CNI_MODES
-PREFLIGHT_CNIS: Final = ("antrea", "calico", "cilium", "flannel", "kube-ovn", "kube-router")
+PREFLIGHT_CNIS: Final = (
+    "antrea",
+    "calico",
+    "cilium",
+    "flannel",
+    "kube-ovn",
+    "kube-router",
+    "ovn-kubernetes",
+)
 # kostack.plan.preflight_antrea.TUNNELS (Antrea's tunnelType)
 PREFLIGHT_TUNNELS: Final = ("geneve", "vxlan", "gre", "stt")
 NEUTRON_BACKENDS: Final = ("ml2/ovs", "ml2/ovn")

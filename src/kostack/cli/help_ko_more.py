@@ -142,7 +142,8 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "mode": "calico: vxlan-crosssubnet(기본값), vxlan, ipip, ipip-crosssubnet, none; flannel: "
         "vxlan(기본값), host-gw; cilium: vxlan(기본값), geneve, native; kube-router: ipip(기본값), "
         "fou, full, none; antrea(trafficEncapMode): encap(기본값), noEncap, hybrid; "
-        "kube-ovn(install.sh NETWORK_TYPE): geneve(기본값), vxlan, stt, vlan.",
+        "kube-ovn(install.sh NETWORK_TYPE): geneve(기본값), vxlan, stt, vlan; ovn-kubernetes: "
+        "geneve(기본값, 유일한 터널).",
         "tunnel_type": "encap과 hybrid 모드에서 Antrea의 tunnelType(기본값: geneve).",
         "nodes": "계획한 노드(반복 가능, 듀얼 스택: 그 IPv4와 IPv6 주소). --node가 없으면 "
         "--network의 VM 포트가 노드입니다.",

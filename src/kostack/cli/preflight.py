@@ -32,6 +32,7 @@ DEFAULT_MODES = {
     "kube-router": "ipip",
     "antrea": "encap",
     "kube-ovn": "geneve",
+    "ovn-kubernetes": "geneve",
 }
 
 
@@ -217,7 +218,7 @@ _OPTIONS = (
         "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native; "
         "kube-router: ipip (default), fou, full, none; antrea (trafficEncapMode): encap "
         "(default), noEncap, hybrid; kube-ovn (install.sh NETWORK_TYPE): geneve (default), "
-        "vxlan, stt, vlan.",
+        "vxlan, stt, vlan; ovn-kubernetes: geneve (default, its only tunnel).",
     ),
     click.option(
         "--tunnel-type",

@@ -10,7 +10,8 @@ ovn-kubernetes (``mtu``, ``net_cidr``, ``svc_cidr``) and the ovnkube-node contai
 ``OVN_DISABLE_SNAT_MULTIPLE_GWS``. A key the file leaves out takes config.go's default
 (encap-type geneve, encap-port 6081, mtu 1400); the gateway mode has none there (ovnkube.sh
 passes its flag), so an absent one is not known. Each node's pod range is its annotation
-k8s.ovn.org/node-subnets; OVN's IPsec is its ovn-ipsec pods. Two requests at most.
+k8s.ovn.org/node-subnets; OVN's IPsec is its ovn-ipsec pods; on OpenShift the Network
+operator config says the IPsec mode (_cni_ovnk_operator.py). Three requests at most.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kostack.collect._cni_common import CniContext, CniResult, agent_version, positive, truthy
+from kostack.collect._cni_ovnk_operator import read_operator
 from kostack.collect._kube_objects import Notes, as_dict, as_list
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
@@ -203,6 +205,7 @@ def read_ovn_kubernetes(ctx: CniContext, detected: bool) -> CniResult | None:
             **found.model_dump(),
             "ipsec": True if facts.ovn_ipsec else (False if facts.pods_known else None),
             "node_subnets": node_subnets(facts.ovnk_node_subnets, ctx.notes),
+            "operator": read_operator(ctx, namespace, found),
         }
     )
     cni = base.model_copy(update={"ovn_kubernetes": settings})

@@ -29,6 +29,28 @@ OVN_IPSEC_APP = "ovn-ipsec"
 OVNK_DEFAULT_MTU = 1400
 
 
+class OvnkOperator(Record):
+    """OpenShift's Network operator config (network.operator.openshift.io ``cluster``,
+    ``spec.defaultNetwork.ovnKubernetesConfig``), which cluster-network-operator renders
+    ovnkube.conf from (pkg/network/ovn_kubernetes.go). What runs is the rendered ConfigMap:
+    where the two disagree the ConfigMap wins (the operator has not rolled it out yet).
+    Every field is None when it is not set (the operator's default applies)."""
+
+    mtu: int | None = Field(default=None, ge=68, le=65535)
+    geneve_port: int | None = Field(default=None, ge=1, le=65535)
+    # gatewayConfig.routingViaHost: true renders [gateway] mode=local, else shared
+    routing_via_host: bool | None = None
+    # GetIPsecMode: no ipsecConfig -> Disabled; ipsecConfig without a mode -> Full (the API
+    # before 4.15); External: IPsec to external hosts only, the nodes' Geneve stays plain
+    ipsec_mode: Literal["Disabled", "External", "Full"] | None = None
+    # ipsecConfig.full.encapsulation (Auto when unset): "Always" forces NAT-T (ESP in UDP
+    # 4500); Auto: ESP (IP protocol 50) unless IKE finds a NAT
+    ipsec_encapsulation: Name | None = None
+    # v4InternalSubnet: OVN's join subnet (cluster-network-operator's V4JoinSubnet), between
+    # the gateway routers and the cluster router; read, not yet judged
+    v4_internal_subnet: CIDRSet | None = None
+
+
 class OvnKubernetes(Record):
     """What OVN-Kubernetes was read with. Every field is None when it was not read: the
     analysis then says UNKNOWN rather than assume a default."""
@@ -62,3 +84,5 @@ class OvnKubernetes(Record):
     # Each node's k8s.ovn.org/node-subnets "default" range(s), by node name (a node without the
     # annotation is absent); None: the nodes were not read
     node_subnets: dict[Name, CIDRSet] | None = None
+    # OpenShift's Network operator config (None: not OpenShift, or it could not be read)
+    operator: OvnkOperator | None = None

@@ -358,9 +358,10 @@ def _notes(
         notes.append(Msg("preflight.note.mtu-kube-router", mtu=net_mtu))
     elif spec.pod_mtu is None:
         recommended = net_mtu - overhead
+        word = "mtu-ovnk" if spec.cni == "ovn-kubernetes" else "mtu"
         notes.append(
             Msg(
-                "preflight.note.mtu",
+                f"preflight.note.{word}",
                 mtu=recommended,
                 net=net_mtu,
                 overhead=overhead,

@@ -240,6 +240,40 @@ register(
             "ko": "Kube-OVN에는 WireGuard가 없습니다: 터널은 IPsec(--enable-ovn-ipsec)으로 "
             "암호화하며, preflight는 이를 계획하지 않습니다",
         },
+        "preflight.note.mtu-ovnk": {
+            "en": "Set the pod MTU to {mtu} (network MTU {net} - {overhead} for {kind}): "
+            "OpenShift's Network operator sets ovnkube.conf [default] mtu to that when "
+            "spec.defaultNetwork.ovnKubernetesConfig.mtu is unset, but ovn-kubernetes' own "
+            "install uses 1400 when ConfigMap ovn-config has no mtu; a value larger than the "
+            "network's minus 58 breaks large packets between nodes.",
+            "ko": "Pod MTU를 {mtu:으로/로} 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). "
+            "OpenShift Network 오퍼레이터는 spec.defaultNetwork.ovnKubernetesConfig.mtu가 없으면 "
+            "ovnkube.conf [default] mtu를 이 값으로 정하지만, ovn-kubernetes 자체 설치는 "
+            "ConfigMap ovn-config에 mtu가 없으면 1400을 씁니다. 네트워크 MTU에서 58을 뺀 값보다 "
+            "크면 노드 사이의 큰 패킷이 깨집니다.",
+        },
+        "pf.err.ovnk-wireguard": {
+            "en": "OVN-Kubernetes has no WireGuard: it encrypts its Geneve tunnels with IPsec "
+            "(OpenShift's ipsecConfig mode Full), which preflight does not plan",
+            "ko": "OVN-Kubernetes에는 WireGuard가 없습니다: Geneve 터널은 IPsec(OpenShift "
+            "ipsecConfig mode Full)으로 암호화하며, preflight는 이를 계획하지 않습니다",
+        },
+        "pf.hint.ovnk-wireguard": {
+            "en": "leave --wireguard out with --cni ovn-kubernetes",
+            "ko": "--cni ovn-kubernetes에서는 --wireguard를 빼세요",
+        },
+        "pf.err.ovnk-nat-off": {
+            "en": "OVN-Kubernetes always SNATs pods' traffic to the outside to the node IP "
+            "(its gateway router, or the host in local gateway mode): it has no setting that "
+            "sends pods out with their own addresses",
+            "ko": "OVN-Kubernetes는 바깥으로 나가는 Pod 트래픽을 항상 노드 IP로 SNAT합니다(게이트웨이 "
+            "라우터, 또는 local 게이트웨이 모드의 호스트). Pod가 자기 주소로 나가게 하는 설정이 "
+            "없습니다",
+        },
+        "pf.hint.ovnk-nat-off": {
+            "en": "leave --no-nat-outgoing out with --cni ovn-kubernetes",
+            "ko": "--cni ovn-kubernetes에서는 --no-nat-outgoing을 빼세요",
+        },
         "pf.hint.kube-ovn-wireguard": {
             "en": "leave --wireguard out with --cni kube-ovn",
             "ko": "--cni kube-ovn에서는 --wireguard를 빼세요",

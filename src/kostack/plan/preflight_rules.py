@@ -9,6 +9,7 @@ from typing import Protocol
 
 from kostack.plan import preflight_antrea as antrea
 from kostack.plan import preflight_kubeovn as kubeovn
+from kostack.plan import preflight_ovnk as ovnk
 from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_spec import GROUP_ID, NeededRule, PreflightSpec
 from kostack.plan.rules import Rule
@@ -29,6 +30,8 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
         )
     if spec.cni == "kube-router":  # pods get the interface's MTU; its tunnels their own
         return 0, "kube-router --auto-mtu"
+    if spec.cni == "ovn-kubernetes":  # one tunnel, over the primary family
+        return ovnk.overhead()
     if spec.cni == "kube-ovn":  # kube-ovn-cni's deduction (its tunnel runs over the primary)
         return kubeovn.overhead(spec.mode, spec.families[0])
     if spec.cni == "antrea":
@@ -112,6 +115,8 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
     elif spec.cni == "kube-ovn":
         planes = sum(1 for n in spec.nodes if n.control_plane)
         kubeovn.rules(spec.mode, primary=primary, control_planes=planes, add=add)
+    elif spec.cni == "ovn-kubernetes":
+        ovnk.rules(primary=primary, add=add)
     elif spec.cni == "cilium":
         under = spec.underlay_version
         if spec.mode == "vxlan":

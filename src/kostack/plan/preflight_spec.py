@@ -27,6 +27,7 @@ from kostack.model.snapshot import (
 )
 from kostack.plan import preflight_antrea as antrea
 from kostack.plan import preflight_kubeovn as kubeovn
+from kostack.plan import preflight_ovnk as ovnk
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route
 from kostack.plan.preflight_errors import Msg
@@ -43,6 +44,8 @@ CNI_MODES: dict[str, tuple[str, ...]] = {
     "antrea": antrea.MODES,
     # Kube-OVN: install.sh NETWORK_TYPE (docs/facts.md "Kube-OVN")
     "kube-ovn": kubeovn.MODES,
+    # OVN-Kubernetes: Geneve only (docs/facts.md "OVN-Kubernetes")
+    "ovn-kubernetes": ovnk.MODES,
 }
 # kube-router's flags for each preflight mode
 KUBE_ROUTER_MODES: dict[str, str] = {
@@ -167,6 +170,8 @@ class PreflightSpec:
         pairs admit them: not Kube-OVN's underlay pods, whose MACs are their own)."""
         if self.cni == "kube-ovn" and self.mode == "vlan":
             return False
+        if self.cni == "ovn-kubernetes":  # Geneve between nodes, SNAT to the node IP outside
+            return False
         return self.native_pods_of(version) or not self.nat_outgoing
 
     @property
@@ -178,7 +183,7 @@ class PreflightSpec:
         """The family the packets of pod family ``version`` are tunnelled over: Calico's
         IPv6 pools and Flannel's IPv6 network over the nodes' IPv6 addresses, Cilium over
         its underlay, Kube-OVN over the nodes' primary addresses (one ovn-encap-ip each)."""
-        if self.cni == "kube-ovn":
+        if self.cni in ("kube-ovn", "ovn-kubernetes"):
             return self.families[0]
         return self.underlay_version if self.cni == "cilium" else version
 
@@ -220,6 +225,8 @@ class PreflightSpec:
             mode = antrea.describe(self.mode, self.antrea_tunnel, wireguard=self.wireguard)
         if self.cni == "kube-ovn":
             return "Kube-OVN", kubeovn.describe(self.mode)
+        if self.cni == "ovn-kubernetes":
+            return "OVN-Kubernetes", ovnk.describe()
         return ("kube-router" if self.cni == "kube-router" else self.cni.capitalize()), mode
 
     def describe_cni(self) -> str:
@@ -329,6 +336,9 @@ def validate(spec: PreflightSpec) -> None:
             Msg("pf.err.tunnel-type-cni", cni=spec.cni), Msg("pf.hint.tunnel-type-cni")
         )
     if spec.cni == "kube-ovn" and (wrong := kubeovn.problem(wireguard=spec.wireguard)):
+        raise PreflightError(*wrong)
+    wrong = ovnk.problem(wireguard=spec.wireguard, masquerade=spec.nat_outgoing)
+    if spec.cni == "ovn-kubernetes" and wrong:
         raise PreflightError(*wrong)
     if spec.cni == "antrea":
         wrong = antrea.problem(

@@ -44,7 +44,7 @@ from kostack.model.snapshot import (
     Snapshot,
     Subnet,
 )
-from kostack.plan import preflight_antrea, preflight_kubeovn
+from kostack.plan import preflight_antrea, preflight_kubeovn, preflight_ovnk
 from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_spec import (
     BLOCK_PREFIX_V4,
@@ -169,6 +169,11 @@ def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> 
             spec.mode, spec.pod_cidrs, masquerade=nat, mtu=spec.pod_mtu
         )
         return CNI(type="kube-ovn", kube_ovn=kube_ovn)
+    if spec.cni == "ovn-kubernetes":  # ovnkube.conf [default] mtu: the planned pod MTU
+        per_family = [node_pod_cidrs(spec, v) for v in spec.families]
+        ranges = preflight_ovnk.node_ranges([n.name for n in spec.nodes], per_family)
+        record = preflight_ovnk.record(spec.pod_cidrs, spec.service_cidrs, ranges, mtu)
+        return CNI(type="ovn-kubernetes", ovn_kubernetes=record)
     cilium = Cilium(
         routing_mode="native" if spec.mode == "native" else "tunnel",
         tunnel_protocol=None if spec.mode == "native" else spec.mode,
@@ -375,7 +380,7 @@ def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
         pod_cidrs=spec.pod_cidrs,
         service_cidrs=spec.service_cidrs,
         cluster_dns_ip=ipaddress.ip_address(int(spec.service_cidr.network_address) + 10),
-        kube_proxy_mode="iptables",
+        kube_proxy_mode="none" if spec.cni == "ovn-kubernetes" else "iptables",
         cni=_cni(spec, blocks, mtu),
     )
 

@@ -115,6 +115,7 @@ RULE_WHY_KO: Final = {
     "kube_ovn_stt": "Kube-OVN STT (tcp 7471)",
     "kube_ovn_db": "ovn-central 노스바운드·사우스바운드 데이터베이스 (tcp 6641-6642)",
     "kube_ovn_raft": "컨트롤 플레인 노드 간 ovn-central Raft (tcp 6643-6644)",
+    "ovnk_geneve": "OVN-Kubernetes Geneve (udp 6081)",
     "pod_cidr": "노드 간 Pod 출발 패킷 (Pod CIDR에서 오는 모든 프로토콜)",
 }
 

@@ -65,6 +65,26 @@ register(
             "4500)로 키를 맺는 IPsec ESP(IP 프로토콜 50) 안에서 전달되며, kostack은 이를 "
             "모델링하지 않습니다",
         },
+        "hop.ovnk-ipsec-full": {
+            "en": "OpenShift's Network operator has ipsecConfig.mode Full (encapsulation "
+            "{encapsulation}): OVN's Geneve between the nodes runs inside IPsec ESP (IP protocol "
+            "50; with a NAT or encapsulation Always ESP in UDP 4500), keyed over IKE on UDP 500: "
+            "the security groups must admit ESP, UDP 500 and UDP 4500 between the nodes both "
+            "ways, and kostack judges one protocol per tunnel, so it does not decide this",
+            "ko": "OpenShift Network 오퍼레이터의 ipsecConfig.mode가 Full(encapsulation "
+            "{encapsulation})입니다. 노드 사이의 OVN Geneve는 IKE(UDP 500)로 키를 맺는 IPsec "
+            "ESP(IP 프로토콜 50, NAT가 있거나 encapsulation Always이면 UDP 4500 안의 ESP) 안에서 "
+            "전달됩니다. 보안 그룹은 노드 사이 양방향으로 ESP, UDP 500, UDP 4500을 허용해야 "
+            "하며, kostack은 터널마다 프로토콜 하나만 판단하므로 이를 판단하지 않습니다",
+        },
+        "hop.ovnk-ipsec-leaving": {
+            "en": "OpenShift's Network operator has ipsecConfig.mode {mode}, yet ovn-ipsec pods "
+            "run: the operator keeps them until OVN's IPsec is off, so the Geneve tunnels may "
+            "still run inside ESP",
+            "ko": "OpenShift Network 오퍼레이터의 ipsecConfig.mode가 {mode}인데도 ovn-ipsec Pod가 "
+            "실행 중입니다. 오퍼레이터는 OVN IPsec이 꺼질 때까지 이 Pod를 유지하므로 Geneve "
+            "터널이 아직 ESP 안에서 전달될 수 있습니다",
+        },
         "why.ovnk-geneve": {
             "en": "OVN-Kubernetes: OVN's Geneve tunnel between the nodes' addresses "
             "([default] encap-port {port})",
@@ -128,21 +148,42 @@ def route(route: _Route, ovnk: OvnKubernetes | None) -> EncapDecision:
         return route.unknown(Msg("hop.ovnk-transport", transport=ovnk.transport))
     if ovnk.encap_type is None:
         return route.unknown(Msg("hop.ovnk-value", field="[default] encap-type"))
-    if ovnk.ipsec is None:
-        return route.unknown(Msg("hop.ovnk-value", field="IPsec (ovn-ipsec pods)"))
-    if ovnk.ipsec:
-        return route.unknown(Msg("hop.ovnk-ipsec"))
+    ipsec = _ipsec(ovnk)
+    if ipsec is not None:
+        return route.unknown(ipsec)
     port = ovnk.encap_port
     if port is None:
         return route.unknown(Msg("hop.ovnk-value", field="[default] encap-port"))
-    ev = (
+    ev: tuple[Evidence, ...] = (
         Evidence("configmap", where(ovnk), "[default] encap-type", ovnk.encap_type),
         Evidence("configmap", where(ovnk), "[default] encap-port", str(port)),
     )
+    mode = ovnk.operator.ipsec_mode if ovnk.operator is not None else None
+    if mode is not None:  # External: IPsec to hosts outside the cluster only
+        ev += (Evidence("network.operator", "cluster", "ipsecConfig.mode", mode),)
     # ovn-encap-ip is one address per node: its primary one (K8S_NODE_IP)
     family = route.src.ip.version if route.src.ip is not None else route.dst_ip.version
     why = Msg("why.ovnk-geneve", port=port)
     return route.encap("Geneve", 17, port, wire_overhead("geneve", family), ev, why, family)
+
+
+def _ipsec(ovnk: OvnKubernetes) -> str | None:
+    """Why OVN's IPsec leaves the tunnel undecided, None when the nodes' Geneve is plain.
+    The Network operator's ipsecConfig.mode decides (cluster-network-operator
+    pkg/network/ovn_kubernetes.go): Full sets OVN's nb_global ipsec=true, so every Geneve
+    tunnel runs inside ESP in transport mode (ovs-monitor-ipsec's libreswan conns), keyed over
+    IKE on UDP 500 and, with a NAT or encapsulation Always, carried in UDP 4500: more than the
+    one protocol a tunnel is judged on. External and Disabled render no ovn-ipsec DaemonSet;
+    its pods then mean OVN's IPsec is still being turned off."""
+    mode = ovnk.operator.ipsec_mode if ovnk.operator is not None else None
+    if mode == "Full":
+        encap = (ovnk.operator.ipsec_encapsulation if ovnk.operator else None) or "Auto"
+        return Msg("hop.ovnk-ipsec-full", encapsulation=encap)
+    if ovnk.ipsec is None:
+        return Msg("hop.ovnk-value", field="IPsec (ovn-ipsec pods)")
+    if ovnk.ipsec and mode in ("External", "Disabled"):
+        return Msg("hop.ovnk-ipsec-leaving", mode=mode)
+    return Msg("hop.ovnk-ipsec") if ovnk.ipsec else None
 
 
 def _unknown(detail: str) -> tuple[Hop, bool]:
