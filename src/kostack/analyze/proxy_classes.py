@@ -128,8 +128,9 @@ def proxy_classes(
         cls.ends.append(e)
         of_node.setdefault(e.name, key)
     family = version if version is not None or not ends else ends[0].ip.version
-    # off Kube-OVN the key is the node's alone: read once per node, not per pod (a verifying
-    # diagnosis of `kostack fix plan` pays this pass again, over every pod)
+    # off Kube-OVN the key is the node's alone: read once per node, over each node's first pod
+    # and count (a pod index: `kostack fix plan`'s verifying diagnoses walk no pod); the pass
+    # over every pod remains for Kube-OVN's Subnets and for pods other than the topology's
     by_address = _keyed_by_address(topo)
     views = topo.node_views
     if not by_address and pods is topo.pods:
