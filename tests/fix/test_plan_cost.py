@@ -27,6 +27,7 @@ import kostack.report.jsonout
 from kostack.analyze.diagnose import diagnose, run_checks
 from kostack.analyze.findings import Finding
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.proxy_classes import ProxyClasses, _keyed_by_address, proxy_classes
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
@@ -35,6 +36,7 @@ from kostack.plan.build import _remedies, build_plan, diagnosed
 from kostack.plan.codec import plan_to_dict
 from kostack.plan.model import Operation, PlanOptions
 from kostack_testkit.builders import build, example_doc, synthetic_doc
+from kostack_testkit.hostile import hostile_doc
 
 
 def test_verifying_a_plan_runs_no_garbage_collection(
@@ -232,3 +234,57 @@ def test_an_unchanged_port_item_is_rendered_once(monkeypatch: pytest.MonkeyPatch
         *(p.ip_address for p in port.pairs),
         "10.250.0.0/24",
     ]
+
+
+class CountedPods(tuple):  # type: ignore[type-arg]
+    """A snapshot's pods that count the passes made over them."""
+
+    passes = 0
+
+    def __iter__(self) -> Any:
+        CountedPods.passes += 1
+        return super().__iter__()
+
+
+def test_the_verifying_diagnoses_make_no_pass_over_the_pods(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the ClusterIP hop reads of the source pods (each node's first pod of a family and
+    how many it has: `Topology.node_pods`) is a pod index: the verifying diagnoses, whose pods
+    are the first's, walk none of the snapshot's pods (two passes of 20,000 nodes' pods each,
+    before: analyze/proxy_classes.py)."""
+    snapshot = build(synthetic_doc(40, groups=4, rules=40, pods_per_node=5))
+    assert snapshot.cluster is not None
+    monkeypatch.setattr(CountedPods, "passes", 0)
+    object.__setattr__(snapshot.cluster, "pods", CountedPods(snapshot.cluster.pods))
+    diagnosis, topo = diagnosed(snapshot)  # as `kostack fix plan` does
+    assert CountedPods.passes > 0
+    monkeypatch.setattr(CountedPods, "passes", 0)
+    plan = build_plan(snapshot, diagnosis=diagnosis, reuse=topo)
+    assert plan.verification.iterations == 2 and not plan.verification.after
+    assert CountedPods.passes == 0
+
+
+def _classes(found: ProxyClasses) -> list[tuple[object, ...]]:
+    return [
+        (c.key, c.rep, list(c.nodes), c.pods, [(e.name, e.endpoint, e.ip) for e in c.ends])
+        for c in found.classes
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_clusterip_classes_from_each_nodes_first_pod_are_those_from_every_pod(
+    seed: int,
+) -> None:
+    """Off Kube-OVN `proxy_classes` reads each node's first pod and count (`node_pods`), not
+    every pod: the same classes, representatives, nodes, ends and counts, in the same order, on
+    the hostile cluster (dual stack, host-network pods, pods on unknown nodes)."""
+    flows = ClusterFlows(build(hostile_doc(128, seed, pods_per_node=8)))
+    topo = flows.topo
+    assert not _keyed_by_address(topo)
+    for version in (None, 4, 6):
+        ends = flows.pods if version is None else flows.pods_of(version)
+        fast = proxy_classes(topo, ends, topo.pods, version)
+        every = proxy_classes(topo, ends, list(topo.pods), version)  # each pod, as before
+        assert _classes(fast) == _classes(every) and fast.of_node == every.of_node
+        assert sum(c.pods for c in fast.classes) > len(topo.node_views)

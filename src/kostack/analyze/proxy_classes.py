@@ -128,11 +128,15 @@ def proxy_classes(
         cls.ends.append(e)
         of_node.setdefault(e.name, key)
     family = version if version is not None or not ends else ends[0].ip.version
-    # off Kube-OVN the key is the node's alone: read once per node, not per pod (a verifying
-    # diagnosis of `kostack fix plan` pays this pass again, over every pod)
+    # off Kube-OVN the key is the node's alone: read once per node, over each node's first pod
+    # and count (a pod index: `kostack fix plan`'s verifying diagnoses walk no pod); the pass
+    # over every pod remains for Kube-OVN's Subnets and for pods other than the topology's
     by_address = _keyed_by_address(topo)
-    by_node: dict[str, tuple[object, ...]] = {}
     views = topo.node_views
+    if not by_address and pods is topo.pods:
+        _by_node(topo, found, family)
+        return ProxyClasses(list(found.values()), of_node)
+    by_node: dict[str, tuple[object, ...]] = {}
     for pod in pods:  # the pods' own Endpoint only for a class's first on a node
         node = pod.node
         if pod.host_network or not node or node not in views:
@@ -156,6 +160,30 @@ def proxy_classes(
         cls.nodes.setdefault(node, None)
         cls.pods += 1
     return ProxyClasses(list(found.values()), of_node)
+
+
+def _by_node(
+    topo: Topology, found: dict[tuple[object, ...], ProxyClass], family: int | None
+) -> None:
+    """`proxy_classes`' pass over the pods when a class is its node's (off Kube-OVN): over each
+    node's first pod and count instead (`Topology.node_pods`, built once and shared by fix
+    plan's verifying diagnoses), in the order of those first pods: the same classes, in the
+    same order, with the same representatives, nodes, ends and counts."""
+    views = topo.node_views
+    for run in topo.node_pods(family):
+        node, pod, ip = run.node, run.pod, run.ip
+        if node not in views:
+            continue
+        key = proxy_key(topo, ip, node)
+        cls = found.get(key)
+        if cls is None:
+            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
+            cls = found[key] = ProxyClass(key, rep)
+        if node not in cls.nodes:
+            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
+            cls.ends.append(End(views[node], ep, ip))
+        cls.nodes.setdefault(node, None)
+        cls.pods += run.count
 
 
 @dataclass

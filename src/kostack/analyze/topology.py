@@ -121,8 +121,19 @@ class GroupMembers:
     pairs: list[IPNetwork] = field(default_factory=list)
 
 
+@dataclass
+class NodePods:
+    """A node's first pod of an address family (`Topology.node_pods`), its address of that
+    family, and how many of the node's pods have one."""
+
+    node: str
+    pod: Pod
+    ip: IPAddress
+    count: int = 1
+
+
 # the lookup tables a topology builds from its pods alone (``reuse``)
-POD_INDEXES = ("pod_by_ip", "pod_by_name", "pod_by_node")
+POD_INDEXES = ("pod_by_ip", "pod_by_name", "pod_by_node", "node_pods_of")
 
 
 class Topology:
@@ -327,6 +338,35 @@ class Topology:
             if pod.node and pod.ip is not None and not pod.host_network:
                 out.setdefault(pod.node, pod)
         return out
+
+    @cached_property
+    def node_pods_of(self) -> dict[int | None, list[NodePods]]:
+        """`node_pods` of each address family asked for, kept (a pod index: ``reuse``)."""
+        return {}
+
+    def node_pods(self, family: int | None) -> list[NodePods]:
+        """Each node's first pod off the host network with an address of ``family`` (None: any;
+        its primary address when of that family), in the order of those first pods, and how many
+        such pods the node has: one pass over the pods, shared by fix plan's verifying
+        diagnoses (analyze/proxy_classes.py)."""
+        if family not in self.node_pods_of:
+            firsts: dict[str, NodePods] = {}
+            for pod in self.pods:
+                node = pod.node
+                if pod.host_network or not node:
+                    continue
+                ip = pod.ip  # the primary address, first of every family's (model/cluster.py)
+                if ip is None or (family is not None and ip.version != family):
+                    ip = next((a for a in pod.addresses if family in (None, a.version)), None)
+                    if ip is None:
+                        continue
+                seen = firsts.get(node)
+                if seen is None:
+                    firsts[node] = NodePods(node, pod, ip)
+                else:
+                    seen.count += 1
+            self.node_pods_of[family] = list(firsts.values())
+        return self.node_pods_of[family]
 
     @cached_property
     def service_by_ip(self) -> dict[IPAddress, Service]:
