@@ -26,7 +26,7 @@ def _all(doc: Doc) -> list[Finding]:
 
 
 def _egress_finding(f: Finding) -> bool:
-    return getattr(f.message, "key", "").startswith("ebpf-dsr-sg.")
+    return getattr(f.message, "key", "").startswith(("ebpf-dsr-sg.", "ebpf-dsr-in."))
 
 
 def _findings(doc: Doc) -> list[Finding]:
@@ -125,9 +125,11 @@ def test_pairs_in_place_pass() -> None:
     doc = ebpf_doc(mode="DSR")
     for port in doc["openstack"]["ports"]:
         port.setdefault("allowed_address_pairs", []).append({"ip_address": "10.0.0.8/29"})
-    assert _findings(doc) == []  # stateful groups: the answers' egress is undecided
-    (f,) = _all(doc)
-    assert f.status == Status.UNKNOWN and "firewall_driver" in f.message
+    assert _findings(doc) == []  # stateful groups: the answers' egress is undecided,
+    # and so are the clients' ACKs at the ingress nodes' ports
+    found = _all(doc)
+    assert [f.message.key for f in found] == ["ebpf-dsr-sg.driver", "ebpf-dsr-in.driver"]
+    assert all(f.status == Status.UNKNOWN and "firewall_driver" in f.message for f in found)
     # stateless groups under ML2/OVN: the egress rules alone decide, and they admit it
     doc["openstack"]["backend"] = "ml2/ovn"
     for sg in doc["openstack"]["security_groups"]:

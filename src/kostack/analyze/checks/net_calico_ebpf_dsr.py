@@ -245,7 +245,7 @@ def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -
         text = Msg(f"{ID}.no-port", nodes=nodes_label(portless))
         out.append(SAY.cluster(ctx, Status.UNKNOWN, text, nodes=tuple(portless)))
     by_node = {n: tuple(sorted(p)) for n, p in ready.items()}
-    out += dsr_egress(ctx, SAY, answering, by_node)
+    out += dsr_egress(ctx, SAY, answering, by_node, views)
     if not out:
         names = [v.name for v in answering]
         text = Msg(f"{ID}.pass", n=len(names), nodes=nodes_label(names))
