@@ -362,6 +362,7 @@ def seed_doc() -> Doc:
                     "bpf_enabled": False,
                     "bpf_external_service_mode": "Tunnel",
                     "bpf_dsr_optout_cidrs": [],
+                    "bpf_exclude_cidrs_from_nat": [],
                 },
             },
         },
@@ -740,6 +741,7 @@ def example_mtu_wireguard_unknown(doc: Doc) -> None:
         "feature_detect_override",
         "bpf_external_service_mode",
         "bpf_dsr_optout_cidrs",
+        "bpf_exclude_cidrs_from_nat",
     )
     for key in (*unread, *felix, "bpf_enabled"):
         calico[key] = None

@@ -69,6 +69,7 @@ ENV_FIELDS = (
     "bpf_enabled",
     "bpf_external_service_mode",
     "bpf_dsr_optout_cidrs",
+    "bpf_exclude_cidrs_from_nat",
     "vxlan_port",
     "felix_nodes",
     "felix_env_unread",

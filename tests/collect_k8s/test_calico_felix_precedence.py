@@ -23,6 +23,7 @@ STORED = {
     "bpfenabled": False,
     "bpfexternalservicemode": "Tunnel",
     "bpfdsroptoutcidrs": (),
+    "bpfexcludecidrsfromnat": (),
     "vxlanport": 4789,
 }
 NODE_SPEC = fc_values({"spec": {"bpfEnabled": True, "bpfExternalServiceMode": "DSR"}})
@@ -78,7 +79,11 @@ def test_each_pod_is_its_nodes_and_an_unknown_node_makes_the_field_unknown() -> 
     found = ebpf_settings(STORED, [], base, pods)
     assert found.get("bpfenabled") is None
     # the file may set the mode and the CIDRs too: the nodes that are known keep theirs
-    tunnel = {"bpf_external_service_mode": "Tunnel", "bpf_dsr_optout_cidrs": ()}
+    tunnel = {
+        "bpf_external_service_mode": "Tunnel",
+        "bpf_dsr_optout_cidrs": (),
+        "bpf_exclude_cidrs_from_nat": (),
+    }
     assert found.get("vxlanport") == 4789  # known on every node: k8s-w-2's own is kept
     assert {n: o.model_dump(exclude_none=True) for n, o in found.nodes.items()} == {
         "k8s-cp-1": {"bpf_enabled": False, **tunnel},
@@ -157,3 +162,21 @@ def test_an_annotation_beats_the_spec_of_its_configuration() -> None:
         "bpfexternalservicemode": "DSR",
         "vxlanport": 4799,
     }
+
+
+def test_bpf_exclude_cidrs_from_nat_is_read_from_spec_annotation_and_environment() -> None:
+    """bpfExcludeCIDRsFromNAT (config_params.go `cidr-list`), like bpfDSROptoutCIDRs: the
+    spec's entries as networks (one that is no CIDR left out), an annotation or
+    FELIX_BPFEXCLUDECIDRSFROMNAT parsed as Felix parses its environment."""
+    spec = fc_values({"spec": {"bpfExcludeCIDRsFromNAT": ["169.254.20.10", "bad", "10.0.0.0/8"]}})
+    assert spec == {"bpfexcludecidrsfromnat": ("169.254.20.10/32", "10.0.0.0/8")}
+    item = _fc(
+        "default", annotations={"config.projectcalico.org/BPFExcludeCIDRsFromNAT": "10.1.0.0/16"}
+    )
+    assert fc_values(item) == {"bpfexcludecidrsfromnat": ("10.1.0.0/16",)}
+    env = FelixEnv({"bpfexcludecidrsfromnat": "10.0.0.11, 10.0.0.12"})
+    assert resolve("bpfexcludecidrsfromnat", env, spec, STORED) == ("10.0.0.11/32", "10.0.0.12/32")
+    assert (
+        resolve("bpfexcludecidrsfromnat", FelixEnv(), spec, STORED)
+        == spec["bpfexcludecidrsfromnat"]
+    )

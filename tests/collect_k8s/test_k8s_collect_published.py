@@ -110,6 +110,7 @@ def test_calico_manifest(
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
         "bpf_dsr_optout_cidrs": [],
+        "bpf_exclude_cidrs_from_nat": [],
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
         "felix_config_file": [],
@@ -159,6 +160,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "bpf_enabled": False,  # FelixConfiguration bpfEnabled unset: iptables
         "bpf_external_service_mode": "Tunnel",
         "bpf_dsr_optout_cidrs": [],
+        "bpf_exclude_cidrs_from_nat": [],
         "felix_nodes": {},  # no FelixConfiguration node.<name>
         "felix_env_unread": [],
         "felix_config_file": [],

@@ -48,6 +48,7 @@ def network_base() -> Doc:
     # one DSR opt-out CIDR (read, unset in the seed: []), so that array can grow too
     calico = doc["cluster"]["cni"]["calico"]
     calico["bpf_dsr_optout_cidrs"] = ["192.0.2.0/24"]
+    calico["bpf_exclude_cidrs_from_nat"] = ["169.254.20.10/32"]  # likewise (node-local DNS)
     # one node whose own FelixConfiguration turns eBPF on, with DSR and its own opt-outs, so
     # the per-node settings (a map by node name: MAPS) and their arrays grow too
     calico["felix_nodes"] = {
@@ -55,6 +56,7 @@ def network_base() -> Doc:
             "bpf_enabled": True,
             "bpf_external_service_mode": "DSR",
             "bpf_dsr_optout_cidrs": ["198.51.100.0/24"],
+            "bpf_exclude_cidrs_from_nat": ["203.0.113.0/24"],
         }
     }
     # kube-proxy's nodePortAddresses, one CIDR (the node subnet), so that array can grow too

@@ -26,7 +26,7 @@ def _all(doc: Doc) -> list[Finding]:
 
 
 def _egress_finding(f: Finding) -> bool:
-    return getattr(f.message, "key", "").startswith("ebpf-dsr-sg.")
+    return getattr(f.message, "key", "").startswith(("ebpf-dsr-sg.", "ebpf-dsr-in."))
 
 
 def _findings(doc: Doc) -> list[Finding]:
@@ -125,9 +125,11 @@ def test_pairs_in_place_pass() -> None:
     doc = ebpf_doc(mode="DSR")
     for port in doc["openstack"]["ports"]:
         port.setdefault("allowed_address_pairs", []).append({"ip_address": "10.0.0.8/29"})
-    assert _findings(doc) == []  # stateful groups: the answers' egress is undecided
-    (f,) = _all(doc)
-    assert f.status == Status.UNKNOWN and "firewall_driver" in f.message
+    assert _findings(doc) == []  # stateful groups: the answers' egress is undecided,
+    # and so are the clients' ACKs at the ingress nodes' ports
+    found = _all(doc)
+    assert [f.message.key for f in found] == ["ebpf-dsr-sg.driver", "ebpf-dsr-in.driver"]
+    assert all(f.status == Status.UNKNOWN and "firewall_driver" in f.message for f in found)
     # stateless groups under ML2/OVN: the egress rules alone decide, and they admit it
     doc["openstack"]["backend"] = "ml2/ovn"
     for sg in doc["openstack"]["security_groups"]:
@@ -135,3 +137,46 @@ def test_pairs_in_place_pass() -> None:
     (f,) = _all(doc)
     assert f.status == Status.PASS, f.message
     assert "admit every other node's address" in f.message
+
+
+def _added(doc: Doc) -> dict[str, list[str]]:
+    ports = _ports(doc)
+    return {
+        ports[a.target.id]: sorted(str(p.ip_address) for p in a.pairs)
+        for a in build_plan(build(doc)).automatic
+        if a.operation == Operation.ADD_ALLOWED_PAIRS
+    }
+
+
+def test_a_node_whose_address_felix_excludes_from_nat_is_no_ingress_node() -> None:
+    """bpfExcludeCIDRsFromNAT holding k8s-cp-1's address: Felix leaves its NodePorts to the
+    host (bpf/proxy syncer.go NATFlgExclude), so no DSR answer carries it; the other nodes
+    still need each other's, and who serves k8s-cp-1's NodePorts is UNKNOWN, named."""
+    doc = ebpf_doc(mode="DSR")
+    doc["cluster"]["cni"]["calico"]["bpf_exclude_cidrs_from_nat"] = ["10.0.0.11/32"]
+    found = _findings(doc)
+    assert sorted(f.status for f in found) == sorted([Status.FAIL, Status.UNKNOWN])
+    (host,) = [f for f in found if f.status == Status.UNKNOWN]
+    assert host.nodes == ("k8s-cp-1",)
+    en, ko = localize(host.message, "en"), localize(host.message, "ko")
+    assert "the address of node k8s-cp-1: it is in bpfExcludeCIDRsFromNAT (10.0.0.11/32)" in en
+    assert "bpfExcludeCIDRsFromNAT(10.0.0.11/32)에 속해" in ko
+    assert _added(doc) == {
+        "k8s-w-1-port": ["10.0.0.13/32", "10.0.0.14/32"],
+        "k8s-w-2-port": ["10.0.0.12/32", "10.0.0.14/32"],
+    }
+
+
+def test_every_node_excluded_from_nat_leaves_no_dsr_answer_to_judge() -> None:
+    doc = ebpf_doc(mode="DSR")
+    doc["cluster"]["cni"]["calico"]["bpf_exclude_cidrs_from_nat"] = ["10.0.0.0/24"]
+    (f,) = _all(doc)
+    assert f.status == Status.UNKNOWN and "bpfExcludeCIDRsFromNAT (10.0.0.0/24)" in f.message
+    assert _added(doc) == {}
+
+
+def test_an_exclusion_of_other_addresses_changes_nothing() -> None:
+    plain = ebpf_doc(mode="DSR")
+    doc = ebpf_doc(mode="DSR")
+    doc["cluster"]["cni"]["calico"]["bpf_exclude_cidrs_from_nat"] = ["169.254.20.10/32"]
+    assert [(f.status, f.nodes) for f in _all(doc)] == [(f.status, f.nodes) for f in _all(plain)]

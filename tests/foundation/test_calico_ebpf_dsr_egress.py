@@ -131,3 +131,44 @@ def test_shared_groups_are_judged_once_for_thousands_of_nodes() -> None:
     finally:
         _ebpf_dsr_sg._judge = judge  # type: ignore[assignment]
     assert calls == 1  # two backend nodes, one set of groups
+
+
+def _ingress(doc: Doc) -> list[Finding]:
+    findings, _ = run_checks(build(doc))
+    return [
+        f
+        for f in findings
+        if f.check_id == ID and getattr(f.message, "key", "") == "ebpf-dsr-in.driver"
+    ]
+
+
+def test_the_ingress_nodes_see_the_clients_acks_without_the_syn_ack() -> None:
+    """The client's SYN came in by any node; its next ACKs find that port's conntrack still
+    in SYN_SENT (ORIGINAL ack sSS -> sIV): the firewall driver decides there too, for every
+    node a client may come in by, the backends' included (for the others' backends)."""
+    (f,) = _ingress(_paired())
+    assert f.status == Status.UNKNOWN
+    assert f.nodes == ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
+    en, ko = localize(f.message, "en"), localize(f.message, "ko")
+    assert "as the node a NodePort client comes in by" in en and "firewall_driver" in en
+    assert "SYN-ACK를 본 적 없는 ACK로 도착" in ko
+
+
+def test_udp_only_or_unfiltered_ingress_ports_leave_nothing_to_the_driver() -> None:
+    doc = _paired()
+    for svc in doc["cluster"]["services"]:
+        for p in svc["ports"]:
+            if p.get("node_port"):
+                p["protocol"] = "UDP"
+    assert _ingress(doc) == []
+    doc = _paired()
+    for port in doc["openstack"]["ports"]:
+        port["port_security_enabled"] = False
+    assert _ingress(doc) == []
+
+
+def test_ingress_nodes_excluded_from_nat_are_not_named() -> None:
+    doc = _paired()
+    doc["cluster"]["cni"]["calico"]["bpf_exclude_cidrs_from_nat"] = ["10.0.0.11/32"]
+    (f,) = _ingress(doc)
+    assert f.nodes == ("k8s-w-1", "k8s-w-2", "k8s-w-3")

@@ -126,3 +126,36 @@ def test_degraded_also_names_the_nodes_felix_would_refuse() -> None:
 def test_degraded_with_a_kernel_not_decided_says_neither() -> None:
     text = [str(f.message) for f in _findings(_degraded({"k8s-w-1": "5.0.0-37-generic"}))]
     assert all("holds it back" not in t and "would refuse" not in t for t in text)
+
+
+def test_a_node_whose_kernel_is_not_read_is_unknown_not_accepted() -> None:
+    doc = _kernel(ebpf_doc(mode="DSR"), {"k8s-w-2": ""})
+    for f in _findings(doc):
+        assert f.status == Status.UNKNOWN, (f.check_id, f.status, f.message)
+        text = str(f.message)
+        assert "the kernel of node k8s-w-2 is not known" in text
+        assert "status.nodeInfo.kernelVersion is empty" in text
+        assert "custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion" in text
+        ko = localize(f.message, "ko")
+        assert "커널을 알 수 없고" in ko and "kernelVersion이 비어 있음" in ko
+
+
+def test_a_kernel_kostack_cannot_parse_is_named_with_what_the_node_says() -> None:
+    doc = _kernel(ebpf_doc(), {"k8s-w-1": "unknown"})
+    for f in _findings(doc):
+        assert f.status == Status.UNKNOWN
+        assert "the Node says unknown, not a kernel release" in str(f.message)
+
+
+def test_beside_a_refused_kernel_the_unread_one_is_named_too() -> None:
+    doc = _kernel(ebpf_doc(), {"k8s-w-1": "4.15.0-213-generic", "k8s-w-3": ""})
+    for f in _findings(doc):
+        text = str(f.message)
+        assert "Felix refuses its eBPF data plane on node k8s-w-1" in text
+        assert "The kernel of node k8s-w-3 is not known either" in text
+        assert "k8s-w-3의 커널도 알 수 없습니다" in localize(f.message, "ko")
+
+
+def test_kernel_refusal_names_the_nodes_not_read() -> None:
+    found = kernel_refusal([Node(name="a"), Node(name="b", kernel_version="5.15.0")])
+    assert found.unread == (("a", ""),) and not found.refused and not found.maybe

@@ -170,7 +170,8 @@ def guard(ctx: click.Context, /, **opts: Any) -> int:
     added (port tags, a rule description) and only ever removes that. A
     circuit breaker stops a pass that would change too much. With --once:
     exit 0 no drift (or fixed), 1 drift left, 3 unreachable, 4 breaker open
-    or incomplete data, 5 a write failed. See docs/guard.md.
+    or incomplete data, 5 a write failed; drift left includes Calico eBPF DSR's
+    pairs, which only `kostack fix` adds. See docs/guard.md.
     """
     env = get_env(ctx)
     lang = detect_lang(opts["lang"], env.environ)

@@ -14,7 +14,8 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "enforce는 빠진 것을 조건부 갱신으로 추가하고 추가한 것에 표시를 하며(포트 태그, 규칙 "
         "설명) 그것만 제거합니다. 회로 차단기가 너무 많이 바꿀 회차를 멈춥니다. --once와 함께: "
         "종료 코드 0 어긋남 없음(또는 고침), 1 어긋남이 남음, 3 연결할 수 없음, 4 차단기가 열림 "
-        "또는 데이터가 불완전함, 5 쓰기 실패. docs/guard.md를 보세요.",
+        "또는 데이터가 불완전함, 5 쓰기 실패. 남은 어긋남에는 `kostack fix`만 추가하는 Calico "
+        "eBPF DSR의 Pair도 포함됩니다. docs/guard.md를 보세요.",
         "epilog": "\b\n예:\n"
         "  kostack guard --once                                  # 감사: 어긋남 보고, 변경 없음\n"
         "  kostack guard --once --mode enforce --os-cloud prod   # 고침(`kostack fix`의 종료 "

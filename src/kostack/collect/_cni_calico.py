@@ -22,6 +22,7 @@ from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     bpf_dsr_optout_cidrs,
     bpf_enabled,
+    bpf_exclude_cidrs_from_nat,
     bpf_external_service_mode,
     calico_bgp,
     calico_mtu,
@@ -327,6 +328,7 @@ def _ebpf(
         "bpfenabled": bpf_enabled(objects),
         "bpfexternalservicemode": bpf_external_service_mode(objects),
         "bpfdsroptoutcidrs": bpf_dsr_optout_cidrs(objects),
+        "bpfexcludecidrsfromnat": bpf_exclude_cidrs_from_nat(objects),
         "vxlanport": port,
     }
     stored.update(fc_values(objects.felix))  # its config.projectcalico.org/ annotations
@@ -352,6 +354,7 @@ def _ebpf_fields(
         "bpf_enabled": ebpf.get("bpfenabled"),
         "bpf_external_service_mode": ebpf.get("bpfexternalservicemode"),
         "bpf_dsr_optout_cidrs": ebpf.get("bpfdsroptoutcidrs"),
+        "bpf_exclude_cidrs_from_nat": ebpf.get("bpfexcludecidrsfromnat"),
         "felix_nodes": ebpf.nodes,
         "felix_env_unread": ebpf.unread,
         "felix_config_file": ebpf.config_file,

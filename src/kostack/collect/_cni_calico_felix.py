@@ -36,8 +36,10 @@ FIELDS: Mapping[str, str] = {
     "bpfenabled": "bpfEnabled",
     "bpfexternalservicemode": "bpfExternalServiceMode",
     "bpfdsroptoutcidrs": "bpfDSROptoutCIDRs",
+    "bpfexcludecidrsfromnat": "bpfExcludeCIDRsFromNAT",
     "vxlanport": "vxlanPort",
 }
+CIDR_LISTS = ("bpfdsroptoutcidrs", "bpfexcludecidrsfromnat")  # config_params.go `cidr-list`
 NODE_PREFIX = "node."  # libcalico-go syncersv1/updateprocessors/configurationprocessor.go
 # calico-node runs Felix with this file, whatever its environment says (node/pkg/node/
 # command.go `felix.Run("/etc/calico/felix.cfg", ...)`; FELIX_CONFIGFILE is no Felix parameter)
@@ -172,7 +174,7 @@ def _from_env(key: str, raw: str) -> object:
         return env_bool(raw)
     if key == "bpfexternalservicemode":
         return env_mode(raw)
-    if key == "bpfdsroptoutcidrs":
+    if key in CIDR_LISTS:
         return env_cidrs(raw)
     return env_port(raw)
 
@@ -182,7 +184,7 @@ def _from_spec(key: str, value: object) -> object:
         return value is True
     if key == "bpfexternalservicemode":
         return spec_mode(value)
-    if key == "bpfdsroptoutcidrs":
+    if key in CIDR_LISTS:
         return spec_cidrs(value)
     return positive(value) or 4789
 
@@ -199,6 +201,7 @@ _ATTRS = {
     "bpfenabled": "bpf_enabled",
     "bpfexternalservicemode": "bpf_external_service_mode",
     "bpfdsroptoutcidrs": "bpf_dsr_optout_cidrs",
+    "bpfexcludecidrsfromnat": "bpf_exclude_cidrs_from_nat",
     "vxlanport": "vxlan_port",
 }
 Values = Mapping[str, object]

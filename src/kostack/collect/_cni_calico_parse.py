@@ -294,6 +294,15 @@ def bpf_dsr_optout_cidrs(objects: CalicoObjects) -> tuple[str, ...] | None:
     return spec_cidrs(spec_of(objects.felix).get("bpfDSROptoutCIDRs"))
 
 
+def bpf_exclude_cidrs_from_nat(objects: CalicoObjects) -> tuple[str, ...] | None:
+    """FelixConfiguration bpfExcludeCIDRsFromNAT (api felixconfig.go: "CIDRs that are to be
+    excluded from NAT resolution so that host can handle them"), each as a network; an entry
+    that is no CIDR is left out. None: not read."""
+    if objects.felix is None and objects.felix_failed:
+        return None
+    return spec_cidrs(spec_of(objects.felix).get("bpfExcludeCIDRsFromNAT"))
+
+
 def feature_detect_override(objects: CalicoObjects) -> str | None:
     """FelixConfiguration featureDetectOverride as written ("" when unset), e.g.
     "MASQFullyRandom=false" (Calico's api felixconfig.go: "true" or "false" forces a

@@ -133,17 +133,25 @@ def compute(
     )
 
 
-def _consent_only(diagnosis: Diagnosis) -> tuple[tuple[str, str], ...]:
+def _consent_only(diagnosis: Diagnosis) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The ports whose pairs only `kostack fix` adds: those of the causes guard never keeps
     (OBSERVED: Calico eBPF DSR's answers, predicted or seen; docs/guard.md), as (port id,
-    name), once each and sorted by name. Guard reports them and changes nothing there."""
-    ports: dict[str, str] = {}
+    name: its node's, the pairs it lacks, sorted), once each and sorted by name. Guard
+    reports them and changes nothing there."""
+    names: dict[str, str] = {}
+    pairs: dict[str, set[str]] = {}
     for rc in diagnosis.root_causes:
         if rc.key in OBSERVED_CAUSES:
             for r in rc.fix.remedies:
                 if r.op == PAIR_OP:
-                    ports.setdefault(r.target_id, r.target_name or r.target_id)
-    return tuple(sorted(ports.items(), key=lambda kv: (kv[1], kv[0])))
+                    names.setdefault(r.target_id, r.target_name or r.target_id)
+                    pairs.setdefault(r.target_id, set()).add(r.param("ip_address"))
+    return tuple(
+        sorted(
+            ((pid, name, tuple(sorted(pairs[pid] - {""}))) for pid, name in names.items()),
+            key=lambda t: (t[1], t[0]),
+        )
+    )
 
 
 def _this_cluster(

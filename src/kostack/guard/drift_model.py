@@ -140,8 +140,9 @@ class Drift:
     # plan steps guard leaves to `kostack fix`: (operation, target)
     outside: tuple[tuple[str, str], ...] = ()
     # ports that lack pairs only `kostack fix` adds, never guard (the OBSERVED causes': Calico
-    # eBPF DSR's answers): (port id, port name); reported, not drift guard makes
-    consent: tuple[tuple[str, str], ...] = ()
+    # eBPF DSR's answers): (port id, its node, the pairs it lacks); reported (notes, a Warning
+    # Event on the node, exit 1 with --once), never drift guard makes
+    consent: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     root_causes: tuple[str, ...] = ()  # what the plan fixes (keys)
     plan_digest: str = ""
     group_names: dict[str, str] = field(default_factory=dict)  # groups the rule drift names
@@ -183,7 +184,10 @@ class Drift:
             "port_security_off": [{"node": n, "port": p} for n, p in self.port_security_off],
             "unmatched_nodes": list(self.unmatched_nodes),
             "outside": [f"{operation} {target}" for operation, target in self.outside],
-            "consent": [{"port": pid, "name": name} for pid, name in self.consent],
+            "consent": [
+                {"port": pid, "name": name, "pairs": list(pairs)}
+                for pid, name, pairs in self.consent
+            ],
             "root_causes": list(self.root_causes),
             "plan_digest": self.plan_digest,
         }

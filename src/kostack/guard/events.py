@@ -5,6 +5,8 @@
   Deployment;
 - audit mode: ``DriftDetected`` (Warning) on a Node the first time its port
   is seen lacking pairs (not again every pass: `DriftMemory`);
+- either mode: ``ConsentNeeded`` (Warning) on a Node the first time its port is seen
+  lacking pairs only `kostack fix` adds (Calico eBPF DSR's: `Drift.consent`), likewise once;
 - ``BreakerOpen`` (Warning) / ``BreakerClosed`` (Normal) and
   ``LeaderElected`` (Normal) on guard's Deployment.
 
@@ -39,6 +41,7 @@ class DriftMemory:
     """Which (port, missing pairs) audit Events were already posted (bounded by the ports)."""
 
     seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    consent: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def pass_events(
@@ -76,6 +79,26 @@ def pass_events(
             out.append(EventSpec.on_node(drift.node, "DriftDetected", "Warning", text))
             nodes += 1
         memory.seen = current
+    if report.drift is not None:
+        out.extend(_consent_events(report, lang, memory, MAX_NODE_EVENTS - nodes))
+    return out
+
+
+def _consent_events(
+    report: PassReport, lang: str, memory: DriftMemory, room: int
+) -> list[EventSpec]:
+    """A Warning on each node whose port lacks pairs guard leaves to `kostack fix` (Calico
+    eBPF DSR's), the first time they are seen (again when they change), within ``room``."""
+    assert report.drift is not None
+    out: list[EventSpec] = []
+    current: dict[str, tuple[str, ...]] = {}
+    for port_id, node, pairs in report.drift.consent:
+        current[port_id] = pairs
+        if memory.consent.get(port_id) == pairs or len(out) >= room or not node:
+            continue
+        text = say(lang, "event.consent.dsr", port=short(port_id), cidrs=", ".join(pairs))
+        out.append(EventSpec.on_node(node, "ConsentNeeded", "Warning", text))
+    memory.consent = current
     return out
 
 

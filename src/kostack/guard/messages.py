@@ -153,6 +153,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.drift": "kostack guard (audit mode): this node's port {port} lacks allowed pairs "
         "{cidrs}; pods on it cannot talk across nodes. `kostack guard --once --mode enforce` "
         "or `kostack fix plan` fixes it.",
+        "event.consent.dsr": "kostack guard: this node's port {port} lacks allowed pairs {cidrs}, "
+        "other nodes' addresses, which Calico eBPF DSR's answers carry; guard does not add "
+        "them (they let the port send as those nodes): review `kostack fix plan`, then "
+        "`kostack fix apply`, or go back to Tunnel.",
         "event.breaker.open": "kostack guard: circuit breaker open, nothing changed: {why}.",
         "event.breaker.closed": "kostack guard: circuit breaker closed; guarding again.",
         "event.leader": "kostack guard: {identity} is the leader.",
@@ -301,6 +305,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.drift": "kostack guard(감사 모드): 이 노드의 포트 {port}에 Allowed Address Pair {cidrs:이/가} "
         "없어 이 노드의 Pod가 다른 노드와 통신할 수 없습니다. `kostack guard --once --mode "
         "enforce` 또는 `kostack fix plan`으로 고칠 수 있습니다.",
+        "event.consent.dsr": "kostack guard: 이 노드의 포트 {port}에 Calico eBPF DSR 응답에 실리는 "
+        "다른 노드 주소 {cidrs:이/가} Allowed Address Pair로 없습니다. guard는 이를 추가하지 "
+        "않습니다(포트가 그 노드들의 주소로 보낼 수 있게 됨): `kostack fix plan`을 검토한 뒤 "
+        "`kostack fix apply`를 실행하거나 Tunnel로 되돌리세요.",
         "event.breaker.open": "kostack guard: 회로 차단기가 열려 아무것도 변경하지 않았습니다: "
         "{why}.",
         "event.breaker.closed": "kostack guard: 회로 차단기가 닫혀 다시 감시합니다.",

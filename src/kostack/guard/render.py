@@ -112,7 +112,7 @@ def notes(drift: Drift, lang: str) -> list[str]:
         steps += " ..." if len(drift.outside) > 3 else ""
         out.append(say(lang, "outside", n=len(drift.outside), steps=steps))
     if drift.consent:
-        ports = ", ".join(name for _, name in drift.consent[:6])
+        ports = ", ".join(name for _, name, _ in drift.consent[:6])
         ports += f" (+{len(drift.consent) - 6})" if len(drift.consent) > 6 else ""
         out.append(say(lang, "consent.dsr", n=len(drift.consent), ports=ports))
     return out
@@ -319,10 +319,13 @@ def pass_lines(
     if result == "held":
         assert report.breaker is not None
         params["why"] = breaker_why(report.breaker, breaker.max_share, breaker.floor, lang)
-    elif result == "drift":
-        params.update(ports=len(drift.ports), rules=drift.rule_adds + drift.rule_deletes)
+    # a port lacking pairs only `kostack fix` adds (Calico eBPF DSR's) is drift left too
+    consent = {pid: len(pairs) for pid, _, pairs in drift.consent}
+    if result == "drift":
+        ports = len({p.port_id for p in drift.ports} | set(consent))
+        params.update(ports=ports, rules=drift.rule_adds + drift.rule_deletes)
     elif result in ("fixed", "partial"):
-        params.update(done=report.count("applied"), left=report.remaining)
+        params.update(done=report.count("applied"), left=report.remaining + sum(consent.values()))
     elif result == "clean":
         params["ports"] = drift.node_ports
     out.append(say(lang, f"pass.{result}", **params))

@@ -26,7 +26,8 @@ __all__ = ["RESULTS", "GuardState", "PassReport", "actionable", "pass_result", "
 STATUS_PORTS = 200  # ports listed in /status (the counts are whole)
 
 # clean: nothing to do; drift: audit found drift; fixed: enforce made every change;
-# partial: enforce left drift (held removals, rate limit, failed writes); held: breaker open;
+# partial: enforce left drift (held removals, rate limit, failed writes, pairs only `kostack
+# fix` adds: Calico eBPF DSR's); held: breaker open;
 # incomplete: no drift to act on but a reading gap; unreachable; standby; crashed
 RESULTS = (
     "clean",
@@ -236,6 +237,14 @@ def pass_result(
 ) -> str:
     if decision.open:
         return "held"
+    said = _pass_result(mode, drift, done, deferred, remaining)
+    if drift.consent and said in ("clean", "fixed"):
+        # pairs only `kostack fix` adds (Calico eBPF DSR's): left, as audit leaves drift
+        return "drift" if mode != "enforce" else "partial"
+    return said
+
+
+def _pass_result(mode: str, drift: Drift, done: list[Done], deferred: int, remaining: int) -> str:
     uncertain = (
         any(h.key in ("hold.gaps", "hold.unknown") for h in drift.holds)
         or any(p.held for p in drift.ports)

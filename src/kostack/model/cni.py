@@ -68,6 +68,7 @@ class CalicoFelixNode(Record):
     bpf_enabled: bool | None = None
     bpf_external_service_mode: Literal["Tunnel", "DSR"] | None = None
     bpf_dsr_optout_cidrs: CIDRSet | None = None
+    bpf_exclude_cidrs_from_nat: CIDRSet | None = None
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
 
 
@@ -114,9 +115,13 @@ class Calico(Record):
     # FelixConfiguration bpfDSROptoutCIDRs: clients in them get Tunnel treatment under DSR
     # (felix/bpf-gpl/tc.c `CALI_CT_FLAG_NP_NO_DSR`). None: not read; () when unset.
     bpf_dsr_optout_cidrs: CIDRSet | None = None
-    # The four fields above (and vxlan_port) are the cluster-wide values Felix takes: calico-node's
-    # FELIX_BPFENABLED, FELIX_BPFEXTERNALSERVICEMODE, FELIX_BPFDSROPTOUTCIDRS, FELIX_VXLANPORT
-    # first, then FelixConfiguration `default` (None where some node's value is not known).
+    # FelixConfiguration bpfExcludeCIDRsFromNAT: Service frontends whose address is in them
+    # (a node's own for its NodePorts) are left to the host (bpf/proxy syncer.go
+    # NATFlgExclude). None: not read; () when unset.
+    bpf_exclude_cidrs_from_nat: CIDRSet | None = None
+    # The fields above (and vxlan_port) are the cluster-wide values Felix takes: calico-node's
+    # FELIX_BPFENABLED, FELIX_BPFEXTERNALSERVICEMODE, FELIX_BPFDSROPTOUTCIDRS,
+    # FELIX_BPFEXCLUDECIDRSFROMNAT, FELIX_VXLANPORT first, then FelixConfiguration `default` (None where some node's value is not known).
     # Nodes whose calico-node pod's environment or `node.<name>` changes one, by name:
     felix_nodes: dict[str, CalicoFelixNode] = Field(default_factory=dict)
     # Those FELIX_* variables set from a valueFrom kostack did not read (their field is None)

@@ -37,6 +37,13 @@ FELIX_LOGS = (
     "--prefix",
     "--tail=-1",
 )
+NODE_KERNELS = (
+    "kubectl",
+    "get",
+    "nodes",
+    "-o",
+    "custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion",
+)
 REFUSED_LINE = "BPF dataplane mode enabled but not supported by the kernel"
 
 register(
@@ -141,6 +148,7 @@ register(
         },
         "ebpf-state.noted": {"en": "{message} {note}", "ko": "{message} {note}"},
         "ebpf-state.cat": {"en": "{first}{rest}", "ko": "{first}{rest}"},
+        "ebpf-state.semi": {"en": "{first}; {rest}", "ko": "{first}; {rest}"},
         "ebpf-state.kernel": {
             "en": "Cannot decide: bpfEnabled is on, but Felix refuses its eBPF data plane on "
             "{nodes} for their kernel ({kernels}; it needs 5.3, or 4.18 for a Red Hat kernel): "
@@ -167,6 +175,33 @@ register(
             "/proc/version에 Red Hat이 있을 때만 받아들이는데, Node의 kernelVersion으로는 알 수 "
             '없습니다. 거부한 노드에서는 "{line}" 로그를 남기고 iptables 또는 nftables 데이터 '
             "플레인으로 동작합니다. {command} 출력을 확인하세요(매니페스트 설치는 kube-system).",
+        },
+        "ebpf-state.kernel-unread": {
+            "en": "Cannot decide: bpfEnabled is on, but the kernel of {nodes} is not known "
+            "({kernels}), and Felix refuses its eBPF data plane on a kernel older than 5.3 "
+            '(4.18 for a Red Hat kernel): there it logs "{line}" and runs its iptables or '
+            "nftables data plane, so whether Felix serves Services on those nodes is not "
+            "decided. Read their kernel with {nodes_command}, and see {command} (kube-system "
+            "for a manifest install).",
+            "ko": "판단할 수 없음: bpfEnabled는 켜져 있지만 {nodes}의 커널을 알 수 없고"
+            "({kernels}), Felix는 5.3보다 오래된 커널(Red Hat 커널은 4.18)에서 eBPF 데이터 "
+            '플레인을 거부합니다. 그 경우 "{line}" 로그를 남기고 iptables 또는 nftables 데이터 '
+            "플레인으로 동작하므로, 그 노드의 서비스를 Felix가 처리하는지 정해지지 않았습니다. "
+            "{nodes_command} 명령으로 커널을 확인하고 {command} 출력을 보세요(매니페스트 설치는 "
+            "kube-system).",
+        },
+        "ebpf-state.kernel-also-unread": {
+            "en": " The kernel of {nodes} is not known either ({kernels}): see {nodes_command}.",
+            "ko": " {nodes}의 커널도 알 수 없습니다({kernels}): {nodes_command} 명령으로 "
+            "확인하세요.",
+        },
+        "ebpf-state.kernel-empty": {
+            "en": "the Node's status.nodeInfo.kernelVersion is empty",
+            "ko": "Node의 status.nodeInfo.kernelVersion이 비어 있음",
+        },
+        "ebpf-state.kernel-said": {
+            "en": "the Node says {kernels}, not a kernel release",
+            "ko": "Node에는 커널 릴리스가 아닌 {kernels:이/가} 적혀 있음",
         },
         "ebpf-state.kernel-degraded": {
             "en": " Besides, Felix would refuse eBPF on {nodes} for their kernel ({kernels}) "
@@ -223,17 +258,37 @@ def _kernels(found: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {"nodes": nodes_label(names), "kernels": shown}
 
 
+def _unread(found: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The nodes whose kernel is not known, and what their Node says (empty, or not a
+    release)."""
+    said = sorted({k for _, k in found if k})
+    shown = ", ".join(said[:3]) + (", ..." if len(said) > 3 else "")
+    kernels = Msg("ebpf-state.kernel-said", kernels=shown) if said else ""
+    if any(not k for _, k in found):
+        empty = Msg("ebpf-state.kernel-empty")
+        kernels = Msg("ebpf-state.semi", first=empty, rest=kernels) if kernels else empty
+    return {
+        "nodes": nodes_label([n for n, _ in found]),
+        "kernels": kernels,
+        "nodes_command": as_code(render(NODE_KERNELS)),
+    }
+
+
 def _refused(found: KernelRefusal) -> str | None:
-    """Felix refusing eBPF for the kernel on some nodes (or maybe): the undecided message."""
+    """Felix refusing eBPF for the kernel on some nodes (or maybe), or a node whose kernel is
+    not known (never counted as accepted): the undecided message, naming the nodes."""
     if not found:
         return None
+    logs = as_code(render(FELIX_LOGS))
+    if not (found.refused or found.maybe):
+        return Msg(
+            "ebpf-state.kernel-unread", **_unread(found.unread), line=REFUSED_LINE, command=logs
+        )
     key, nodes = ("kernel", found.refused) if found.refused else ("kernel-maybe", found.maybe)
-    return Msg(
-        f"ebpf-state.{key}",
-        **_kernels(nodes),
-        line=REFUSED_LINE,
-        command=as_code(render(FELIX_LOGS)),
-    )
+    said = Msg(f"ebpf-state.{key}", **_kernels(nodes), line=REFUSED_LINE, command=logs)
+    if not found.unread:
+        return said
+    return _cat(said, Msg("ebpf-state.kernel-also-unread", **_unread(found.unread)))
 
 
 def _transition(calico: Calico, nodes: Sequence[Node] = ()) -> str:

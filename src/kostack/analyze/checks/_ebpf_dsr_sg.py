@@ -12,6 +12,15 @@ drops invalid packets before any rule, the iptables_hybrid driver only after the
 (neutron 29.0.0), and ML2/OVN is not verified, so kostack does not decide it: UNKNOWN, naming
 the setting that does. Per node, its groups' egress rules are read once per distinct set of
 groups and protocols: linear in the nodes and the rules.
+
+The ingress node's port sees the other half: the client's SYN came in there (a new
+connection its rules admitted), the SYN-ACK left the backend's node, so the client's next
+packets, ACKs, find that port's conntrack entry still waiting for a SYN-ACK, which Linux
+marks invalid (nf_conntrack_proto_tcp.c: ORIGINAL ack sSS -> sIV "ACK is invalid: we haven't
+seen a SYN/ACK yet"). The same firewall driver decides there: UNKNOWN naming the ingress
+nodes (every node whose address serves NodePorts, but one alone with the backends), except
+where the port is not filtered or its stateless groups are ML2/OVN's. UDP has no handshake:
+the client's later datagrams match the entry the first one made.
 """
 
 from __future__ import annotations
@@ -75,6 +84,24 @@ register(
             "firewall_driver로 드라이버를 구분합니다. Tunnel({patch})로 되돌리면 이 문제가 "
             "없습니다.",
         },
+        "ebpf-dsr-in.driver": {
+            "en": "Cannot decide for {nodes} as the node a NodePort client comes in by: under "
+            "Calico eBPF DSR the SYN-ACK leaves the backend's node, so the client's next TCP "
+            "packets reach those ports as ACKs whose SYN-ACK their connection tracking never "
+            "saw, which Linux conntrack marks invalid. ML2/OVS's openvswitch firewall driver "
+            "drops invalid packets before any rule, the iptables_hybrid driver lets the rules "
+            "decide first, and ML2/OVN is not verified. An admin tells the driver: "
+            "firewall_driver in the [securitygroup] section of the Open vSwitch agent's "
+            "configuration. Tunnel ({patch}) takes the question away.",
+            "ko": "NodePort 클라이언트가 들어오는 노드로서 {nodes}에 대해서는 판단할 수 없음: Calico "
+            "eBPF DSR에서는 SYN-ACK가 백엔드가 있는 노드에서 나가므로, 클라이언트의 다음 TCP "
+            "패킷은 그 포트의 연결 추적이 SYN-ACK를 본 적 없는 ACK로 도착하고 Linux conntrack은 "
+            "이를 invalid로 표시합니다. ML2/OVS의 openvswitch 방화벽 드라이버는 invalid 패킷을 "
+            "어떤 규칙보다 먼저 버리고, iptables_hybrid 드라이버는 규칙을 먼저 적용하며, "
+            "ML2/OVN은 확인되지 않았습니다. 관리자는 Open vSwitch 에이전트 설정의 "
+            "[securitygroup] 섹션 firewall_driver로 드라이버를 구분합니다. Tunnel({patch})로 "
+            "되돌리면 이 문제가 없습니다.",
+        },
     }
 )
 
@@ -122,6 +149,7 @@ def dsr_egress(
     say: Says,
     answering: Iterable[NodeView],
     protocols: Mapping[str, tuple[str, ...]],
+    ingress: Iterable[NodeView] = (),
 ) -> list[Finding]:
     """The findings of the answering nodes' egress: FAIL (cause calico-ebpf-dsr-egress) where
     no rule admits a protocol's answers, UNKNOWN where some do or the firewall driver decides
@@ -150,7 +178,32 @@ def dsr_egress(
             stateless(topo, port) and topo.backend == "ml2/ovn"
         ):
             out.driver.append(view.name)
-    return _findings(ctx, say, out)
+    found = _findings(ctx, say, out)
+    entering = _tcp_ingress(topo, ingress, protocols)
+    if entering:
+        text = Msg("ebpf-dsr-in.driver", nodes=nodes_label(entering), patch=TUNNEL_PATCH)
+        found.append(say.cluster(ctx, Status.UNKNOWN, text, nodes=tuple(entering)))
+    return found
+
+
+def _tcp_ingress(
+    topo: Topology, ingress: Iterable[NodeView], protocols: Mapping[str, tuple[str, ...]]
+) -> list[str]:
+    """The ingress nodes whose port's conntrack sees a DSR TCP connection's client ACKs
+    without their SYN-ACK: a backend on another node, a TCP (or SCTP) NodePort, the port
+    filtered and not a stateless group under ML2/OVN."""
+    backends = [n for n, wanted in protocols.items() if any(p != "UDP" for p in wanted)]
+    out: list[str] = []
+    for view in ingress:
+        port = view.port
+        if not backends or (len(backends) == 1 and backends[0] == view.name):
+            continue
+        if port is None or view.ip is None or port.port_security_enabled is False:
+            continue
+        if not_filtered(port) or (stateless(topo, port) and topo.backend == "ml2/ovn"):
+            continue
+        out.append(view.name)
+    return out
 
 
 def _rules(topo: Topology, group_ids: Iterable[str]) -> list[SecurityGroupRule]:

@@ -11,7 +11,10 @@ reports (lb-members-down names the same root cause from the members' statuses). 
 nodes and the ports' pairs (checks/_ebpf_dsr.py), never node by node. The answers' egress
 through the backend port's security groups, which never saw the request, is
 checks/_ebpf_dsr_sg.py's (cause calico-ebpf-dsr-egress, or UNKNOWN where the firewall driver
-decides).
+decides). A node whose address is in bpfExcludeCIDRsFromNAT is no ingress node: Felix marks
+its NodePort frontends at that address nat-exclude and leaves them to the host (bpf/proxy
+syncer.go `writeSvc`, bpf-gpl nat_lookup.h NAT_EXCLUDE), so nothing comes in there to be
+answered in DSR; who serves its NodePorts is not judged (UNKNOWN, naming the nodes).
 """
 
 from __future__ import annotations
@@ -110,6 +113,18 @@ register(
             "(port_security_enabled 미수집 또는 필터링되지 않을 수 있는 포트), pair가 다른 "
             "모든 노드의 주소를 포함하지 않습니다.",
         },
+        f"{ID}.host-nat": {
+            "en": "Cannot decide for NodePorts reached at the address of {nodes}: it is in "
+            "bpfExcludeCIDRsFromNAT ({cidrs}), so Felix leaves those connections to the host "
+            "unresolved (kube-proxy's rules where it runs, nothing where it was removed), and "
+            "kostack does not judge the host's handling. They are not DSR's ingress nodes: "
+            "no answer to them is judged here.",
+            "ko": "{nodes}의 주소로 들어오는 NodePort는 판단할 수 없음: 그 주소가 "
+            "bpfExcludeCIDRsFromNAT({cidrs})에 속해 Felix가 그 연결을 변환하지 않고 호스트에 "
+            "맡기며(kube-proxy가 있으면 그 규칙, 제거했으면 아무것도 없음), kostack은 호스트의 "
+            "처리를 판단하지 않습니다. 그 노드는 DSR의 진입 노드가 아니므로 여기서는 그 응답을 "
+            "판단하지 않습니다.",
+        },
         f"{ID}.no-port": {
             "en": "Cannot decide for {nodes}: they hold ready NodePort endpoints but no Neutron "
             "port of theirs was matched.",
@@ -159,8 +174,28 @@ def _run(ctx: CheckContext) -> list[Finding]:
         cidrs = ", ".join(str(c) for c in calico.bpf_dsr_optout_cidrs or ())
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.opted-out", cidrs=cidrs))]
     cl = ctx.snapshot.cluster  # known by ebpf_on
-    services = cl.services if cl is not None else None
-    return _judged(ctx, _node_port_services(services or ()), views)
+    services = _node_port_services((cl.services if cl is not None else None) or ())
+    host = _host_nat(calico, views)
+    if not host:
+        return _judged(ctx, services, views)
+    cidrs = ", ".join(str(c) for c in calico.bpf_exclude_cidrs_from_nat or ())
+    names = [v.name for v in host]
+    text = Msg(f"{ID}.host-nat", nodes=nodes_label(names), cidrs=cidrs)
+    said = [SAY.cluster(ctx, Status.UNKNOWN, text, nodes=tuple(names))] if services else []
+    ingress = [v for v in views if v.name not in set(names)]
+    return [*(_judged(ctx, services, ingress) if ingress else []), *said]
+
+
+def _host_nat(calico: Calico, views: list[NodeView]) -> list[NodeView]:
+    """The nodes whose address is in bpfExcludeCIDRsFromNAT: Felix leaves their NodePorts to
+    the host (not known: none, as before the field was read). Linear in the nodes times the
+    few CIDRs configured."""
+    excluded = calico.bpf_exclude_cidrs_from_nat or ()
+    return [
+        v
+        for v in views
+        if v.ip is not None and any(v.ip.version == c.version and v.ip in c for c in excluded)
+    ]
 
 
 def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -> list[Finding]:
@@ -210,7 +245,7 @@ def _judged(ctx: CheckContext, services: list[Service], views: list[NodeView]) -
         text = Msg(f"{ID}.no-port", nodes=nodes_label(portless))
         out.append(SAY.cluster(ctx, Status.UNKNOWN, text, nodes=tuple(portless)))
     by_node = {n: tuple(sorted(p)) for n, p in ready.items()}
-    out += dsr_egress(ctx, SAY, answering, by_node)
+    out += dsr_egress(ctx, SAY, answering, by_node, views)
     if not out:
         names = [v.name for v in answering]
         text = Msg(f"{ID}.pass", n=len(names), nodes=nodes_label(names))

@@ -143,7 +143,13 @@ def dsr_for(calico: Calico, clients: Sequence[IPNetwork]) -> bool | None:
     return None if overlaps else True
 
 
-EBPF_FIELDS = ("bpf_enabled", "bpf_external_service_mode", "bpf_dsr_optout_cidrs", "vxlan_port")
+EBPF_FIELDS = (
+    "bpf_enabled",
+    "bpf_external_service_mode",
+    "bpf_dsr_optout_cidrs",
+    "bpf_exclude_cidrs_from_nat",
+    "vxlan_port",
+)
 
 
 def _values(cl: Cluster | None, calico: Calico, attr: str) -> list[object]:

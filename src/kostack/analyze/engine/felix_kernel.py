@@ -11,7 +11,8 @@ hat" in /proc/version, or `el<N>_<M>` in it). kostack reads the kernel from the 
 `status.nodeInfo.kernelVersion` (the release, not /proc/version's whole line): below 4.18
 Felix refuses whatever the distribution; 5.3 and above it accepts; in between, a release with
 `el<N>_<M>` is Red Hat's and accepted, any other is not decided (/proc/version may still say
-Red Hat). Linear in the nodes.
+Red Hat). A node whose kernel is not read (kubelet left kernelVersion empty, or kostack does not
+parse it) is not counted as accepted: it is named as not known. Linear in the nodes.
 """
 
 from __future__ import annotations
@@ -30,14 +31,17 @@ _EL = re.compile(r"el(\d+_\d+)")  # versionparse.go's redhatRegexp, on the lower
 
 @dataclass(frozen=True)
 class KernelRefusal:
-    """The nodes whose Felix refuses eBPF for its kernel, and those it may refuse (a kernel
-    between 4.18 and 5.3 not marked Red Hat's): (node, kernel release) each."""
+    """The nodes whose Felix refuses eBPF for its kernel, those it may refuse (a kernel
+    between 4.18 and 5.3 not marked Red Hat's): (node, kernel release) each; and those whose
+    kernel is not known (kernelVersion empty, or not a release kostack parses): (node, what
+    the Node says, "" when nothing)."""
 
     refused: tuple[tuple[str, str], ...] = ()
     maybe: tuple[tuple[str, str], ...] = ()
+    unread: tuple[tuple[str, str], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.refused or self.maybe)
+        return bool(self.refused or self.maybe or self.unread)
 
 
 def _release(text: str) -> tuple[int, int, int] | None:
@@ -64,17 +68,18 @@ def verdict(kernel: str | None) -> bool | None:
 
 
 def kernel_refusal(nodes: Iterable[Node]) -> KernelRefusal:
-    """The nodes' kernels against Felix's minimum; a kernel not read says nothing (kubelet
-    reports it on every node)."""
+    """The nodes' kernels against Felix's minimum; a kernel not read (or not parsed) is not
+    known, never accepted."""
     refused: list[tuple[str, str]] = []
     maybe: list[tuple[str, str]] = []
+    unread: list[tuple[str, str]] = []
     for node in nodes:
-        kernel = node.kernel_version
-        if not kernel:
-            continue
+        kernel = (node.kernel_version or "").strip()
         said = verdict(kernel)
         if said is True:
             refused.append((node.name, kernel))
         elif said is None and _release(kernel) is not None:
             maybe.append((node.name, kernel))
-    return KernelRefusal(tuple(refused), tuple(maybe))
+        elif said is None:
+            unread.append((node.name, kernel))
+    return KernelRefusal(tuple(refused), tuple(maybe), tuple(unread))
