@@ -429,8 +429,16 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # egress rules, Felix's kernel, bgp-blocked scoped, guard naming DSR's pairs (branch calico8,
 # +448); their merges together (+~200). Budget = the measured 91,711. Then what the Nodes
 # said kept whole when the pod listing fails (ClusterFacts.nodes_only; +8). Budget = the
-# measured 91,719.
-SHIPPED_LINES_BUDGET = 91_719
+# measured 91,719. This stop: a pod's traffic to another node through Kube-OVN's tunnel and
+# Cilium's (host firewall), Cilium IPsec native undecided, three modules over 500 lines split,
+# the Ctrl-C notice on its own line (mine, +175); selectors Cilium refuses, announcements
+# computed once, BGP v2 advertisements as peer configs select them (branch cilium9, +240);
+# admitted sets carrying their shared part, MetalLB coverage by groups (branch shape9, +154);
+# OpenShift's Network operator config, IPsec modes, preflight for OVN-Kubernetes (branch ovnk9,
+# +338); an unread kernel, bpfExcludeCIDRsFromNAT, guard's DSR consent, the ingress node's
+# invalid ACKs (branch calico9, +231); the verifying diagnoses' pod index (branch fixplan9,
+# +68). Budget = the measured 92,925.
+SHIPPED_LINES_BUDGET = 92_925
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
