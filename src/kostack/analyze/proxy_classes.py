@@ -24,7 +24,7 @@ from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.kubeovn import subnet_of
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.messages import Msg, joined, register
-from kostack.analyze.topology import Topology
+from kostack.analyze.topology import Topology, family_ip
 from kostack.model.snapshot import IPAddress, Pod
 
 register(
@@ -141,25 +141,37 @@ def proxy_classes(
         node = pod.node
         if pod.host_network or not node or node not in views:
             continue
-        ip = pod.ip  # the primary address, first of every family's (model/cluster.py)
-        if ip is None or (family is not None and ip.version != family):
-            ip = next((a for a in pod.addresses if family in (None, a.version)), None)
-            if ip is None:
-                continue
+        ip = family_ip(pod, family)
+        if ip is None:
+            continue
         if by_address:
             key = proxy_key(topo, ip, node)
         else:
             key = by_node.get(node) or by_node.setdefault(node, proxy_key(topo, ip, node))
-        cls = found.get(key)
-        if cls is None:
-            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
-            cls = found[key] = ProxyClass(key, rep)
-        if node not in cls.nodes:
-            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
-            cls.ends.append(End(views[node], ep, ip))
-        cls.nodes.setdefault(node, None)
-        cls.pods += 1
+        _join(topo, found, key, pod, ip, node, 1)
     return ProxyClasses(list(found.values()), of_node)
+
+
+def _join(
+    topo: Topology,
+    found: dict[tuple[object, ...], ProxyClass],
+    key: tuple[object, ...],
+    pod: Pod,
+    ip: IPAddress,
+    node: str,
+    count: int,
+) -> None:
+    """``count`` pods of ``node`` join the class ``key`` (made with this pod as its
+    representative when new); the pod's own End only for the class's first on the node."""
+    cls = found.get(key)
+    if cls is None:
+        rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
+        cls = found[key] = ProxyClass(key, rep)
+    if node not in cls.nodes:
+        ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
+        cls.ends.append(End(topo.node_views[node], ep, ip))
+    cls.nodes.setdefault(node, None)
+    cls.pods += count
 
 
 def _by_node(
@@ -171,19 +183,10 @@ def _by_node(
     same order, with the same representatives, nodes, ends and counts."""
     views = topo.node_views
     for run in topo.node_pods(family):
-        node, pod, ip = run.node, run.pod, run.ip
-        if node not in views:
-            continue
-        key = proxy_key(topo, ip, node)
-        cls = found.get(key)
-        if cls is None:
-            rep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
-            cls = found[key] = ProxyClass(key, rep)
-        if node not in cls.nodes:
-            ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, node)
-            cls.ends.append(End(views[node], ep, ip))
-        cls.nodes.setdefault(node, None)
-        cls.pods += run.count
+        if run.node in views:
+            _join(
+                topo, found, proxy_key(topo, run.ip, run.node), run.pod, run.ip, run.node, run.count
+            )
 
 
 @dataclass

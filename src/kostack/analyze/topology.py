@@ -69,6 +69,15 @@ register(
 )
 
 
+def family_ip(pod: Pod, family: int | None) -> IPAddress | None:
+    """The pod's address of ``family`` (None: any): its primary address when of that family
+    (the first of every family's, model/cluster.py), else its first of the family."""
+    ip = pod.ip
+    if ip is None or (family is not None and ip.version != family):
+        ip = next((a for a in pod.addresses if family in (None, a.version)), None)
+    return ip
+
+
 def short_id(identifier: str) -> str:
     """The first 4 characters of an id and an ellipsis, as the screens show ports."""
     return identifier[:4] + ".." if len(identifier) > 6 else identifier
@@ -353,13 +362,9 @@ class Topology:
             firsts: dict[str, NodePods] = {}
             for pod in self.pods:
                 node = pod.node
-                if pod.host_network or not node:
+                ip = None if pod.host_network or not node else family_ip(pod, family)
+                if ip is None or not node:
                     continue
-                ip = pod.ip  # the primary address, first of every family's (model/cluster.py)
-                if ip is None or (family is not None and ip.version != family):
-                    ip = next((a for a in pod.addresses if family in (None, a.version)), None)
-                    if ip is None:
-                        continue
                 seen = firsts.get(node)
                 if seen is None:
                     firsts[node] = NodePods(node, pod, ip)
