@@ -437,8 +437,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # OpenShift's Network operator config, IPsec modes, preflight for OVN-Kubernetes (branch ovnk9,
 # +338); an unread kernel, bpfExcludeCIDRsFromNAT, guard's DSR consent, the ingress node's
 # invalid ACKs (branch calico9, +231); the verifying diagnoses' pod index (branch fixplan9,
-# +68); proxy classes joined through one helper (+8). Budget = the measured 92,933.
-SHIPPED_LINES_BUDGET = 92_933
+# +68); proxy classes joined through one helper (+8); the unread kernel's command quoted
+# where it is filled (+3). Budget = the measured 92,936.
+SHIPPED_LINES_BUDGET = 92_936
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -279,11 +279,14 @@ def _refused(found: KernelRefusal) -> str | None:
     not known (never counted as accepted): the undecided message, naming the nodes."""
     if not found:
         return None
-    logs = as_code(render(FELIX_LOGS))
     if not (found.refused or found.maybe):
         return Msg(
-            "ebpf-state.kernel-unread", **_unread(found.unread), line=REFUSED_LINE, command=logs
+            "ebpf-state.kernel-unread",
+            **_unread(found.unread),
+            line=REFUSED_LINE,
+            command=as_code(render(FELIX_LOGS)),
         )
+    logs = as_code(render(FELIX_LOGS))
     key, nodes = ("kernel", found.refused) if found.refused else ("kernel-maybe", found.maybe)
     said = Msg(f"ebpf-state.{key}", **_kernels(nodes), line=REFUSED_LINE, command=logs)
     if not found.unread:
